@@ -1,0 +1,90 @@
+/**
+ * The connector contract. A connector is a plugin that knows one provider: the credentials it needs,
+ * how to verify them, and its streams. It does no storage and no Slack (CONVENTIONS.md).
+ */
+import type { Logger } from 'winston';
+import type { RecordDraft } from '../src/records.ts';
+
+export const PROVIDER_IDS = ['stripe', 'plaid'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export function isProviderId(value: string): value is ProviderId {
+  return (PROVIDER_IDS as readonly string[]).includes(value);
+}
+
+export interface CredentialField {
+  /** Key in the credentials object. */
+  readonly key: string;
+  readonly label: string;
+  /** Secret fields are encrypted at rest, masked in forms and never logged. */
+  readonly secret: boolean;
+  readonly placeholder?: string;
+  readonly hint?: string;
+  readonly optional?: boolean;
+}
+
+/** Credentials as typed by a person or returned by `verify`, keyed by `CredentialField.key`. */
+export type Credentials = Readonly<Record<string, string>>;
+
+/** Provider endpoints and app-level keys from config; connectors never read process.env. */
+export interface ProviderSettings {
+  readonly stripe: { readonly apiBase: string };
+  readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
+}
+
+export interface ConnectorContext {
+  readonly settings: ProviderSettings;
+  readonly log: Logger;
+  /** Aborted when the run is cancelled or the process shuts down. */
+  readonly signal?: AbortSignal;
+  /** Waits; injectable so tests need not sleep through backoffs. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface VerifyResult {
+  /** The credentials to store (may differ from the input: e.g. a Plaid public token exchanged for an access token). */
+  readonly credentials: Credentials;
+  /** A human label for the connected account, shown in Slack ("Acme Corp (acct_123)"). Never a secret. */
+  readonly accountLabel: string;
+  /** Provider account id, used to route webhooks. */
+  readonly accountId?: string;
+}
+
+/** Opaque, JSON-serializable resume state of one stream. */
+export type StreamCursor = Readonly<Record<string, unknown>>;
+
+export interface Page<Raw = unknown> {
+  /** Objects created or changed at the provider. */
+  readonly objects: readonly Raw[];
+  /** External ids of objects the provider says were removed. */
+  readonly removedIds?: readonly string[];
+  /**
+   * Where to resume after this page. When absent, the page's records are stored but the cursor is not
+   * advanced (e.g. inside a Plaid /transactions/sync pagination set, whose cursor is only safe at its end).
+   */
+  readonly cursor?: StreamCursor;
+}
+
+export interface Stream<Raw = unknown> {
+  readonly name: string;
+  /** Field of the raw object holding its id. */
+  readonly primaryKey: string;
+  /** Pages from `cursor` (null: initial load) to now. Retries of transient errors happen inside. */
+  read(cursor: StreamCursor | null, ctx: ConnectorContext): AsyncIterable<Page<Raw>>;
+  /** Pure: one raw object to one record. Throws InvalidDataError for objects it cannot understand. */
+  normalize(raw: Raw): RecordDraft;
+  /** The external id of a raw object (for error reports when normalize fails). */
+  externalId(raw: Raw): string | undefined;
+}
+
+export interface Connector {
+  readonly id: ProviderId;
+  readonly displayName: string;
+  /** One line for the provider picker. */
+  readonly description: string;
+  readonly credentialFields: readonly CredentialField[];
+  /** Checks credentials against the provider before anything is stored. Throws AuthError with the provider's reason. */
+  verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
+  /** The streams this connection syncs, bound to its stored credentials. */
+  streams(credentials: Credentials): readonly Stream[];
+}
