@@ -11,6 +11,7 @@ export type ErrorClass =
   | 'config' // a setting is missing or invalid
   | 'user_input' // a person typed something we cannot act on
   | 'not_found'
+  | 'forbidden' // the person may read but not change this
   | 'conflict' // e.g. a run already active for this connection
   | 'storage' // the store is unreadable or corrupt
   | 'internal';
@@ -72,6 +73,10 @@ export class UserInputError extends FinsyncError {
 
 export class NotFoundError extends FinsyncError {
   readonly errorClass = 'not_found';
+}
+
+export class ForbiddenError extends FinsyncError {
+  readonly errorClass = 'forbidden';
 }
 
 export class ConflictError extends FinsyncError {

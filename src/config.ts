@@ -1,0 +1,187 @@
+/**
+ * The one place that reads the environment (and `.env`, when present) into a frozen, typed config.
+ * Every problem is a ConfigError naming the setting and what is expected, so `npm start` can stop
+ * with one clear line. Setting names are a contract (CONVENTIONS.md): keep them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { ConfigError } from './errors.ts';
+
+export interface Config {
+  readonly slack: { readonly botToken: string; readonly signingSecret: string; readonly apiUrl: string };
+  readonly port: number;
+  readonly dataDir: string;
+  readonly mongodbUri: string | undefined;
+  readonly encryption: {
+    readonly key: Buffer;
+    readonly newKey: Buffer | undefined;
+    readonly previousKey: Buffer | undefined;
+  };
+  readonly admins: readonly string[];
+  readonly adminGroup: string | undefined;
+  readonly timezone: string;
+  readonly alertChannel: string | undefined;
+  readonly digestChannel: string | undefined;
+  readonly digestTime: string;
+  readonly publicUrl: string;
+  readonly stripe: { readonly apiBase: string };
+  readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
+  readonly logLevel: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadOptions {
+  /** `npm start` needs Slack credentials; the CLI, which never talks to Slack, does not. */
+  readonly requireSlack: boolean;
+}
+
+const PLAID_ENVIRONMENTS: Readonly<Record<string, string>> = {
+  sandbox: 'https://sandbox.plaid.com',
+  development: 'https://development.plaid.com',
+  production: 'https://production.plaid.com',
+};
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+/** process.env over `.env` in the working directory (the real environment wins, as with dotenv). */
+export function readEnvironment(cwd = process.cwd()): Env {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return Object.freeze({ ...fromFile, ...process.env });
+}
+
+export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true }): Config {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const required = (name: string, what: string): string => {
+    const value = get(name);
+    if (value === undefined) throw new ConfigError(name, `${name} is not set: expected ${what}`);
+    return value;
+  };
+  const slackRequired = (name: string, what: string, fallback: string): string =>
+    options.requireSlack ? required(name, what) : (get(name) ?? fallback);
+
+  const port = integerSetting(get('PORT') ?? '3000', 'PORT', 0, 65535);
+  const botToken = slackRequired('SLACK_BOT_TOKEN', 'the bot token from your Slack app (xoxb-…)', 'unused');
+  if (options.requireSlack && !botToken.startsWith('xoxb-')) {
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
+  }
+  const plaidEnv = get('PLAID_ENV') ?? 'sandbox';
+  const plaidBase = get('PLAID_BASE_URL') ?? PLAID_ENVIRONMENTS[plaidEnv];
+  if (plaidBase === undefined) {
+    throw new ConfigError('PLAID_ENV', `PLAID_ENV must be one of ${Object.keys(PLAID_ENVIRONMENTS).join(', ')}`);
+  }
+  const timezone = get('FINSYNC_TIMEZONE') ?? 'UTC';
+  if (!isTimeZone(timezone)) {
+    throw new ConfigError('FINSYNC_TIMEZONE', `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${timezone}"`);
+  }
+  const digestTime = get('FINSYNC_DIGEST_TIME') ?? '08:00';
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) {
+    throw new ConfigError('FINSYNC_DIGEST_TIME', 'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00');
+  }
+  const logLevel = get('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const plaidClientId = get('PLAID_CLIENT_ID');
+  const plaidSecret = get('PLAID_SECRET');
+
+  return deepFreeze({
+    slack: {
+      botToken,
+      signingSecret: slackRequired('SLACK_SIGNING_SECRET', "the signing secret from your Slack app's Basic Information", 'unused'),
+      apiUrl: urlSetting(get('SLACK_API_URL') ?? 'https://slack.com/api/', 'SLACK_API_URL'),
+    },
+    port,
+    dataDir: get('FINSYNC_DATA_DIR') ?? './data',
+    mongodbUri: optionalMongoUri(get('MONGODB_URI')),
+    encryption: {
+      key: encryptionKey(required('FINSYNC_ENCRYPTION_KEY', '32 random bytes in base64 (openssl rand -base64 32)'), 'FINSYNC_ENCRYPTION_KEY'),
+      newKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_NEW'), 'FINSYNC_ENCRYPTION_KEY_NEW'),
+      previousKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_PREVIOUS'), 'FINSYNC_ENCRYPTION_KEY_PREVIOUS'),
+    },
+    admins: listSetting(get('FINSYNC_ADMINS'), 'FINSYNC_ADMINS', /^[UW][A-Z0-9]{2,}$/, 'Slack user IDs such as U012ABCDEF'),
+    adminGroup: optionalMatch(get('FINSYNC_ADMIN_GROUP'), 'FINSYNC_ADMIN_GROUP', /^S[A-Z0-9]{2,}$/, 'a Slack user group ID such as S012ABCDEF'),
+    timezone,
+    alertChannel: optionalMatch(get('FINSYNC_ALERT_CHANNEL'), 'FINSYNC_ALERT_CHANNEL', /^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABCDEF'),
+    digestChannel: optionalMatch(get('FINSYNC_DIGEST_CHANNEL'), 'FINSYNC_DIGEST_CHANNEL', /^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABCDEF'),
+    digestTime,
+    publicUrl: urlSetting(get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`, 'FINSYNC_PUBLIC_URL').replace(/\/$/, ''),
+    stripe: { apiBase: urlSetting(get('STRIPE_API_BASE') ?? 'https://api.stripe.com', 'STRIPE_API_BASE') },
+    plaid: {
+      baseUrl: urlSetting(plaidBase, get('PLAID_BASE_URL') ? 'PLAID_BASE_URL' : 'PLAID_ENV'),
+      ...(plaidClientId ? { clientId: plaidClientId } : {}),
+      ...(plaidSecret ? { secret: plaidSecret } : {}),
+    },
+    logLevel,
+  });
+}
+
+function integerSetting(text: string, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function urlSetting(text: string, name: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    return text;
+  } catch {
+    throw new ConfigError(name, `${name} must be an http(s) URL, not "${text.slice(0, 80)}"`);
+  }
+}
+
+function encryptionKey(text: string, name: string): Buffer {
+  const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) {
+    throw new ConfigError(name, `${name} must be 32 bytes in base64 (44 characters; openssl rand -base64 32), got ${key.length} bytes`);
+  }
+  return key;
+}
+
+function optionalKey(text: string | undefined, name: string): Buffer | undefined {
+  return text === undefined ? undefined : encryptionKey(text, name);
+}
+
+function optionalMongoUri(text: string | undefined): string | undefined {
+  if (text !== undefined && !/^mongodb(\+srv)?:\/\//.test(text)) {
+    throw new ConfigError('MONGODB_URI', 'MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  return text;
+}
+
+function optionalMatch(text: string | undefined, name: string, pattern: RegExp, what: string): string | undefined {
+  if (text !== undefined && !pattern.test(text)) throw new ConfigError(name, `${name} must be ${what}, not "${text.slice(0, 40)}"`);
+  return text;
+}
+
+function listSetting(text: string | undefined, name: string, pattern: RegExp, what: string): string[] {
+  if (text === undefined) return [];
+  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const bad = items.find((item) => !pattern.test(item));
+  if (bad !== undefined) throw new ConfigError(name, `${name} must be comma-separated ${what}; "${bad.slice(0, 40)}" is not one`);
+  return items;
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

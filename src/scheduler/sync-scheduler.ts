@@ -1,0 +1,108 @@
+/**
+ * finsync's use of Agenda: one repeating job per scheduled connection (`scheduled-sync:<name>`, so Agenda's
+ * `every` keeps exactly one per name), and one-off `sync-now` jobs for manual, webhook and CLI triggers.
+ * Schedules live in Agenda's store and survive restarts. The backend is chosen in `agendaBackend` (one place).
+ */
+import { Agenda, type AgendaBackend, InMemoryNotificationChannel, type Job } from 'agenda';
+import { UserInputError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { ScheduleResult, SchedulerPort, SyncJob } from '../services/finsync.ts';
+import type { SqliteDatabase } from '../store/sqlite.ts';
+import type { Connection } from '../store/types.ts';
+import { describeSchedule, nextRunAfter, parseSchedule, toAgendaRepeat } from './schedule-spec.ts';
+import { SqliteAgendaBackend } from './sqlite-backend.ts';
+
+export const SYNC_NOW_JOB = 'sync-now';
+const SCHEDULED_PREFIX = 'scheduled-sync:';
+
+export interface SchedulerOptions {
+  readonly backend: AgendaBackend;
+  readonly timezone: string;
+  readonly log: Logger;
+  readonly runJob: (job: SyncJob, agendaJob: Job) => Promise<void>;
+  readonly processEveryMs?: number;
+  readonly lockLifetimeMs?: number;
+}
+
+/** The one place the backend is chosen: the embedded SQLite store (MongoDB joins with the scale-out work). */
+export function agendaBackend(store: { database: SqliteDatabase }): AgendaBackend {
+  return new SqliteAgendaBackend({ db: store.database });
+}
+
+export class SyncScheduler implements SchedulerPort {
+  private readonly agenda: Agenda;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.agenda = new Agenda({
+      backend: options.backend,
+      name: `finsync-${process.pid}`,
+      // A number of ms: a string such as '500 milliseconds' is misread by Agenda 6 (NOTES.md).
+      processEvery: options.processEveryMs ?? 5_000,
+      defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+      // One process: jobs saved here are picked up at once instead of at the next poll.
+      notificationChannel: new InMemoryNotificationChannel(),
+    });
+    this.agenda.on('error', (error: unknown) => options.log.error('scheduler error', { error: String(error) }));
+    this.agenda.define(SYNC_NOW_JOB, (job: Job) => this.handle(job), { concurrency: 4 });
+  }
+
+  private async handle(job: Job): Promise<void> {
+    const data = job.attrs.data as SyncJob;
+    await this.options.runJob(data, job);
+  }
+
+  private defineScheduled(connection: string): string {
+    const name = `${SCHEDULED_PREFIX}${connection}`;
+    this.agenda.define(name, (job: Job) =>
+      this.options.runJob({ connection, trigger: 'schedule', triggeredBy: null, notify: { kind: 'none' } }, job),
+    );
+    return name;
+  }
+
+  /** Defines the handlers of stored schedules, then starts processing. */
+  async start(connections: readonly Connection[]): Promise<void> {
+    for (const connection of connections) if (connection.schedule) this.defineScheduled(connection.name);
+    await this.agenda.start();
+  }
+
+  /** Stops taking jobs and waits for running ones to finish (they stop at a committed page when aborted). */
+  async stop(): Promise<void> {
+    await this.agenda.stop();
+  }
+
+  async enqueue(job: SyncJob): Promise<void> {
+    await this.agenda.now(SYNC_NOW_JOB, job);
+  }
+
+  async setSchedule(connection: string, text: string | null): Promise<ScheduleResult> {
+    const name = `${SCHEDULED_PREFIX}${connection}`;
+    if (text === null) {
+      await this.agenda.cancel({ name });
+      return { description: describeSchedule({ kind: 'off' }, this.options.timezone), nextRunAt: null };
+    }
+    const parsed = parseSchedule(text);
+    if (!parsed.ok) throw new UserInputError(`${parsed.message} Usage: ${parsed.usage}`);
+    if (parsed.spec.kind === 'off') return this.setSchedule(connection, null);
+    const repeat = toAgendaRepeat(parsed.spec, this.options.timezone);
+    this.defineScheduled(connection);
+    await this.agenda.cancel({ name });
+    await this.agenda.every(repeat.interval, name, { connection }, repeat.options);
+    return {
+      description: describeSchedule(parsed.spec, this.options.timezone),
+      nextRunAt: nextRunAfter(parsed.spec, this.options.timezone, new Date()),
+    };
+  }
+
+  nextRunAt(connection: Connection, now: Date): Date | null {
+    if (!connection.schedule) return null;
+    const parsed = parseSchedule(connection.schedule);
+    if (!parsed.ok || parsed.spec.kind === 'off') return null;
+    return nextRunAfter(parsed.spec, this.options.timezone, now);
+  }
+
+  /** Jobs as stored, for tests and `npx finsync`: name, next run, data. */
+  async jobs(): Promise<{ name: string; nextRunAt: Date | null; data: unknown }[]> {
+    const result = await this.agenda.queryJobs({});
+    return result.jobs.map((j) => ({ name: j.name, nextRunAt: j.nextRunAt ?? null, data: j.data }));
+  }
+}

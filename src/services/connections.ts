@@ -1,0 +1,98 @@
+/**
+ * Connect and disconnect: the use cases behind `/finsync connect`, `disconnect`, the Home tab and the CLI.
+ * Credentials are verified with the provider before anything is stored, then sealed with the keyring.
+ */
+import { connectorFor } from '../../connectors/registry.ts';
+import type { Connector, ConnectorContext, Credentials } from '../../connectors/types.ts';
+import { ConflictError, NotFoundError, UserInputError } from '../errors.ts';
+import { registerSecret } from '../log.ts';
+import type { Keyring } from '../security/crypto.ts';
+import type { Connection, Store } from '../store/types.ts';
+
+export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+export interface ConnectionDeps {
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly connectorContext: () => ConnectorContext;
+  readonly now: () => Date;
+}
+
+export function requireConnector(provider: string): Connector {
+  const connector = connectorFor(provider);
+  if (!connector) throw new UserInputError(`finsync cannot connect "${provider.slice(0, 40)}" yet; it connects stripe and plaid.`);
+  return connector;
+}
+
+/** The provider id when free, else `<provider>-2`, `-3`, … */
+export async function proposeName(store: Store, provider: string): Promise<string> {
+  const taken = new Set((await store.listConnections()).map((c) => c.name));
+  if (!taken.has(provider)) return provider;
+  for (let n = 2; ; n++) if (!taken.has(`${provider}-${n}`)) return `${provider}-${n}`;
+}
+
+export async function checkNewName(store: Store, name: string): Promise<string | null> {
+  if (!CONNECTION_NAME.test(name)) return 'Use 1–40 lower-case letters, digits, - or _, starting with a letter or digit.';
+  if (await store.getConnection(name)) return `A connection named ${name} already exists; pick another name.`;
+  return null;
+}
+
+export interface ConnectInput {
+  readonly provider: string;
+  readonly name: string;
+  readonly input: Credentials;
+  readonly actor: string;
+}
+
+/** Verifies with the provider, then stores the sealed credentials. Nothing is stored when verification fails. */
+export async function connect(deps: ConnectionDeps, request: ConnectInput): Promise<Connection> {
+  const connector = requireConnector(request.provider);
+  const nameProblem = await checkNewName(deps.store, request.name);
+  if (nameProblem) throw new UserInputError(nameProblem);
+  const input: Record<string, string> = {};
+  for (const field of connector.credentialFields) {
+    const value = request.input[field.key]?.trim() ?? '';
+    if (field.secret) registerSecret(value);
+    if (value === '' && !field.optional) throw new UserInputError(`${field.label} is required.`);
+    if (value !== '') input[field.key] = value;
+  }
+  const verified = await connector.verify(input, deps.connectorContext());
+  for (const field of connector.credentialFields) if (field.secret) registerSecret(verified.credentials[field.key]);
+  for (const value of Object.values(verified.credentials)) registerSecret(value);
+  const connection: Connection = {
+    name: request.name,
+    provider: connector.id,
+    accountLabel: verified.accountLabel,
+    accountId: verified.accountId ?? null,
+    credentials: deps.keyring.seal(JSON.stringify(verified.credentials), `connection:${request.name}`),
+    state: 'active',
+    stateReason: null,
+    schedule: null,
+    createdAt: deps.now().toISOString(),
+    createdBy: request.actor,
+  };
+  try {
+    await deps.store.createConnection(connection);
+  } catch (error) {
+    if (error instanceof ConflictError) throw new UserInputError(`A connection named ${request.name} already exists; pick another name.`);
+    throw error;
+  }
+  return connection;
+}
+
+/** Opens a connection's sealed credentials and marks every value secret for the logger. */
+export function openCredentials(keyring: Keyring, connection: Connection): Credentials {
+  const credentials = JSON.parse(keyring.open(connection.credentials, `connection:${connection.name}`)) as Record<string, string>;
+  for (const value of Object.values(credentials)) registerSecret(value);
+  return credentials;
+}
+
+export async function requireConnection(store: Store, name: string): Promise<Connection> {
+  const connection = await store.getConnection(name);
+  if (!connection) {
+    const names = (await store.listConnections()).map((c) => c.name);
+    const known = names.length > 0 ? ` Connections: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.` : ' Nothing is connected yet.';
+    throw new NotFoundError(`There is no connection named ${name}.${known}`);
+  }
+  return connection;
+}

@@ -1,0 +1,208 @@
+/**
+ * The use cases, the same for Slack, the CLI and the sandbox: status, connect, disconnect, sync, schedule,
+ * history, audit. Every change checks the role here (one place) and leaves an audit entry.
+ */
+import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
+import { connectorFor } from '../../connectors/registry.ts';
+import { errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { redactText } from '../log.ts';
+import type { Keyring } from '../security/crypto.ts';
+import type { Roles } from '../security/roles.ts';
+import type { AuditEntry, Connection, Store, SyncRun } from '../store/types.ts';
+import type { SyncEngine } from '../sync/engine.ts';
+import * as connections from './connections.ts';
+import { type StatusReport, statusReport } from './status.ts';
+
+/** Where a sync's progress and result should be shown. */
+export type NotifyTarget =
+  | { readonly kind: 'response_url'; readonly url: string; readonly userId: string }
+  | { readonly kind: 'home'; readonly userId: string }
+  | { readonly kind: 'none' };
+
+export interface SyncJob {
+  readonly connection: string;
+  readonly trigger: 'manual' | 'schedule' | 'webhook' | 'cli';
+  readonly triggeredBy: string | null;
+  readonly notify: NotifyTarget;
+}
+
+export interface ScheduleResult {
+  readonly description: string;
+  readonly nextRunAt: Date | null;
+}
+
+/** What the services need from the scheduler (Agenda); tests and the CLI can run without one. */
+export interface SchedulerPort {
+  enqueue(job: SyncJob): Promise<void>;
+  /** Validates and applies a schedule (null: off). Throws UserInputError with the grammar's message. */
+  setSchedule(connection: string, text: string | null): Promise<ScheduleResult>;
+  nextRunAt(connection: Connection, now: Date): Date | null;
+}
+
+export interface FinsyncDeps {
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly roles: Roles;
+  readonly engine: SyncEngine;
+  readonly scheduler: SchedulerPort;
+  readonly log: Logger;
+  readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  readonly now: () => Date;
+}
+
+export type SyncStart =
+  | { readonly connection: string; readonly outcome: 'queued' }
+  | { readonly connection: string; readonly outcome: 'already_running'; readonly since: string };
+
+export class Finsync {
+  /** Syncs queued but not yet started, so two quick triggers make one run. */
+  private readonly queued = new Map<string, string>();
+
+  constructor(readonly deps: FinsyncDeps) {}
+
+  providerName(provider: string): string {
+    return connectorFor(provider)?.displayName ?? provider;
+  }
+
+  status(): Promise<StatusReport> {
+    return statusReport({
+      store: this.deps.store,
+      providerName: (p) => this.providerName(p),
+      nextRunAt: (c, now) => this.deps.scheduler.nextRunAt(c, now),
+      now: this.deps.now,
+    });
+  }
+
+  isAdmin(userId: string): Promise<boolean> {
+    return this.deps.roles.isAdmin(userId);
+  }
+
+  /** Throws ForbiddenError naming who can do it, and audits the refusal. */
+  async requireAdmin(userId: string, action: string, connection: string | null = null): Promise<void> {
+    if (await this.deps.roles.isAdmin(userId)) return;
+    await this.audit({ actor: userId, action, connection, outcome: 'refused', detail: 'not an admin' });
+    throw new ForbiddenError(`Only finsync admins can ${action}. Admins: ${this.deps.roles.describeAdmins()}.`);
+  }
+
+  private async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    await this.deps.store.appendAudit({ ...entry, at: this.deps.now().toISOString() });
+  }
+
+  private async audited<T>(actor: string, action: string, connection: string | null, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      await this.audit({ actor, action, connection, outcome: 'ok', detail: null });
+      return result;
+    } catch (error) {
+      const detail = error instanceof FinsyncError ? `${error.errorClass}: ${redactText(errorMessage(error))}` : 'internal error';
+      await this.audit({ actor, action, connection, outcome: 'failed', detail: detail.slice(0, 500) });
+      throw error;
+    }
+  }
+
+  proposeName(provider: string): Promise<string> {
+    return connections.proposeName(this.deps.store, provider);
+  }
+
+  checkNewName(name: string): Promise<string | null> {
+    return connections.checkNewName(this.deps.store, name);
+  }
+
+  async connect(request: { provider: string; name: string; input: Credentials; actor: string }): Promise<Connection> {
+    await this.requireAdmin(request.actor, 'connect systems', request.name);
+    return this.audited(request.actor, `connect ${request.provider}`, request.name, () =>
+      connections.connect(
+        { store: this.deps.store, keyring: this.deps.keyring, connectorContext: () => this.deps.connectorContext(), now: this.deps.now },
+        request,
+      ),
+    );
+  }
+
+  async disconnect(request: { name: string; deleteRecords: boolean; actor: string }): Promise<{ recordsDeleted: number }> {
+    await this.requireAdmin(request.actor, 'disconnect systems', request.name);
+    await connections.requireConnection(this.deps.store, request.name);
+    return this.audited(request.actor, request.deleteRecords ? 'disconnect and delete records' : 'disconnect', request.name, async () => {
+      await this.deps.scheduler.setSchedule(request.name, null);
+      return this.deps.store.removeConnection(request.name, { deleteRecords: request.deleteRecords });
+    });
+  }
+
+  getConnection(name: string): Promise<Connection> {
+    return connections.requireConnection(this.deps.store, name);
+  }
+
+  credentialsOf(connection: Connection): Credentials {
+    return connections.openCredentials(this.deps.keyring, connection);
+  }
+
+  /** Queues a sync of one connection or `all`; a connection already syncing or queued is reported, not doubled. */
+  async syncNow(request: { target: string; trigger: SyncJob['trigger']; actor: string; notify: NotifyTarget }): Promise<SyncStart[]> {
+    await this.requireAdmin(request.actor, 'start syncs', request.target === 'all' ? null : request.target);
+    const targets =
+      request.target === 'all'
+        ? (await this.deps.store.listConnections()).map((c) => c.name)
+        : [(await connections.requireConnection(this.deps.store, request.target)).name];
+    if (targets.length === 0) throw new UserInputError('Nothing is connected yet: connect a system first with `/finsync connect stripe`.');
+    const results: SyncStart[] = [];
+    for (const name of targets) {
+      const running = this.deps.engine.activeRun(name);
+      const since = running?.startedAt ?? this.queued.get(name);
+      if (since) {
+        results.push({ connection: name, outcome: 'already_running', since });
+        continue;
+      }
+      this.queued.set(name, this.deps.now().toISOString());
+      try {
+        await this.deps.scheduler.enqueue({
+          connection: name,
+          trigger: request.trigger,
+          triggeredBy: request.actor,
+          notify: request.target === 'all' ? { kind: 'none' } : request.notify,
+        });
+      } catch (error) {
+        this.queued.delete(name);
+        throw error;
+      }
+      await this.audit({ actor: request.actor, action: 'sync', connection: name, outcome: 'ok', detail: request.trigger });
+      results.push({ connection: name, outcome: 'queued' });
+    }
+    return results;
+  }
+
+  /** Runs a queued job (called by the scheduler's job handler). */
+  async runJob(job: SyncJob, onProgress?: (recordsSoFar: number) => void, signal?: AbortSignal): Promise<SyncRun> {
+    try {
+      return await this.deps.engine.run({
+        connection: job.connection,
+        trigger: job.trigger,
+        triggeredBy: job.triggeredBy,
+        ...(onProgress ? { onProgress: (p) => onProgress(p.recordsSoFar) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } finally {
+      this.queued.delete(job.connection);
+    }
+  }
+
+  async schedule(request: { connection: string; text: string; actor: string }): Promise<ScheduleResult> {
+    await this.requireAdmin(request.actor, 'change schedules', request.connection);
+    await connections.requireConnection(this.deps.store, request.connection);
+    const off = request.text.trim().toLowerCase() === 'off';
+    return this.audited(request.actor, `schedule ${request.text.slice(0, 60)}`, request.connection, async () => {
+      const result = await this.deps.scheduler.setSchedule(request.connection, off ? null : request.text);
+      await this.deps.store.updateConnection(request.connection, { schedule: off ? null : request.text.trim() });
+      return result;
+    });
+  }
+
+  async history(connection: string, limit: number): Promise<{ connection: Connection; runs: readonly SyncRun[] }> {
+    const found = await connections.requireConnection(this.deps.store, connection);
+    return { connection: found, runs: await this.deps.store.listRuns(found.name, limit) };
+  }
+
+  async auditLog(actor: string, limit: number): Promise<readonly AuditEntry[]> {
+    await this.requireAdmin(actor, 'read the audit log');
+    return this.deps.store.listAudit(limit);
+  }
+}

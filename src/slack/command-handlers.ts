@@ -1,0 +1,98 @@
+/**
+ * What each parsed /finsync command does, after the listener has acked. Answers go to the person
+ * ephemerally through `respond` (response_url) unless they asked to share.
+ */
+import type { RespondFn, webApi } from '@slack/bolt';
+import { connectorFor } from '../../connectors/registry.ts';
+import { UserInputError } from '../errors.ts';
+import type { Command } from './command-grammar.ts';
+import { ephemeral } from './reply.ts';
+import type { SlackDeps } from './slack-deps.ts';
+import { type SlackMessage, slackDate } from './views/blocks.ts';
+import { connectModal } from './views/connect.ts';
+import { disconnectModal } from './views/disconnect.ts';
+import { helpMessage, notice } from './views/help.ts';
+import { statusMessage } from './views/status.ts';
+import { historyMessage, syncStartedMessage } from './views/sync.ts';
+import { auditMessage } from './views/audit.ts';
+
+export interface CommandContext {
+  readonly deps: SlackDeps;
+  readonly client: webApi.WebClient;
+  readonly respond: RespondFn;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly triggerId: string;
+  readonly responseUrl: string;
+}
+
+const later = (name: string) =>
+  notice(':construction:', `\`${name}\` is not available yet in this version of finsync; it arrives with the alerts and digest release.`, '`/finsync help` lists what works today.');
+
+export async function runCommand(command: Command, ctx: CommandContext): Promise<void> {
+  const { finsync } = ctx.deps;
+  const reply = (message: SlackMessage) => ctx.respond(ephemeral(message));
+  switch (command.name) {
+    case 'help':
+      return void (await reply(helpMessage()));
+    case 'status':
+      return void (await reply(statusMessage(await finsync.status(), { shareable: true })));
+    case 'connect': {
+      await finsync.requireAdmin(ctx.userId, 'connect systems');
+      const connector = connectorFor(command.provider);
+      if (!connector) throw new UserInputError(`finsync cannot connect "${command.provider}" yet; it connects stripe and plaid.`);
+      await ctx.client.views.open({
+        trigger_id: ctx.triggerId,
+        view: connectModal({
+          provider: connector,
+          fields: connector.credentialFields,
+          proposedName: await finsync.proposeName(connector.id),
+          channelId: ctx.channelId,
+        }),
+      });
+      return;
+    }
+    case 'disconnect': {
+      await finsync.requireAdmin(ctx.userId, 'disconnect systems', command.connection);
+      const connection = await finsync.getConnection(command.connection);
+      await ctx.client.views.open({
+        trigger_id: ctx.triggerId,
+        view: disconnectModal({
+          name: connection.name,
+          providerName: finsync.providerName(connection.provider),
+          records: await finsync.deps.store.countRecords(connection.name),
+          channelId: ctx.channelId,
+        }),
+      });
+      return;
+    }
+    case 'sync': {
+      const starts = await finsync.syncNow({
+        target: command.target,
+        trigger: 'manual',
+        actor: ctx.userId,
+        notify: { kind: 'response_url', url: ctx.responseUrl, userId: ctx.userId },
+      });
+      return void (await reply(syncStartedMessage(starts)));
+    }
+    case 'schedule': {
+      const result = await finsync.schedule({ connection: command.connection, text: command.schedule, actor: ctx.userId });
+      const next = result.nextRunAt ? ` Next run ${slackDate(result.nextRunAt)}.` : '';
+      await reply(notice(':calendar:', `${command.connection} now syncs ${result.description}.${next}`));
+      return void (await ctx.deps.publishHome(ctx.client, ctx.userId));
+    }
+    case 'history': {
+      const { connection, runs } = await finsync.history(command.connection, command.limit);
+      return void (await reply(historyMessage(connection, runs)));
+    }
+    case 'audit':
+      return void (await reply(auditMessage(await finsync.auditLog(ctx.userId, command.limit))));
+    case 'alerts':
+    case 'digest':
+    case 'subscribe':
+    case 'subscribe-list':
+    case 'unsubscribe':
+      return void (await reply(later(command.name === 'subscribe-list' ? 'subscribe list' : command.name)));
+  }
+}
+

@@ -1,0 +1,73 @@
+/**
+ * Home-tab buttons: Connect a System, Sync Now, Schedule, Disconnect. Each acks first, checks the role
+ * through the services, and answers in a modal (the Home tab has no channel to answer in).
+ */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { allConnectors } from '../../../../connectors/registry.ts';
+import { errorReply } from '../../reply.ts';
+import type { SlackDeps } from '../../slack-deps.ts';
+import { providerPickerModal } from '../../views/connect.ts';
+import { disconnectModal } from '../../views/disconnect.ts';
+import { noticeModal } from '../../views/notice-modal.ts';
+import { scheduleModal } from '../../views/schedule.ts';
+import { syncStartedMessage } from '../../views/sync.ts';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+function homeButton(deps: SlackDeps, work: (args: ButtonArgs, value: string) => Promise<void>) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    try {
+      await work(args, args.action.value ?? '');
+    } catch (error) {
+      await args.client.views.open({ trigger_id: args.body.trigger_id, view: noticeModal('finsync', errorReply(error, deps.log)) });
+    }
+  };
+}
+
+export function homeConnect(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }) => {
+    await deps.finsync.requireAdmin(body.user.id, 'connect systems');
+    await client.views.open({ trigger_id: body.trigger_id, view: providerPickerModal(allConnectors(), null) });
+  });
+}
+
+export function homeSync(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }, connection) => {
+    const starts = await deps.finsync.syncNow({
+      target: connection,
+      trigger: 'manual',
+      actor: body.user.id,
+      notify: { kind: 'home', userId: body.user.id },
+    });
+    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Sync', syncStartedMessage(starts)) });
+    await deps.publishHome(client, body.user.id);
+  });
+}
+
+export function homeSchedule(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }, name) => {
+    await deps.finsync.requireAdmin(body.user.id, 'change schedules', name);
+    const connection = await deps.finsync.getConnection(name);
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: scheduleModal({ connection: connection.name, current: connection.schedule, timezone: deps.timezone }),
+    });
+  });
+}
+
+export function homeDisconnect(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }, name) => {
+    await deps.finsync.requireAdmin(body.user.id, 'disconnect systems', name);
+    const connection = await deps.finsync.getConnection(name);
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: disconnectModal({
+        name: connection.name,
+        providerName: deps.finsync.providerName(connection.provider),
+        records: await deps.finsync.deps.store.countRecords(connection.name),
+        channelId: null,
+      }),
+    });
+  });
+}

@@ -1,0 +1,13 @@
+/** What Slack listeners get: the services, a logger, and a few Slack-side helpers. */
+import type { webApi } from '@slack/bolt';
+import type { Logger } from '../log.ts';
+import type { Finsync } from '../services/finsync.ts';
+
+export interface SlackDeps {
+  readonly finsync: Finsync;
+  readonly log: Logger;
+  /** Re-renders a user's Home tab (after every change they make). */
+  readonly publishHome: (client: webApi.WebClient, userId: string) => Promise<void>;
+  /** Team timezone, for schedule texts. */
+  readonly timezone: string;
+}

@@ -1,0 +1,41 @@
+/** `/finsync help` and the usage hint that answers every malformed command. */
+import { COMMANDS, type ParseFailure } from '../command-grammar.ts';
+import { context, header, type SlackMessage, safe, section } from './blocks.ts';
+
+export function helpMessage(): SlackMessage {
+  const lines = COMMANDS.map((c) => `\`/finsync ${c.usage}\`\n${c.summary}. Example: \`${c.example}\``);
+  return {
+    text: 'finsync commands: help, status, connect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
+    blocks: [
+      header('finsync commands'),
+      section(lines.slice(0, 6).join('\n\n')),
+      section(lines.slice(6).join('\n\n')),
+      context('Connections are named by their short name, e.g. `stripe` or `stripe-2`. Channels as #channel.'),
+    ],
+  };
+}
+
+export function usageHint(error: ParseFailure): SlackMessage {
+  const suggestion = error.suggestion ? ` Did you mean \`${error.suggestion}\`?` : '';
+  const text = `${error.message}${suggestion} Usage: /finsync ${error.usage.usage}`;
+  return {
+    text: clipText(text),
+    blocks: [
+      section(`:warning: ${safe(error.message, 600)}${suggestion}`),
+      section(`*Usage:* \`/finsync ${error.usage.usage}\`\n*Example:* \`${error.usage.example}\``),
+      context('`/finsync help` lists every command.'),
+    ],
+  };
+}
+
+/** A plain answer for a person: one section and the same words as text. */
+export function notice(emoji: string, text: string, detail?: string): SlackMessage {
+  return {
+    text: clipText(text),
+    blocks: [section(`${emoji} ${safe(text, 2000)}`), ...(detail ? [context(safe(detail, 2000))] : [])],
+  };
+}
+
+function clipText(text: string): string {
+  return text.length > 2900 ? `${text.slice(0, 2899)}…` : text;
+}

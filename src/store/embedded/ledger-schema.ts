@@ -1,0 +1,48 @@
+/** Schema of the embedded SQLite database; `user_version` tracks migrations. */
+import type { SqliteDatabase } from '../sqlite.ts';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE records (
+     connection TEXT NOT NULL,
+     id TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     stream TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     currency TEXT,
+     occurred_at TEXT NOT NULL,
+     description TEXT NOT NULL,
+     counterparty TEXT,
+     status TEXT NOT NULL,
+     money_movement INTEGER NOT NULL,
+     raw_type TEXT NOT NULL,
+     raw_id TEXT NOT NULL,
+     PRIMARY KEY (connection, id)
+   ) WITHOUT ROWID;
+   CREATE INDEX records_by_time ON records (occurred_at);
+   CREATE TABLE record_counts (connection TEXT PRIMARY KEY, count INTEGER NOT NULL);
+   CREATE TABLE cursors (
+     connection TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT NOT NULL, updated_at TEXT NOT NULL,
+     PRIMARY KEY (connection, stream)
+   );
+   CREATE TABLE runs (
+     id TEXT PRIMARY KEY, connection TEXT NOT NULL, trigger TEXT NOT NULL, triggered_by TEXT,
+     started_at TEXT NOT NULL, ended_at TEXT, status TEXT NOT NULL, streams TEXT NOT NULL,
+     error_class TEXT, error_message TEXT, skipped TEXT NOT NULL
+   );
+   CREATE INDEX runs_by_connection ON runs (connection, started_at);
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+     connection TEXT, outcome TEXT NOT NULL, detail TEXT
+   );`,
+];
+
+export function migrate(db: SqliteDatabase): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next]!);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The SQLite half of the embedded store: ledger records, cursors, sync runs and the audit log.
+ * A page of records and its cursor are written in one transaction, so a crash leaves either both or
+ * neither: a resumed sync replays at most one page, and upserts by id make the replay harmless.
+ */
+import type { StreamCursor } from '../../../connectors/types.ts';
+import type { LedgerRecord, RecordKind } from '../../records.ts';
+import type { SqliteDatabase } from '../sqlite.ts';
+import type { AuditEntry, PageResult, PageWrite, RecordQuery, RunStatus, RunTrigger, SyncRun } from '../types.ts';
+import { migrate } from './ledger-schema.ts';
+
+interface RecordRow {
+  connection: string;
+  id: string;
+  provider: string;
+  stream: string;
+  kind: string;
+  amount: number;
+  currency: string | null;
+  occurred_at: string;
+  description: string;
+  counterparty: string | null;
+  status: string;
+  money_movement: number;
+  raw_type: string;
+  raw_id: string;
+}
+
+interface RunRow {
+  id: string;
+  connection: string;
+  trigger: string;
+  triggered_by: string | null;
+  started_at: string;
+  ended_at: string | null;
+  status: string;
+  streams: string;
+  error_class: string | null;
+  error_message: string | null;
+  skipped: string;
+}
+
+const RECORD_COLUMNS =
+  'connection, id, provider, stream, kind, amount, currency, occurred_at, description, counterparty, status, money_movement, raw_type, raw_id';
+
+function toRow(record: LedgerRecord): RecordRow {
+  return {
+    connection: record.connection,
+    id: record.id,
+    provider: record.provider,
+    stream: record.stream,
+    kind: record.kind,
+    amount: record.amount,
+    currency: record.currency,
+    occurred_at: record.occurredAt,
+    description: record.description,
+    counterparty: record.counterparty,
+    status: record.status,
+    money_movement: record.moneyMovement ? 1 : 0,
+    raw_type: record.raw.type,
+    raw_id: record.raw.id,
+  };
+}
+
+export function fromRecordRow(row: RecordRow): LedgerRecord {
+  return {
+    id: row.id,
+    connection: row.connection,
+    provider: row.provider,
+    stream: row.stream,
+    kind: row.kind as RecordKind,
+    amount: row.amount,
+    currency: row.currency,
+    occurredAt: row.occurred_at,
+    description: row.description,
+    counterparty: row.counterparty,
+    status: row.status,
+    moneyMovement: row.money_movement === 1,
+    raw: { type: row.raw_type, id: row.raw_id },
+  };
+}
+
+function sameRow(a: RecordRow, b: RecordRow): boolean {
+  return (
+    a.provider === b.provider &&
+    a.stream === b.stream &&
+    a.kind === b.kind &&
+    a.amount === b.amount &&
+    a.currency === b.currency &&
+    a.occurred_at === b.occurred_at &&
+    a.description === b.description &&
+    a.counterparty === b.counterparty &&
+    a.status === b.status &&
+    a.money_movement === b.money_movement &&
+    a.raw_type === b.raw_type &&
+    a.raw_id === b.raw_id
+  );
+}
+
+function fromRunRow(row: RunRow): SyncRun {
+  return {
+    id: row.id,
+    connection: row.connection,
+    trigger: row.trigger as RunTrigger,
+    triggeredBy: row.triggered_by,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    status: row.status as RunStatus,
+    streams: JSON.parse(row.streams),
+    errorClass: row.error_class,
+    errorMessage: row.error_message,
+    skipped: JSON.parse(row.skipped),
+  };
+}
+
+function toRunRow(run: SyncRun): RunRow {
+  return {
+    id: run.id,
+    connection: run.connection,
+    trigger: run.trigger,
+    triggered_by: run.triggeredBy,
+    started_at: run.startedAt,
+    ended_at: run.endedAt,
+    status: run.status,
+    streams: JSON.stringify(run.streams),
+    error_class: run.errorClass,
+    error_message: run.errorMessage,
+    skipped: JSON.stringify(run.skipped),
+  };
+}
+
+export class SqliteLedger {
+  private readonly statements;
+
+  constructor(readonly db: SqliteDatabase) {
+    migrate(db);
+    this.statements = {
+      selectRecord: db.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE connection = ? AND id = ?`),
+      insertRecord: db.prepare(
+        `INSERT INTO records (${RECORD_COLUMNS}) VALUES (@connection, @id, @provider, @stream, @kind, @amount, @currency, @occurred_at, @description, @counterparty, @status, @money_movement, @raw_type, @raw_id)`,
+      ),
+      updateRecord: db.prepare(
+        `UPDATE records SET provider = @provider, stream = @stream, kind = @kind, amount = @amount, currency = @currency, occurred_at = @occurred_at, description = @description, counterparty = @counterparty, status = @status, money_movement = @money_movement, raw_type = @raw_type, raw_id = @raw_id WHERE connection = @connection AND id = @id`,
+      ),
+      deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE connection = ? AND id = ?'),
+      bumpCount: db.prepare<[string, number]>(
+        'INSERT INTO record_counts (connection, count) VALUES (?1, ?2) ON CONFLICT (connection) DO UPDATE SET count = count + ?2',
+      ),
+      upsertCursor: db.prepare<[string, string, string, string]>(
+        'INSERT INTO cursors (connection, stream, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+      ),
+      selectCursor: db.prepare<[string, string], { cursor: string }>('SELECT cursor FROM cursors WHERE connection = ? AND stream = ?'),
+      selectRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    };
+  }
+
+  applyPage(page: PageWrite): PageResult {
+    const s = this.statements;
+    const write = this.db.transaction((): PageResult => {
+      let inserted = 0;
+      let updated = 0;
+      let unchanged = 0;
+      let deleted = 0;
+      for (const record of page.records) {
+        const row = toRow(record);
+        const existing = s.selectRecord.get(row.connection, row.id);
+        if (!existing) {
+          s.insertRecord.run(row);
+          inserted++;
+        } else if (sameRow(existing, row)) {
+          unchanged++;
+        } else {
+          s.updateRecord.run(row);
+          updated++;
+        }
+      }
+      for (const id of page.removedIds) deleted += s.deleteRecord.run(page.connection, id).changes;
+      if (inserted - deleted !== 0) s.bumpCount.run(page.connection, inserted - deleted);
+      if (page.cursor !== undefined) {
+        s.upsertCursor.run(page.connection, page.stream, JSON.stringify(page.cursor), new Date().toISOString());
+      }
+      return { inserted, updated, unchanged, deleted };
+    });
+    return write.immediate();
+  }
+
+  getCursor(connection: string, stream: string): StreamCursor | null {
+    const row = this.statements.selectCursor.get(connection, stream);
+    return row ? (JSON.parse(row.cursor) as StreamCursor) : null;
+  }
+
+  countRecords(connection?: string): number {
+    const row =
+      connection === undefined
+        ? this.db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM record_counts').get()
+        : this.db.prepare<[string], { n: number }>('SELECT count AS n FROM record_counts WHERE connection = ?').get(connection);
+    return row?.n ?? 0;
+  }
+
+  recordCounts(): Map<string, number> {
+    const rows = this.db.prepare<[], { connection: string; count: number }>('SELECT connection, count FROM record_counts').all();
+    return new Map(rows.map((row) => [row.connection, row.count]));
+  }
+
+  /** Keyset pages of 1,000 so no statement stays open while the caller awaits (and writes may interleave). */
+  async *iterateRecords(query: RecordQuery): AsyncGenerator<LedgerRecord> {
+    const where: string[] = ['(connection, id) > (@afterConnection, @afterId)'];
+    if (query.connection !== undefined) where.push('connection = @connection');
+    if (query.since !== undefined) where.push('occurred_at >= @since');
+    if (query.until !== undefined) where.push('occurred_at < @until');
+    const statement = this.db.prepare<Record<string, string>, RecordRow>(
+      `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY connection, id LIMIT 1000`,
+    );
+    let afterConnection = '';
+    let afterId = '';
+    for (;;) {
+      const params: Record<string, string> = { afterConnection, afterId };
+      if (query.connection !== undefined) params['connection'] = query.connection;
+      if (query.since !== undefined) params['since'] = query.since;
+      if (query.until !== undefined) params['until'] = query.until;
+      const rows = statement.all(params);
+      for (const row of rows) yield fromRecordRow(row);
+      if (rows.length < 1000) return;
+      const last = rows[rows.length - 1]!;
+      afterConnection = last.connection;
+      afterId = last.id;
+    }
+  }
+
+  /** Deletes a connection's cursors (and records when asked) in one transaction. */
+  removeConnectionData(connection: string, deleteRecords: boolean): number {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM cursors WHERE connection = ?').run(connection);
+      if (!deleteRecords) return 0;
+      const { changes } = this.db.prepare('DELETE FROM records WHERE connection = ?').run(connection);
+      this.db.prepare('DELETE FROM record_counts WHERE connection = ?').run(connection);
+      return changes;
+    })();
+  }
+
+  startRun(run: SyncRun): void {
+    this.db
+      .prepare(
+        'INSERT INTO runs (id, connection, trigger, triggered_by, started_at, ended_at, status, streams, error_class, error_message, skipped) VALUES (@id, @connection, @trigger, @triggered_by, @started_at, @ended_at, @status, @streams, @error_class, @error_message, @skipped)',
+      )
+      .run(toRunRow(run));
+  }
+
+  updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): SyncRun | undefined {
+    const current = this.statements.selectRun.get(id);
+    if (!current) return undefined;
+    const next = { ...fromRunRow(current), ...patch };
+    this.db
+      .prepare(
+        'UPDATE runs SET trigger = @trigger, triggered_by = @triggered_by, started_at = @started_at, ended_at = @ended_at, status = @status, streams = @streams, error_class = @error_class, error_message = @error_message, skipped = @skipped WHERE id = @id',
+      )
+      .run(toRunRow(next));
+    return next;
+  }
+
+  listRuns(connection: string, limit: number): SyncRun[] {
+    return this.db
+      .prepare<[string, number], RunRow>('SELECT * FROM runs WHERE connection = ? ORDER BY started_at DESC, id DESC LIMIT ?')
+      .all(connection, limit)
+      .map(fromRunRow);
+  }
+
+  runSummaries(): Map<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }> {
+    const latest = this.db
+      .prepare<[], RunRow>(
+        'SELECT r.* FROM runs r WHERE r.started_at = (SELECT max(started_at) FROM runs WHERE connection = r.connection)',
+      )
+      .all();
+    const success = this.db
+      .prepare<[], RunRow>(
+        "SELECT r.* FROM runs r WHERE r.status IN ('success', 'partial') AND r.started_at = (SELECT max(started_at) FROM runs WHERE connection = r.connection AND status IN ('success', 'partial'))",
+      )
+      .all();
+    const out = new Map<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>();
+    for (const row of latest) out.set(row.connection, { latest: fromRunRow(row), lastSuccess: null });
+    for (const row of success) {
+      const entry = out.get(row.connection) ?? { latest: null, lastSuccess: null };
+      out.set(row.connection, { ...entry, lastSuccess: fromRunRow(row) });
+    }
+    return out;
+  }
+
+  closeOrphanRuns(reason: string): number {
+    return this.db
+      .prepare<[string, string]>(
+        "UPDATE runs SET status = 'failed', ended_at = ?, error_class = 'internal', error_message = ? WHERE status = 'running'",
+      )
+      .run(new Date().toISOString(), reason).changes;
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    this.db
+      .prepare('INSERT INTO audit (at, actor, action, connection, outcome, detail) VALUES (@at, @actor, @action, @connection, @outcome, @detail)')
+      .run(entry);
+  }
+
+  listAudit(limit: number): AuditEntry[] {
+    return this.db
+      .prepare<[number], AuditEntry>('SELECT at, actor, action, connection, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?')
+      .all(limit);
+  }
+}

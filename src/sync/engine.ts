@@ -1,0 +1,214 @@
+/**
+ * The sync engine owns correctness: one run per connection at a time, each page's records stored together
+ * with the cursor that follows it (one transaction), typed error handling, and a run record for every attempt.
+ * A crash at any point resumes from the last committed cursor: the replayed page is upserted by id, so
+ * nothing is lost and nothing doubles.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConnectorContext, Stream } from '../../connectors/types.ts';
+import { AuthError, classify, ConflictError, errorMessage, InvalidDataError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { redactText } from '../log.ts';
+import { type LedgerRecord, recordId } from '../records.ts';
+import { backoffDelay, realSleep, type RetryOptions } from '../retry.ts';
+import type { Connection, RunStatus, RunTrigger, SkippedObject, Store, StreamCounts, SyncRun } from '../store/types.ts';
+
+export interface SyncProgress {
+  readonly connection: string;
+  readonly stream: string;
+  readonly recordsSoFar: number;
+  readonly startedAt: string;
+}
+
+export interface RunRequest {
+  readonly connection: string;
+  readonly trigger: RunTrigger;
+  readonly triggeredBy: string | null;
+  /** Only these streams (e.g. a webhook for transactions); all when absent. */
+  readonly streams?: readonly string[];
+  readonly onProgress?: (progress: SyncProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface EngineDeps {
+  readonly store: Store;
+  readonly log: Logger;
+  /** The connection's streams, bound to its decrypted credentials. */
+  readonly streamsFor: (connection: Connection) => readonly Stream[];
+  readonly connectorContext: (signal: AbortSignal | undefined) => ConnectorContext;
+  readonly now?: () => Date;
+  /** Whole-stream retries from the last committed cursor, after the connector's own request retries. */
+  readonly streamRetry?: RetryOptions;
+}
+
+const MAX_SKIPPED_KEPT = 50;
+const DEFAULT_STREAM_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 2_000, maxDelayMs: 30_000, maxRateLimitWaitMs: 120_000 };
+
+export class SyncEngine {
+  /** Runs in this process, by connection. The store's `running` runs cover other processes and crashes. */
+  private readonly active = new Map<string, { run: SyncRun; done: Promise<SyncRun> }>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  activeRun(connection: string): SyncRun | undefined {
+    return this.active.get(connection)?.run;
+  }
+
+  /** Starts a run and returns it at once; `done` settles when it ends (never rejects). */
+  async start(request: RunRequest): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
+    const existing = this.active.get(request.connection);
+    if (existing) throw new ConflictError(`${request.connection} is already syncing since ${existing.run.startedAt}`);
+    const connection = await this.deps.store.getConnection(request.connection);
+    if (!connection) throw new ConflictError(`no connection named ${request.connection}`);
+    const now = this.deps.now ?? (() => new Date());
+    const run: SyncRun = {
+      id: randomUUID(),
+      connection: connection.name,
+      trigger: request.trigger,
+      triggeredBy: request.triggeredBy,
+      startedAt: now().toISOString(),
+      endedAt: null,
+      status: 'running',
+      streams: {},
+      errorClass: null,
+      errorMessage: null,
+      skipped: [],
+    };
+    // Reserve the slot before any await so two triggers in the same tick cannot both start.
+    let resolveDone!: (run: SyncRun) => void;
+    const done = new Promise<SyncRun>((resolve) => {
+      resolveDone = resolve;
+    });
+    this.active.set(connection.name, { run, done });
+    try {
+      await this.deps.store.startRun(run);
+    } catch (error) {
+      this.active.delete(connection.name);
+      throw error;
+    }
+    void this.execute(connection, run, request)
+      .then(resolveDone)
+      .finally(() => this.active.delete(connection.name));
+    return { run, done };
+  }
+
+  /** Starts and waits for the end. */
+  async run(request: RunRequest): Promise<SyncRun> {
+    const { done } = await this.start(request);
+    return done;
+  }
+
+  /** Waits for every active run to reach a committed page and stop (graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.active.values()].map((entry) => entry.done));
+  }
+
+  private async execute(connection: Connection, run: SyncRun, request: RunRequest): Promise<SyncRun> {
+    const { store, log } = this.deps;
+    const counts: Record<string, StreamCounts> = {};
+    const skipped: SkippedObject[] = [];
+    let skippedTotal = 0;
+    let recordsSoFar = 0;
+    let status: RunStatus = 'success';
+    let failure: unknown = null;
+    try {
+      const streams = this.deps
+        .streamsFor(connection)
+        .filter((stream) => request.streams === undefined || request.streams.includes(stream.name));
+      for (const stream of streams) {
+        const streamCounts: StreamCounts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0 };
+        counts[stream.name] = streamCounts;
+        await this.withStreamRetries(connection.name, stream.name, request.signal, async () => {
+          const cursor = await store.getCursor(connection.name, stream.name);
+          const ctx = this.deps.connectorContext(request.signal);
+          for await (const page of stream.read(cursor, ctx)) {
+            const records: LedgerRecord[] = [];
+            for (const raw of page.objects) {
+              streamCounts.fetched++;
+              try {
+                records.push({ ...stream.normalize(raw), connection: connection.name });
+              } catch (error) {
+                if (!(error instanceof InvalidDataError)) throw error;
+                streamCounts.skipped++;
+                skippedTotal++;
+                const objectId = error.objectId ?? stream.externalId(raw) ?? null;
+                if (skipped.length < MAX_SKIPPED_KEPT) skipped.push({ stream: stream.name, objectId, reason: redactText(error.message) });
+              }
+            }
+            const removedIds = (page.removedIds ?? []).map((id) => recordId(connection.provider, stream.name, id));
+            const result = await store.applyPage({
+              connection: connection.name,
+              stream: stream.name,
+              records,
+              removedIds,
+              cursor: page.cursor,
+            });
+            streamCounts.inserted += result.inserted;
+            streamCounts.updated += result.updated;
+            streamCounts.deleted += result.deleted;
+            recordsSoFar += records.length;
+            request.onProgress?.({ connection: connection.name, stream: stream.name, recordsSoFar, startedAt: run.startedAt });
+            // Stop between pages, after a commit, when asked to (shutdown, cancel).
+            if (request.signal?.aborted) throw new CancelledError();
+          }
+        });
+      }
+      if (skippedTotal > 0) status = 'partial';
+    } catch (error) {
+      failure = error;
+      status = error instanceof CancelledError ? 'cancelled' : 'failed';
+    }
+    if (failure instanceof AuthError) {
+      await store.updateConnection(connection.name, { state: 'needs_reconnect', stateReason: redactText(failure.message) });
+    } else if (status !== 'failed' && connection.state !== 'active') {
+      await store.updateConnection(connection.name, { state: 'active', stateReason: null });
+    }
+    const finished = await store.updateRun(run.id, {
+      status,
+      endedAt: (this.deps.now?.() ?? new Date()).toISOString(),
+      streams: counts,
+      skipped,
+      errorClass: failure && status === 'failed' ? classify(failure) : null,
+      errorMessage: failure && status === 'failed' ? redactText(errorMessage(failure)).slice(0, 2000) : null,
+    });
+    log.info('sync run ended', {
+      connection: connection.name,
+      runId: run.id,
+      status,
+      trigger: run.trigger,
+      records: recordsSoFar,
+      ...(finished.errorClass ? { errorClass: finished.errorClass, error: finished.errorMessage } : {}),
+    });
+    return finished;
+  }
+
+  /** Transient and rate-limit failures re-read the stream from its last committed cursor, a bounded number of times. */
+  private async withStreamRetries(connection: string, stream: string, signal: AbortSignal | undefined, read: () => Promise<void>): Promise<void> {
+    const options = this.deps.streamRetry ?? DEFAULT_STREAM_RETRY;
+    const sleep = options.sleep ?? realSleep;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        const kind = classify(error);
+        if ((kind !== 'transient' && kind !== 'rate_limited') || attempt >= options.attempts || signal?.aborted) throw error;
+        const delayMs = backoffDelay(attempt, options, error);
+        this.deps.log.warn('stream failed, resuming from its last committed cursor', {
+          connection,
+          stream,
+          attempt,
+          delayMs,
+          errorClass: kind,
+          error: redactText(errorMessage(error)),
+        });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+}
+
+class CancelledError extends Error {
+  constructor() {
+    super('the run was stopped after its last committed page');
+  }
+}

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { checkBlockKit } from '../helpers/block-kit.ts';
+import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { sendSlashCommand } from '../helpers/slack-requests.ts';
+
+let h: Harness;
+let n = 0;
+
+/** Sends /finsync TEXT and returns what the person saw: the ack body, or the first response_url post. */
+async function command(text: string, userId = ADMIN): Promise<{ text: string; blocks: unknown[]; ephemeral: boolean }> {
+  const id = `r${++n}`;
+  const reply = await sendSlashCommand(h.target, { text, userId, responseUrl: h.slack.responseUrl(id) });
+  assert.equal(reply.status, 200, `status for "${text.slice(0, 40)}"`);
+  const body = typeof reply.body === 'object' && reply.body !== null && 'text' in reply.body ? reply.body : (await h.slack.waitForResponse((r) => r.id === id)).body;
+  const message = body as { text: string; blocks: unknown[]; response_type?: string };
+  assert.deepEqual(checkBlockKit(message, 'message'), [], `well-formed Block Kit for "${text.slice(0, 40)}"`);
+  return { text: message.text, blocks: message.blocks, ephemeral: message.response_type !== 'in_channel' };
+}
+
+describe('/finsync over signed HTTP', () => {
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('help lists every command with an example', async () => {
+    const reply = await command('help');
+    const all = JSON.stringify(reply.blocks);
+    for (const word of ['status', 'connect', 'disconnect', 'sync', 'schedule', 'history', 'alerts', 'digest', 'subscribe', 'audit']) {
+      assert.match(all, new RegExp(`/finsync ${word}`));
+    }
+    assert.ok(reply.ephemeral);
+  });
+
+  test('empty text answers with help', async () => {
+    assert.match((await command('')).text, /finsync commands/);
+  });
+
+  test('status with nothing connected says so in words', async () => {
+    const reply = await command('status');
+    assert.match(reply.text, /No systems connected yet/);
+    assert.ok(reply.ephemeral);
+  });
+
+  test('an unknown command suggests the nearest one with its usage', async () => {
+    const reply = await command('statsu');
+    assert.match(reply.text, /not a finsync command/);
+    assert.match(reply.text, /Did you mean `status`\?/);
+    assert.match(reply.text, /Usage: \/finsync status/);
+  });
+
+  test('a malformed command shows the usage of that command', async () => {
+    const reply = await command('history');
+    assert.match(reply.text, /Usage: \/finsync history <connection> \[N\]/);
+  });
+
+  test('very long, unicode and injection-looking texts get a clear ephemeral answer', async () => {
+    for (const text of ['x'.repeat(10_000), 'sync 💸 ünïcødé', 'connect <!channel> & <script>', "sync stripe'; DROP TABLE records;--", 'status\u0000\u202e']) {
+      const reply = await command(text);
+      assert.ok(reply.ephemeral);
+      assert.doesNotMatch(JSON.stringify(reply.blocks), /<!channel>|<script>/);
+    }
+  });
+
+  test('commands that arrive in a later release say so honestly', async () => {
+    for (const text of ['alerts #finance', 'digest now', 'subscribe stripe', 'subscribe list']) {
+      assert.match((await command(text)).text, /not available yet/);
+    }
+  });
+
+  test('a member cannot connect and is told who can', async () => {
+    const reply = await command('connect stripe', MEMBER);
+    assert.match(reply.text, /Only finsync admins can connect systems/);
+    assert.match(reply.text, new RegExp(ADMIN));
+    assert.equal(h.slack.callsTo('views.open').length, 0);
+  });
+
+  test('connect for an unknown provider names the ones that exist', async () => {
+    assert.match((await command('connect quickbooksx')).text, /connects stripe and plaid/);
+  });
+
+  test('history of an unknown connection says which exist', async () => {
+    assert.match((await command('history nope')).text, /no connection named nope/);
+  });
+});

@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { LogLevel, webApi } from '@slack/bolt';
+import {
+  EMULATED_BOT_USER_ID,
+  type SlackEmulator,
+  startSlackEmulator,
+} from '../../src/sandbox/slack-emulator.ts';
+
+const TOKEN = 'xoxb-test-token';
+let emu: SlackEmulator;
+let slack: webApi.WebClient;
+
+/** Keeps the client's echo of Slack's `response_metadata` messages out of the test output. */
+const quiet = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => LogLevel.ERROR,
+  setName() {},
+};
+
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const modal = (title: string, blocks: unknown[] = [section('hi')]) => ({
+  type: 'modal' as const,
+  title: { type: 'plain_text' as const, text: title },
+  blocks: blocks as webApi.ViewsOpenArguments['view']['blocks'],
+});
+
+/** The Slack error code a rejected call carried, so tests assert on codes like the app will. */
+async function platformError(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof webApi.WebAPIPlatformError, `expected a platform error, got ${String(error)}`);
+    return error.data.error;
+  }
+  assert.fail('expected the call to be refused');
+}
+
+before(async () => {
+  emu = await startSlackEmulator({ botToken: TOKEN });
+  slack = new webApi.WebClient(TOKEN, {
+    slackApiUrl: emu.url,
+    retryConfig: { retries: 0 },
+    logger: quiet,
+  });
+});
+after(() => emu.close());
+beforeEach(() => emu.reset());
+
+test('auth.test answers with the bot identity and a wrong token is invalid_auth', async () => {
+  const result = await slack.auth.test();
+  assert.equal(result.user_id, EMULATED_BOT_USER_ID);
+  assert.equal(typeof result.team_id, 'string');
+  const stranger = new webApi.WebClient('xoxb-wrong', { slackApiUrl: emu.url, retryConfig: { retries: 0 } });
+  assert.equal(await platformError(stranger.auth.test()), 'invalid_auth');
+});
+
+test('chat.postMessage returns strictly increasing ts and records parsed blocks', async () => {
+  const blocks = [section('*Stripe* sync failed')];
+  const first = await slack.chat.postMessage({ channel: 'C1', text: 'Stripe sync failed', blocks });
+  const second = await slack.chat.postMessage({ channel: 'C1', text: 'again' });
+  assert.equal(first.channel, 'C1');
+  assert.equal(first.message?.text, 'Stripe sync failed');
+  assert.ok(Number(second.ts) > Number(first.ts), `${second.ts} > ${first.ts}`);
+  const [call] = emu.callsTo('chat.postMessage');
+  assert.deepEqual(call?.args['blocks'], blocks);
+  assert.equal(call?.args['token'], undefined);
+  assert.equal(emu.messagesIn('C1').length, 2);
+});
+
+test('chat.update edits in place, chat.delete removes, unknown ts is message_not_found', async () => {
+  const posted = await slack.chat.postMessage({ channel: 'C1', text: 'failing' });
+  const updated = await slack.chat.update({ channel: 'C1', ts: posted.ts!, text: 'recovered' });
+  assert.equal(updated.text, 'recovered');
+  assert.equal(emu.message('C1', posted.ts!)?.text, 'recovered');
+  const link = await slack.chat.getPermalink({ channel: 'C1', message_ts: posted.ts! });
+  assert.match(link.permalink ?? '', /\/archives\/C1\/p\d+$/);
+  await slack.chat.delete({ channel: 'C1', ts: posted.ts! });
+  assert.equal(emu.message('C1', posted.ts!), undefined);
+  assert.equal(
+    await platformError(slack.chat.update({ channel: 'C1', ts: posted.ts!, text: 'x' })),
+    'message_not_found',
+  );
+});
+
+test('chat.postEphemeral returns message_ts', async () => {
+  const result = await slack.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you' });
+  assert.match(result.message_ts ?? '', /^\d+\.\d{6}$/);
+});
+
+test('views.open, update, push and publish return views with id and hash', async () => {
+  const opened = await slack.views.open({ trigger_id: 't1', view: modal('Connect Stripe') });
+  const id = opened.view?.id;
+  assert.ok(id);
+  assert.ok(opened.view?.hash);
+  const updated = await slack.views.update({
+    view_id: id,
+    hash: opened.view?.hash,
+    view: modal('Connected'),
+  });
+  assert.equal(updated.view?.id, id);
+  assert.notEqual(updated.view?.hash, opened.view?.hash);
+  assert.equal(
+    await platformError(slack.views.update({ view_id: id, hash: opened.view?.hash, view: modal('Stale') })),
+    'hash_conflict',
+  );
+  const pushed = await slack.views.push({ trigger_id: 't2', view: modal('Details') });
+  assert.notEqual(pushed.view?.id, id);
+  const home = await slack.views.publish({
+    user_id: 'U1',
+    view: { type: 'home', blocks: [section('Home')] },
+  });
+  assert.ok(home.view?.id && home.view.hash);
+  assert.equal(emu.homeView('U1')?.['id'], home.view?.id);
+});
+
+test('conversations.info and join answer from setChannel; unknown channels are channel_not_found', async () => {
+  emu.setChannel('C9', { name: 'finance-alerts', isMember: false });
+  const info = await slack.conversations.info({ channel: 'C9' });
+  assert.equal(info.channel?.name, 'finance-alerts');
+  assert.equal(info.channel?.is_member, false);
+  assert.equal(await platformError(slack.chat.postMessage({ channel: 'C9', text: 'x' })), 'not_in_channel');
+  await slack.conversations.join({ channel: 'C9' });
+  assert.equal((await slack.conversations.info({ channel: 'C9' })).channel?.is_member, true);
+  assert.equal(await platformError(slack.conversations.info({ channel: 'C404' })), 'channel_not_found');
+});
+
+test('users.info reports tz and tz_offset; usergroups.users.list answers from setUserGroup', async () => {
+  emu.setUser('U7', { tz: 'Asia/Kolkata', name: 'priya', isAdmin: true });
+  const { user } = await slack.users.info({ user: 'U7' });
+  assert.equal(user?.tz, 'Asia/Kolkata');
+  assert.equal(user?.tz_offset, 19800);
+  assert.equal(user?.is_admin, true);
+  assert.equal(await platformError(slack.users.info({ user: 'U404' })), 'user_not_found');
+  emu.setUserGroup('S1', ['U7', 'U8']);
+  assert.deepEqual((await slack.usergroups.users.list({ usergroup: 'S1' })).users, ['U7', 'U8']);
+});
+
+test('unknown methods are unknown_method', async () => {
+  assert.equal(await platformError(slack.apiCall('chat.teleport', {})), 'unknown_method');
+});
+
+test('failNext 429 surfaces Retry-After through the client', async () => {
+  emu.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 7 });
+  const strict = new webApi.WebClient(TOKEN, {
+    slackApiUrl: emu.url,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  await assert.rejects(strict.chat.postMessage({ channel: 'C1', text: 'x' }), (error: unknown) => {
+    assert.ok(error instanceof webApi.WebAPIRateLimitedError);
+    assert.equal(error.retryAfter, 7);
+    return true;
+  });
+  // The failure is used up: the next call goes through.
+  assert.ok((await strict.chat.postMessage({ channel: 'C1', text: 'x' })).ok);
+  assert.deepEqual(
+    emu.callsTo('chat.postMessage').map((c) => c.error ?? 'ok'),
+    ['ratelimited', 'ok'],
+  );
+});
+
+test('failNext ok:false surfaces as a platform error and 500 as an HTTP error', async () => {
+  emu.failNext('chat.postMessage', { error: 'channel_not_found' });
+  assert.equal(
+    await platformError(slack.chat.postMessage({ channel: 'C1', text: 'x' })),
+    'channel_not_found',
+  );
+  emu.failNext('chat.update', { status: 500 });
+  await assert.rejects(slack.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' }), (error: unknown) => {
+    assert.ok(error instanceof webApi.WebAPIHTTPError);
+    assert.equal(error.statusCode, 500);
+    return true;
+  });
+});
+
+test('message limits are enforced with Slack error codes', async () => {
+  const post = (args: Record<string, unknown>) =>
+    platformError(slack.apiCall('chat.postMessage', { channel: 'C1', ...args }));
+  assert.equal(await post({}), 'no_text');
+  assert.equal(
+    await post({ text: 'x', blocks: Array.from({ length: 51 }, () => section('a')) }),
+    'invalid_blocks',
+  );
+  assert.equal(await post({ text: 'x', blocks: [section('a'.repeat(3001))] }), 'invalid_blocks');
+  const fields = (n: number, len: number) =>
+    Array.from({ length: n }, () => ({ type: 'mrkdwn', text: 'f'.repeat(len) }));
+  assert.equal(
+    await post({ text: 'x', blocks: [{ type: 'section', fields: fields(11, 1) }] }),
+    'invalid_blocks',
+  );
+  assert.equal(
+    await post({ text: 'x', blocks: [{ type: 'section', fields: fields(1, 2001) }] }),
+    'invalid_blocks',
+  );
+  const header = { type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } };
+  assert.equal(await post({ text: 'x', blocks: [header] }), 'invalid_blocks');
+  const button = { type: 'button', text: { type: 'plain_text', text: 'B' }, action_id: 'b' };
+  const actions = { type: 'actions', elements: Array.from({ length: 26 }, () => button) };
+  assert.equal(await post({ text: 'x', blocks: [actions] }), 'invalid_blocks');
+  // Exactly at the limits is fine.
+  assert.ok(
+    (await slack.apiCall('chat.postMessage', { channel: 'C1', blocks: [section('a'.repeat(3000))] })).ok,
+  );
+});
+
+test('view limits are enforced: 100 blocks and a 24-character modal title', async () => {
+  const tooMany = Array.from({ length: 101 }, () => section('a'));
+  assert.equal(
+    await platformError(slack.views.open({ trigger_id: 't', view: modal('Fine', tooMany) })),
+    'invalid_arguments',
+  );
+  assert.equal(
+    await platformError(slack.views.open({ trigger_id: 't', view: modal('A title that is far too long') })),
+    'invalid_arguments',
+  );
+  const home = { type: 'home' as const, blocks: tooMany as webApi.ViewsPublishArguments['view']['blocks'] };
+  assert.equal(await platformError(slack.views.publish({ user_id: 'U1', view: home })), 'invalid_arguments');
+  assert.ok((await slack.views.open({ trigger_id: 't', view: modal('x'.repeat(24)) })).ok);
+});
+
+test('waitForCall resolves on a later call and times out with a clear error', async () => {
+  const waiting = emu.waitForCall('chat.postMessage', (c) => c.args['text'] === 'later');
+  setTimeout(() => void slack.chat.postMessage({ channel: 'C1', text: 'later' }), 10);
+  assert.equal((await waiting).args['channel'], 'C1');
+  await assert.rejects(emu.waitForCall('views.open', undefined, 20), /no views.open call within 20 ms/);
+});
+
+test('response URLs record up to five posts and refuse the sixth with used_url', async () => {
+  const url = emu.responseUrl('cmd-1');
+  const post = (text: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+  const waiting = emu.waitForResponse((r) => r.id === 'cmd-1');
+  for (let i = 1; i <= 5; i++) {
+    const res = await post(`reply ${i}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+  }
+  assert.deepEqual((await waiting).body, { text: 'reply 1' });
+  const sixth = await post('reply 6');
+  assert.equal(sixth.status, 404);
+  assert.equal(((await sixth.json()) as { error: string }).error, 'used_url');
+  assert.deepEqual(
+    emu.responses.map((r) => r.ok),
+    [true, true, true, true, true, false],
+  );
+});
