@@ -1,0 +1,255 @@
+/**
+ * A local HTTP server speaking Stripe's wire format for the read endpoints finsync uses, with seeded data
+ * (see emulator-data.ts) and fault injection. Shared by the tests and the sandbox. Reads only: the
+ * connector never writes to Stripe.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Dataset, type ListName } from './emulator-data.ts';
+import { buildAccount, buildBalance, buildObject, listPage } from './emulator-objects.ts';
+import {
+  ApiError,
+  authenticate,
+  invalid,
+  type KeyPolicy,
+  LISTS,
+  OBJECT_NAME,
+  parseListQuery,
+} from './emulator-requests.ts';
+
+export const EMULATOR_SECRET_KEY = 'sk_test_51FinsyncEmulatorSecretKey0000';
+export const EMULATOR_RESTRICTED_KEY = 'rk_test_51FinsyncEmulatorRestricted0000';
+export const EMULATOR_NO_BALANCE_KEY = 'rk_test_51FinsyncEmulatorNoBalance0000';
+
+export interface StripeEmulatorOptions {
+  readonly port?: number;
+  readonly seed?: number;
+  /** Balance transactions generated up front (customers are interleaved on top). */
+  readonly count?: number;
+  /** Epoch seconds of the first object; default 2024-01-01T00:00:00Z. */
+  readonly startTime?: number;
+  readonly spacingSeconds?: number;
+  readonly secretKeys?: readonly string[];
+  readonly restrictedKeys?: readonly { readonly key: string; readonly balanceRead: boolean }[];
+  /** Clock in ms; decides when `addObjects` happen and pending vs available. */
+  readonly now?: () => number;
+  readonly accountName?: string;
+}
+
+export type StripeFault =
+  | { readonly type: 'rate_limit'; readonly retryAfterSeconds?: number }
+  | { readonly type: 'server_error'; readonly status?: number }
+  | { readonly type: 'hang' }
+  | { readonly type: 'reset' }
+  | { readonly type: 'malformed_json' };
+
+export interface LoggedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly status: number | 'hang' | 'reset';
+}
+
+export interface StripeEmulatorControl {
+  /** Appends newer objects holding `count` balance transactions, created at `created` (epoch s) or now. */
+  addObjects(count: number, options?: { readonly created?: number }): string[];
+  counts(): Record<ListName, number>;
+  /** The next `times` requests (whose path starts with `pathPrefix`, if given) answer with `fault`. */
+  injectFault(fault: StripeFault, times?: number, pathPrefix?: string): void;
+  clearFaults(): void;
+  readonly requestLog: readonly LoggedRequest[];
+  clearLog(): void;
+  /** The dataset behind the answers (ids and amounts by event index), for tests. */
+  readonly data: Dataset;
+}
+
+export interface StripeEmulator {
+  readonly url: string;
+  readonly port: number;
+  readonly control: StripeEmulatorControl;
+  close(): Promise<void>;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const now = options.now ?? Date.now;
+  const data = new Dataset({
+    seed: options.seed ?? 1,
+    startTime: options.startTime ?? 1_704_067_200,
+    spacingSeconds: options.spacingSeconds ?? 60,
+  });
+  data.append(options.count ?? 200);
+  const secretKeys = new Set(options.secretKeys ?? [EMULATOR_SECRET_KEY]);
+  const restricted = new Map(
+    (
+      options.restrictedKeys ?? [
+        { key: EMULATOR_RESTRICTED_KEY, balanceRead: true },
+        { key: EMULATOR_NO_BALANCE_KEY, balanceRead: false },
+      ]
+    ).map((entry) => [entry.key, entry.balanceRead]),
+  );
+  const keys: KeyPolicy = { secretKeys, restricted, accountId: String(buildAccount(data, '').id) };
+  const faults: { fault: StripeFault; remaining: number; pathPrefix: string | undefined }[] = [];
+  const requestLog: LoggedRequest[] = [];
+  let requestCounter = 0;
+
+  function route(req: IncomingMessage, url: URL): Reply {
+    const path = url.pathname.replace(/\/+$/, '');
+    if (req.method !== 'GET') {
+      throw invalid(`Unrecognized request URL (${req.method}: ${path}). The emulator only reads.`, {}, 404);
+    }
+    authenticate(req.headers.authorization ?? '', path, keys);
+    const objectCtx = { data, nowSeconds: Math.floor(now() / 1000) };
+    if (path === '/v1/balance') return { status: 200, body: buildBalance(data) };
+    if (path === '/v1/account') {
+      return { status: 200, body: buildAccount(data, options.accountName ?? 'Emulated Stripe') };
+    }
+    const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(path);
+    const list = match?.[1];
+    if (!match || !list || !LISTS.has(list)) {
+      throw invalid(`Unrecognized request URL (GET: ${path}).`, {}, 404);
+    }
+    const name = list as ListName;
+    if (match[2] !== undefined) {
+      const id = decodeURIComponent(match[2]);
+      const index = data.indexOf(name, id);
+      if (index === undefined) {
+        throw invalid(
+          `No such ${OBJECT_NAME[name]}: '${id.slice(0, 60)}'`,
+          { param: 'id', code: 'resource_missing' },
+          404,
+        );
+      }
+      return { status: 200, body: buildObject(name, index, objectCtx) };
+    }
+    const page = listPage(data, name, parseListQuery(data, name, url.searchParams));
+    return {
+      status: 200,
+      body: {
+        object: 'list',
+        data: page.indices.map((index) => buildObject(name, index, objectCtx)),
+        has_more: page.hasMore,
+        url: `/v1/${name}`,
+      },
+    };
+  }
+
+  function takeFault(path: string): StripeFault | undefined {
+    const entry = faults.find(
+      (f) => f.remaining > 0 && (f.pathPrefix === undefined || path.startsWith(f.pathPrefix)),
+    );
+    if (!entry) return undefined;
+    entry.remaining--;
+    if (entry.remaining === 0) faults.splice(faults.indexOf(entry), 1);
+    return entry.fault;
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const log = (status: LoggedRequest['status']) =>
+      requestLog.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        status,
+      });
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'Request-Id': `req_emu${(++requestCounter).toString().padStart(10, '0')}`,
+      'Stripe-Version': String(req.headers['stripe-version'] ?? '2023-08-16'),
+    };
+    const fault = takeFault(url.pathname);
+    if (fault?.type === 'hang') return void log('hang');
+    let reply: Reply;
+    try {
+      reply = route(req, url);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      reply = { status: error.status, body: { error: error.error } };
+    }
+    if (fault?.type === 'rate_limit') {
+      reply = {
+        status: 429,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'rate_limit',
+            message: 'Request rate limit exceeded.',
+          },
+        },
+        headers: { 'Retry-After': String(fault.retryAfterSeconds ?? 1), 'Stripe-Should-Retry': 'true' },
+      };
+    } else if (fault?.type === 'server_error') {
+      reply = {
+        status: fault.status ?? 500,
+        body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
+      };
+    }
+    let text = JSON.stringify(reply.body);
+    if (fault?.type === 'malformed_json') text = text.slice(0, Math.floor(text.length / 2));
+    const body = Buffer.from(text);
+    res.writeHead(reply.status, { ...headers, ...reply.headers, 'Content-Length': String(body.length) });
+    if (fault?.type === 'reset') {
+      // Half the promised bytes, then a dead socket: what a dropped connection mid-page looks like.
+      log('reset');
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+      return;
+    }
+    log(reply.status);
+    res.end(body);
+  }
+
+  const server = createServer((req, res) => {
+    // Drain the request body (none expected) before answering so keep-alive stays healthy.
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const control: StripeEmulatorControl = {
+    addObjects(count, addOptions) {
+      const second = addOptions?.created ?? Math.floor(now() / 1000);
+      return data.append(count, second).map((index) => data.idOf('balance_transactions', index));
+    },
+    counts() {
+      return {
+        balance_transactions: data.count('balance_transactions'),
+        charges: data.count('charges'),
+        refunds: data.count('refunds'),
+        payouts: data.count('payouts'),
+        customers: data.count('customers'),
+      };
+    },
+    injectFault(fault, times = 1, pathPrefix) {
+      faults.push({ fault, remaining: times, pathPrefix });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    requestLog,
+    clearLog() {
+      requestLog.length = 0;
+    },
+    data,
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    control,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

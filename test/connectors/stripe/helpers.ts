@@ -1,0 +1,53 @@
+/** Small factories for the Stripe connector tests: a quiet context with a recording sleep, and a stream drain. */
+import winston from 'winston';
+import type { ConnectorContext, Page, Stream, StreamCursor } from '../../../connectors/types.ts';
+import type { RecordDraft } from '../../../src/records.ts';
+
+export interface TestContext {
+  readonly ctx: ConnectorContext;
+  /** Every wait the code under test asked for, in ms. */
+  readonly sleeps: number[];
+}
+
+export function testContext(apiBase: string): TestContext {
+  const sleeps: number[] = [];
+  const ctx: ConnectorContext = {
+    settings: { stripe: { apiBase }, plaid: { baseUrl: 'http://127.0.0.1:1' } },
+    log: winston.createLogger({ silent: true }),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
+  return { ctx, sleeps };
+}
+
+export interface Drained {
+  readonly pages: readonly Page<unknown>[];
+  readonly records: readonly RecordDraft[];
+  readonly cursor: StreamCursor | null;
+}
+
+/** Reads a stream to its end (or `maxPages`), normalizing every object, as the engine would. */
+export async function drain(
+  stream: Stream,
+  cursor: StreamCursor | null,
+  ctx: ConnectorContext,
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<Drained> {
+  const pages: Page<unknown>[] = [];
+  const records: RecordDraft[] = [];
+  let last = cursor;
+  for await (const page of stream.read(cursor, ctx)) {
+    pages.push(page);
+    records.push(...page.objects.map((raw) => stream.normalize(raw)));
+    if (page.cursor) last = page.cursor;
+    if (pages.length >= maxPages) break;
+  }
+  return { pages, records, cursor: last };
+}
+
+export function streamNamed(streams: readonly Stream[], name: string): Stream {
+  const stream = streams.find((s) => s.name === name);
+  if (!stream) throw new Error(`no stream ${name}`);
+  return stream;
+}
