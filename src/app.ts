@@ -1,25 +1,19 @@
 /**
- * The composition root: config in, a running finsync out (store, keyring, services, scheduler, Bolt app).
+ * The composition root of the Slack app: the core (store, services, scheduler) plus Bolt over HTTP.
  * main.ts, the sandbox and the tests all build the app here, so they run the same code.
  */
 import type { Server } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import type { ConnectorContext } from '../connectors/types.ts';
 import type { Config } from './config.ts';
+import { type Core, createCore } from './core.ts';
 import { createLogger, type Logger } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
-import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
-import { connectorFor } from '../connectors/registry.ts';
-import { Keyring } from './security/crypto.ts';
-import { Roles } from './security/roles.ts';
-import { Finsync, type SyncJob } from './services/finsync.ts';
+import type { Sleep } from './retry.ts';
+import type { Finsync } from './services/finsync.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
-import { EmbeddedStore } from './store/embedded/embedded-store.ts';
-import { SyncEngine } from './sync/engine.ts';
-import { openCredentials } from './services/connections.ts';
-import type { Sleep } from './retry.ts';
+import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
 
 export interface AppOptions {
   /** Hold HTTP answers until handlers finish (deterministic tests). */
@@ -33,10 +27,9 @@ export interface AppOptions {
 export interface FinsyncApp {
   readonly config: Config;
   readonly log: Logger;
+  readonly core: Core;
   readonly store: EmbeddedStore;
   readonly finsync: Finsync;
-  readonly engine: SyncEngine;
-  readonly scheduler: SyncScheduler;
   readonly bolt: App;
   /** Starts HTTP and the scheduler; resolves with the bound port. */
   start(): Promise<number>;
@@ -46,39 +39,18 @@ export interface FinsyncApp {
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<FinsyncApp> {
   const log = createLogger({ level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) });
-  const store = await EmbeddedStore.open(config.dataDir);
-  const keyring = new Keyring(config.encryption.key, [config.encryption.previousKey]);
-  const shutdown = new AbortController();
-  const connectorContext = (signal?: AbortSignal): ConnectorContext => ({
-    settings: { stripe: config.stripe, plaid: config.plaid },
-    log,
-    signal: signal ?? shutdown.signal,
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-  });
-  const engine = new SyncEngine({
-    store,
-    log,
-    connectorContext,
-    streamsFor: (connection) => {
-      const connector = connectorFor(connection.provider);
-      if (!connector) throw new Error(`no connector for provider ${connection.provider}`);
-      return connector.streams(openCredentials(keyring, connection));
-    },
-    ...(options.sleep ? { streamRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: options.sleep } } : {}),
-  });
-
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
     processBeforeResponse: options.processBeforeResponse ?? false,
     logger: boltLogger(log),
-    // Slack's payloads are small; refuse anything larger than this instead of buffering it.
+    // Slack's payloads are small; refuse anything larger instead of buffering it.
     bodyLimit: 1024 * 1024,
     customRoutes: [
       {
         path: '/healthz',
         method: ['GET'],
         handler: (_req, res) => {
-          void store.health().then((health) => {
+          void core.store.health().then((health) => {
             res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ ok: health.ok, store: health }));
           });
@@ -93,64 +65,52 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deferInitialization: true,
     clientOptions: { slackApiUrl: config.slack.apiUrl },
   });
-  const roles = new Roles(config.admins, config.adminGroup, async (group) => {
-    const result = await bolt.client.usergroups.users.list({ usergroup: group });
-    return result.users ?? [];
-  });
-
-  let finsync: Finsync;
-  const publishHome = homePublisher({ status: () => finsync.status(), isAdmin: (u: string) => finsync.isAdmin(u) } as Finsync, log);
-  const runJob = async (job: SyncJob): Promise<void> => {
-    let startedAt = new Date().toISOString();
-    const reporter = syncReporter(
-      { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
-      job.notify,
-      job.connection,
-      () => startedAt,
-    );
-    try {
-      const run = await finsync.runJob(job, (n) => reporter.progress(n), shutdown.signal);
-      startedAt = run.startedAt;
-      await reporter.finished(run);
-    } catch (error) {
-      // Already running (a second trigger raced the first): the first run reports; nothing else to do.
-      log.info('sync job not run', { connection: job.connection, reason: String(error) });
-    }
-  };
-  const scheduler = new SyncScheduler({
-    backend: agendaBackend(store),
-    timezone: config.timezone,
+  const core: Core = await createCore(config, {
     log,
-    runJob,
-    ...(options.schedulerPollMs ? { processEveryMs: options.schedulerPollMs } : {}),
+    groupMembers: async (group) => (await bolt.client.usergroups.users.list({ usergroup: group })).users ?? [],
+    ...(options.schedulerPollMs ? { schedulerPollMs: options.schedulerPollMs } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    runJob: async (c, job) => {
+      let startedAt = new Date().toISOString();
+      const reporter = syncReporter(
+        { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
+        job.notify,
+        job.connection,
+        () => startedAt,
+      );
+      try {
+        const run = await c.finsync.runJob(job, (n) => reporter.progress(n), c.shutdown.signal);
+        startedAt = run.startedAt;
+        await reporter.finished(run);
+      } catch (error) {
+        // Already running (a second trigger raced the first): the first run reports.
+        log.info('sync job not run', { connection: job.connection, reason: String(error) });
+      }
+    },
   });
-  finsync = new Finsync({ store, keyring, roles, engine, scheduler, log, connectorContext, now: () => new Date() });
-  registerListeners(bolt, { finsync, log, publishHome, timezone: config.timezone });
+  const publishHome = homePublisher(core.finsync, log);
+  registerListeners(bolt, { finsync: core.finsync, log, publishHome, timezone: config.timezone });
 
   let server: Server | undefined;
   return {
     config,
     log,
-    store,
-    finsync,
-    engine,
-    scheduler,
+    core,
+    store: core.store,
+    finsync: core.finsync,
     bolt,
     async start() {
-      const orphans = await store.closeOrphanRuns('finsync stopped while this run was in progress; the next run resumes from its last committed page');
+      const orphans = await core.store.closeOrphanRuns('finsync stopped while this run was in progress; the next run resumes from its last committed page');
       if (orphans > 0) log.warn('closed runs left open by a previous process', { orphans });
       await bolt.init();
       server = (await bolt.start(config.port)) as Server;
-      await scheduler.start(await store.listConnections());
+      await core.scheduler.start(await core.store.listConnections());
       const address = server.address();
       return typeof address === 'object' && address ? address.port : config.port;
     },
     async stop() {
       await bolt.stop().catch(() => undefined);
-      shutdown.abort(new Error('finsync is shutting down'));
-      await scheduler.stop();
-      await engine.drain();
-      await store.close();
+      await core.close();
     },
   };
 }

@@ -10,7 +10,7 @@ import {
   EMULATED_BOT_USER_ID,
   EMULATED_TEAM_DOMAIN,
   EMULATED_TEAM_ID,
-} from '../../src/sandbox/slack-emulator.ts';
+} from './slack-emulator.ts';
 
 export interface SlackAppTarget {
   /** Base URL of the running app, e.g. `http://127.0.0.1:3000`. */

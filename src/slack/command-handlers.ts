@@ -8,7 +8,7 @@ import { UserInputError } from '../errors.ts';
 import type { Command } from './command-grammar.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackDeps } from './slack-deps.ts';
-import { type SlackMessage, slackDate } from './views/blocks.ts';
+import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
 import { connectModal } from './views/connect.ts';
 import { disconnectModal } from './views/disconnect.ts';
 import { helpMessage, notice } from './views/help.ts';
@@ -78,7 +78,8 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'schedule': {
       const result = await finsync.schedule({ connection: command.connection, text: command.schedule, actor: ctx.userId });
       const next = result.nextRunAt ? ` Next run ${slackDate(result.nextRunAt)}.` : '';
-      await reply(notice(':calendar:', `${command.connection} now syncs ${result.description}.${next}`));
+      const words = `${command.connection} now syncs ${result.description}.`;
+      await reply({ text: words, blocks: [section(`:calendar: ${safe(words, 500)}${next}`)] });
       return void (await ctx.deps.publishHome(ctx.client, ctx.userId));
     }
     case 'history': {

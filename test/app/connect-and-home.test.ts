@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
-import { sendEvent, sendSlashCommand, sendViewSubmission, stateValue } from '../helpers/slack-requests.ts';
+import { sendEvent, sendSlashCommand, sendViewSubmission, stateValue } from '../../src/sandbox/slack-requests.ts';
 
 let h: Harness;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
-import { sendSlashCommand } from '../helpers/slack-requests.ts';
+import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 
 let h: Harness;
 let n = 0;

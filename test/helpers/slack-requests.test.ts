@@ -16,7 +16,7 @@ import {
   sendViewSubmission,
   signSlackRequest,
   stateValue,
-} from './slack-requests.ts';
+} from '../../src/sandbox/slack-requests.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const vectorPath = resolve(repoRoot, '../shared/specs/slack/request_signing_test_vector.json');

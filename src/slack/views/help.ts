@@ -1,9 +1,10 @@
 /** `/finsync help` and the usage hint that answers every malformed command. */
 import { COMMANDS, type ParseFailure } from '../command-grammar.ts';
-import { context, header, type SlackMessage, safe, section } from './blocks.ts';
+import { context, escapeMrkdwn, header, type SlackMessage, safe, section } from './blocks.ts';
 
 export function helpMessage(): SlackMessage {
-  const lines = COMMANDS.map((c) => `\`/finsync ${c.usage}\`\n${c.summary}. Example: \`${c.example}\``);
+  // Usages contain < and >, which mrkdwn would read as links: escape them.
+  const lines = COMMANDS.map((c) => `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}. Example: \`${escapeMrkdwn(c.example)}\``);
   return {
     text: 'finsync commands: help, status, connect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
     blocks: [
@@ -22,7 +23,7 @@ export function usageHint(error: ParseFailure): SlackMessage {
     text: clipText(text),
     blocks: [
       section(`:warning: ${safe(error.message, 600)}${suggestion}`),
-      section(`*Usage:* \`/finsync ${error.usage.usage}\`\n*Example:* \`${error.usage.example}\``),
+      section(`*Usage:* \`/finsync ${escapeMrkdwn(error.usage.usage)}\`\n*Example:* \`${escapeMrkdwn(error.usage.example)}\``),
       context('`/finsync help` lists every command.'),
     ],
   };

@@ -143,8 +143,8 @@ export class SqliteLedger {
         `UPDATE records SET provider = @provider, stream = @stream, kind = @kind, amount = @amount, currency = @currency, occurred_at = @occurred_at, description = @description, counterparty = @counterparty, status = @status, money_movement = @money_movement, raw_type = @raw_type, raw_id = @raw_id WHERE connection = @connection AND id = @id`,
       ),
       deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE connection = ? AND id = ?'),
-      bumpCount: db.prepare<[string, number]>(
-        'INSERT INTO record_counts (connection, count) VALUES (?1, ?2) ON CONFLICT (connection) DO UPDATE SET count = count + ?2',
+      bumpCount: db.prepare<{ connection: string; delta: number }>(
+        'INSERT INTO record_counts (connection, count) VALUES (@connection, @delta) ON CONFLICT (connection) DO UPDATE SET count = count + @delta',
       ),
       upsertCursor: db.prepare<[string, string, string, string]>(
         'INSERT INTO cursors (connection, stream, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
@@ -175,7 +175,7 @@ export class SqliteLedger {
         }
       }
       for (const id of page.removedIds) deleted += s.deleteRecord.run(page.connection, id).changes;
-      if (inserted - deleted !== 0) s.bumpCount.run(page.connection, inserted - deleted);
+      if (inserted - deleted !== 0) s.bumpCount.run({ connection: page.connection, delta: inserted - deleted });
       if (page.cursor !== undefined) {
         s.upsertCursor.run(page.connection, page.stream, JSON.stringify(page.cursor), new Date().toISOString());
       }

@@ -1,0 +1,68 @@
+/**
+ * `npm run sandbox`: the whole product offline. Type `/finsync …` (or `home`) and see what Slack would show.
+ * `npm run sandbox -- --script FILE` plays a file of such lines and exits non-zero on the first failure.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { SandboxSession } from './sandbox-session.ts';
+
+const HELLO = `finsync sandbox: the real app against emulated Slack, Stripe and Plaid (nothing leaves this machine).
+Try:  /finsync help   /finsync connect stripe   /finsync sync stripe   /finsync status   home   exit
+`;
+
+async function main(): Promise<number> {
+  const scriptIndex = process.argv.indexOf('--script');
+  const session = await SandboxSession.start();
+  try {
+    if (scriptIndex >= 0) {
+      const file = process.argv[scriptIndex + 1];
+      if (!file) throw new Error('--script needs a file name');
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      for (const line of lines) {
+        console.log(`\n> ${line}`);
+        const result = await session.handle(line, async (label, fallback) => {
+          console.log(`  ${label}: ${fallback.startsWith('sk_') || fallback.startsWith('public-') ? '(sandbox credential)' : fallback}`);
+          return fallback;
+        });
+        console.log(result.output);
+        if (!result.ok) {
+          console.error(`\nsandbox: "${line}" failed`);
+          return 1;
+        }
+      }
+      console.log(`\nsandbox: ${lines.length} commands ran`);
+      return 0;
+    }
+    console.log(HELLO);
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const ask = async (label: string, fallback: string) => {
+      const shown = fallback.startsWith('sk_') || fallback.startsWith('public-') ? 'Enter for the sandbox credential' : fallback;
+      const answer = await rl.question(`  ${label}${shown ? ` [${shown}]` : ''}: `);
+      return answer.trim() === '' ? fallback : answer.trim();
+    };
+    for (;;) {
+      let line: string;
+      try {
+        line = (await rl.question('finsync> ')).trim();
+      } catch {
+        break;
+      }
+      if (line === 'exit' || line === 'quit') break;
+      if (line === '') continue;
+      const result = await session.handle(line, ask);
+      console.log(result.output);
+    }
+    rl.close();
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`sandbox: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,191 @@
+/**
+ * One sandbox session: the real finsync app against the Slack, Stripe and Plaid emulators, with a temporary
+ * data folder and generated keys. `handle(line)` plays what a person does in Slack and returns what they
+ * would see, as text. Used by the interactive prompt and by `--script`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
+import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import { EMULATOR_SECRET_KEY, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
+import { createApp, type FinsyncApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { renderBlocks, renderView } from './render-blocks.ts';
+import { type SlackEmulator, startSlackEmulator } from './slack-emulator.ts';
+import { sendBlockAction, sendEvent, sendSlashCommand, sendViewSubmission, stateValue, type ViewStateValues } from './slack-requests.ts';
+
+export const SANDBOX_USER = 'USANDBOX01';
+const SIGNING_SECRET = randomBytes(16).toString('hex');
+const BOT_TOKEN = `xoxb-sandbox-${randomBytes(6).toString('hex')}`;
+
+/** Asks for one modal field; the default is what the sandbox's emulators accept. */
+export type AskField = (label: string, fallback: string) => Promise<string>;
+
+interface InputBlock {
+  type: string;
+  block_id?: string;
+  label?: { text: string };
+  optional?: boolean;
+  element?: { type: string; initial_value?: string; options?: { value: string }[] };
+}
+
+export interface SandboxOutcome {
+  readonly output: string;
+  readonly ok: boolean;
+}
+
+const ERROR_MARK = /^:(warning|x|lock|mag|no_entry|construction):/;
+
+export class SandboxSession {
+  private responseCount = 0;
+  private constructor(
+    private readonly slack: SlackEmulator,
+    private readonly closers: (() => Promise<void>)[],
+    private readonly target: { url: string; signingSecret: string },
+    private readonly providerSettings: { stripe: FinsyncApp['config']['stripe']; plaid: FinsyncApp['config']['plaid'] },
+  ) {}
+
+  static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
+    const slack = await startSlackEmulator({ botToken: BOT_TOKEN });
+    const stripe = await startStripeEmulator({ count: options.stripeObjects ?? 500 });
+    const plaid = await startPlaidEmulator({});
+    const dataDir = mkdtempSync(join(tmpdir(), 'finsync-sandbox-'));
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      FINSYNC_DATA_DIR: dataDir,
+      FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      FINSYNC_ADMINS: SANDBOX_USER,
+      STRIPE_API_BASE: stripe.url,
+      PLAID_BASE_URL: plaid.url,
+      PLAID_CLIENT_ID: 'emulator-client-id',
+      PLAID_SECRET: 'emulator-secret',
+      LOG_LEVEL: 'warn',
+    });
+    const app = await createApp(config, { processBeforeResponse: true, logStream: process.stderr, schedulerPollMs: 500 });
+    const port = await app.start();
+    return new SandboxSession(
+      slack,
+      [() => app.stop(), () => slack.close(), () => stripe.close(), () => plaid.close(), async () => rmSync(dataDir, { recursive: true, force: true })],
+      { url: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET },
+      { stripe: config.stripe, plaid: config.plaid },
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers) await close().catch(() => undefined);
+  }
+
+  private async defaultFor(blockId: string, provider: string): Promise<string> {
+    if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
+    if (blockId === 'cred_public_token' && provider === 'plaid') return createSandboxPublicToken(this.providerSettings);
+    return '';
+  }
+
+  /** Plays one line: `/finsync …`, `home`, or `click <action_id> [value]`. */
+  async handle(line: string, ask: AskField): Promise<SandboxOutcome> {
+    const text = line.trim();
+    const openedBefore = this.slack.callsTo('views.open').length;
+    let out: string[] = [];
+    let ok = true;
+    if (text.startsWith('/finsync')) {
+      const reply = await sendSlashCommand(this.target, { text: text.slice('/finsync'.length).trim(), userId: SANDBOX_USER, responseUrl: this.slack.responseUrl(`s${Date.now()}`) });
+      ok = reply.status === 200;
+      const body = reply.body as { text?: string; blocks?: unknown[] } | string;
+      if (typeof body === 'object' && body?.blocks) out.push(renderBlocks(body.blocks));
+      if (typeof body === 'object' && body?.text && ERROR_MARK.test(String((body.blocks?.[0] as { text?: { text?: string } })?.text?.text ?? ''))) ok = false;
+    } else if (text === 'home') {
+      await sendEvent(this.target, { type: 'app_home_opened', user: SANDBOX_USER, channel: 'DSANDBOX', tab: 'home' });
+      const view = this.slack.homeView(SANDBOX_USER);
+      out.push(view ? renderView(view) : '(no Home tab published)');
+    } else if (text.startsWith('click ')) {
+      const [, actionId = '', value = ''] = text.split(/\s+/);
+      const reply = await sendBlockAction(this.target, { actionId, value, userId: SANDBOX_USER, responseUrl: this.slack.responseUrl(`c${Date.now()}`) });
+      ok = reply.status === 200;
+    } else {
+      return { output: 'Type /finsync <command>, home, click <action_id> [value], or exit.', ok: false };
+    }
+    const modal = this.slack.callsTo('views.open').slice(openedBefore).at(-1);
+    if (modal) {
+      const result = await this.fillModal(modal.args['view'] as Record<string, unknown>, ask);
+      out.push(result.output);
+      ok = ok && result.ok;
+    }
+    const followUps = await this.newResponses(text.includes(' sync ') || text.startsWith('/finsync sync') ? 30_000 : 400);
+    for (const body of followUps) {
+      out.push(renderBlocks((body as { blocks?: unknown[] }).blocks ?? []));
+      const first = ((body as { blocks?: { text?: { text?: string } }[] }).blocks?.[0]?.text?.text ?? '').trim();
+      if (ERROR_MARK.test(first) || /^:x: Failed/.test(first)) ok = false;
+    }
+    out = out.filter((s) => s.trim() !== '');
+    return { output: out.join('\n'), ok };
+  }
+
+  /** Waits for response_url posts; for a sync, until its result arrives. */
+  private async newResponses(maxWaitMs: number): Promise<unknown[]> {
+    const deadline = Date.now() + maxWaitMs;
+    let seen = this.responseCount;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const fresh = this.slack.responses.slice(this.responseCount);
+      const last = JSON.stringify(fresh.at(-1)?.body ?? '');
+      const syncStillRunning = maxWaitMs > 1000 && fresh.length > 0 && /sync started|records so far/.test(last);
+      if ((fresh.length === seen - this.responseCount || Date.now() > deadline) && !syncStillRunning) break;
+      if (Date.now() > deadline) break;
+      seen = this.responseCount + fresh.length;
+    }
+    const fresh = this.slack.responses.slice(this.responseCount);
+    this.responseCount += fresh.length;
+    return fresh.map((r) => r.body);
+  }
+
+  private async fillModal(view: Record<string, unknown>, ask: AskField): Promise<SandboxOutcome> {
+    const lines = [renderView(view)];
+    const meta = JSON.parse(String(view['private_metadata'] ?? '{}')) as { provider?: string };
+    const values: ViewStateValues = {};
+    for (const block of (view['blocks'] as InputBlock[]) ?? []) {
+      if (block.type !== 'input' || !block.block_id) continue;
+      const label = block.label?.text ?? block.block_id;
+      if (block.element?.type === 'checkboxes') {
+        const answer = await ask(`${label} (y/N)`, 'n');
+        values[block.block_id] = { value: stateValue.checkboxes(/^y/i.test(answer) ? ['delete'] : []) };
+        continue;
+      }
+      if (block.element?.type === 'static_select') {
+        const options = block.element.options?.map((o) => o.value) ?? [];
+        const answer = await ask(`${label} (${options.join(', ')})`, options[0] ?? '');
+        values[block.block_id] = { value: stateValue.select(answer) };
+        continue;
+      }
+      const fallback = block.element?.initial_value ?? (await this.defaultFor(block.block_id, meta.provider ?? ''));
+      const answer = await ask(label, fallback);
+      values[block.block_id] = { value: stateValue.text(answer === '' ? null : answer) };
+    }
+    const reply = await sendViewSubmission(this.target, {
+      callbackId: String(view['callback_id'] ?? ''),
+      values,
+      privateMetadata: String(view['private_metadata'] ?? ''),
+      userId: SANDBOX_USER,
+    });
+    const body = reply.body as { response_action?: string; errors?: Record<string, string>; view?: unknown } | string;
+    if (typeof body === 'object' && body?.response_action === 'errors') {
+      lines.push(...Object.values(body.errors ?? {}).map((e) => `✗ ${e}`));
+      return { output: lines.join('\n'), ok: false };
+    }
+    if (typeof body === 'object' && body?.response_action === 'update' && body.view) {
+      const next = body.view as Record<string, unknown>;
+      // A picker swaps itself for the next form: fill that one too.
+      if ((next['blocks'] as InputBlock[] | undefined)?.some((b) => b.type === 'input')) {
+        const result = await this.fillModal(next, ask);
+        return { output: [...lines, result.output].join('\n'), ok: result.ok };
+      }
+      lines.push(renderView(next));
+      return { output: lines.join('\n'), ok: !/Nothing was saved|went wrong/.test(JSON.stringify(next)) };
+    }
+    return { output: lines.join('\n'), ok: reply.status === 200 };
+  }
+}

@@ -1,0 +1,89 @@
+/** Factories for the Plaid tests: an emulator, settings pointing at it, a context, and a tiny ledger. */
+
+import {
+  type PlaidEmulator,
+  type PlaidEmulatorOptions,
+  startPlaidEmulator,
+} from '../../../connectors/plaid/emulator.ts';
+import type {
+  ConnectorContext,
+  Page,
+  ProviderSettings,
+  Stream,
+  StreamCursor,
+} from '../../../connectors/types.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { type RecordDraft, recordId } from '../../../src/records.ts';
+
+export async function emulator(options: PlaidEmulatorOptions = {}): Promise<PlaidEmulator> {
+  return startPlaidEmulator(options);
+}
+
+export function settingsFor(
+  emu: PlaidEmulator,
+  keys: { clientId?: string; secret?: string } = {},
+): ProviderSettings {
+  return {
+    stripe: { apiBase: 'http://127.0.0.1:9' },
+    plaid: {
+      baseUrl: emu.url,
+      clientId: 'clientId' in keys ? keys.clientId : emu.control.clientId,
+      secret: 'secret' in keys ? keys.secret : emu.control.secret,
+    },
+  };
+}
+
+export interface TestContext extends ConnectorContext {
+  /** Every backoff the code asked to wait, in ms; nothing really waits. */
+  readonly sleeps: number[];
+}
+
+export function context(settings: ProviderSettings): TestContext {
+  const sleeps: number[] = [];
+  return {
+    settings,
+    log: silentLogger(),
+    sleeps,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
+}
+
+/** Applies pages the way the sync engine does: upsert by record id, remove, then advance the cursor if given. */
+export class MemoryLedger {
+  readonly records = new Map<string, RecordDraft>();
+  cursor: StreamCursor | null = null;
+  readonly pages: Page[] = [];
+
+  async sync(stream: Stream, ctx: ConnectorContext): Promise<Page[]> {
+    const pages: Page[] = [];
+    for await (const page of stream.read(this.cursor, ctx)) {
+      pages.push(page);
+      this.pages.push(page);
+      for (const raw of page.objects) {
+        const record = stream.normalize(raw);
+        this.records.set(record.id, record);
+      }
+      for (const id of page.removedIds ?? []) this.records.delete(recordId('plaid', stream.name, id));
+      if (page.cursor) this.cursor = page.cursor;
+    }
+    return pages;
+  }
+
+  /** External ids currently held, sorted. */
+  ids(): string[] {
+    return [...this.records.values()].map((r) => r.raw.id).sort();
+  }
+
+  get(externalId: string): RecordDraft | undefined {
+    return [...this.records.values()].find((r) => r.raw.id === externalId);
+  }
+}
+
+/** An async iterator consumed by hand, to act between pages. */
+export async function nextPage(iterator: AsyncIterator<Page>): Promise<Page> {
+  const result = await iterator.next();
+  if (result.done) throw new Error('expected another page');
+  return result.value;
+}
