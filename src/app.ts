@@ -20,6 +20,7 @@ export interface AppOptions {
   readonly processBeforeResponse?: boolean;
   readonly logStream?: NodeJS.WritableStream;
   readonly schedulerPollMs?: number;
+  readonly schedulerLockMs?: number;
   /** Injected waits for connector retries (tests). */
   readonly sleep?: Sleep;
 }
@@ -38,7 +39,10 @@ export interface FinsyncApp {
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<FinsyncApp> {
-  const log = createLogger({ level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) });
+  const log = createLogger({
+    level: config.logLevel,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  });
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
     processBeforeResponse: options.processBeforeResponse ?? false,
@@ -67,8 +71,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const core: Core = await createCore(config, {
     log,
-    groupMembers: async (group) => (await bolt.client.usergroups.users.list({ usergroup: group })).users ?? [],
+    groupMembers: async (group) =>
+      (await bolt.client.usergroups.users.list({ usergroup: group })).users ?? [],
     ...(options.schedulerPollMs ? { schedulerPollMs: options.schedulerPollMs } : {}),
+    ...(options.schedulerLockMs ? { schedulerLockMs: options.schedulerLockMs } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     runJob: async (c, job) => {
       let startedAt = new Date().toISOString();
@@ -100,7 +106,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     finsync: core.finsync,
     bolt,
     async start() {
-      const orphans = await core.store.closeOrphanRuns('finsync stopped while this run was in progress; the next run resumes from its last committed page');
+      const orphans = await core.store.closeOrphanRuns(
+        'finsync stopped while this run was in progress; the next run resumes from its last committed page',
+      );
       if (orphans > 0) log.warn('closed runs left open by a previous process', { orphans });
       await bolt.init();
       server = (await bolt.start(config.port)) as Server;

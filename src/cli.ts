@@ -5,6 +5,7 @@
  * host, so it acts as the admin "cli" (every change it makes is audited under that name).
  */
 import { readFileSync } from 'node:fs';
+import { writeExport } from './cli-export.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { type Core, createCore } from './core.ts';
 import { FinsyncError } from './errors.ts';
@@ -12,12 +13,11 @@ import { createLogger } from './log.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
 import { CLI_ACTOR } from './security/roles.ts';
 import { parseCommand } from './slack/command-grammar.ts';
+import { auditMessage } from './slack/views/audit.ts';
 import type { SlackMessage } from './slack/views/blocks.ts';
 import { helpMessage, notice, usageHint } from './slack/views/help.ts';
 import { statusMessage } from './slack/views/status.ts';
 import { historyMessage, syncResultMessage } from './slack/views/sync.ts';
-import { auditMessage } from './slack/views/audit.ts';
-import { writeExport } from './cli-export.ts';
 
 interface Flags {
   json: boolean;
@@ -31,10 +31,15 @@ export function parseFlags(argv: readonly string[]): Flags {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') flags.json = true;
-    else if (arg.startsWith('--') && arg.includes('=')) flags.values.set(arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
-    else if (arg.startsWith('--') && ['--connection', '--since', '--until', '--format', '--name', '--set', '--limit'].includes(arg)) {
+    else if (arg.startsWith('--') && arg.includes('='))
+      flags.values.set(arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
+    else if (
+      arg.startsWith('--') &&
+      ['--connection', '--since', '--until', '--format', '--name', '--set', '--limit'].includes(arg)
+    ) {
       const value = argv[++i] ?? '';
-      if (arg === '--set') flags.values.set(`set:${value.slice(0, value.indexOf('='))}`, value.slice(value.indexOf('=') + 1));
+      if (arg === '--set')
+        flags.values.set(`set:${value.slice(0, value.indexOf('='))}`, value.slice(value.indexOf('=') + 1));
       else flags.values.set(arg.slice(2), value);
     } else if (arg.startsWith('--')) flags.switches.add(arg.slice(2));
     else flags.words.push(arg);
@@ -55,7 +60,11 @@ async function run(core: Core, flags: Flags): Promise<number> {
   }
   const parsed = parseCommand(flags.words.join(' '));
   if (!parsed.ok) {
-    print(flags, usageHint(parsed.error), { ok: false, error: parsed.error.message, usage: parsed.error.usage.usage });
+    print(flags, usageHint(parsed.error), {
+      ok: false,
+      error: parsed.error.message,
+      usage: parsed.error.usage.usage,
+    });
     return 2;
   }
   const command = parsed.command;
@@ -69,38 +78,66 @@ async function run(core: Core, flags: Flags): Promise<number> {
       return report.needAttention > 0 ? 3 : 0;
     }
     case 'connect': {
-      const stdin = flags.switches.has('credentials-stdin') ? (JSON.parse(readFileSync(0, 'utf8')) as Record<string, string>) : {};
+      const stdin = flags.switches.has('credentials-stdin')
+        ? (JSON.parse(readFileSync(0, 'utf8')) as Record<string, string>)
+        : {};
       const input: Record<string, string> = { ...stdin };
       for (const [key, value] of flags.values) if (key.startsWith('set:')) input[key.slice(4)] = value;
       const name = flags.values.get('name') ?? (await finsync.proposeName(command.provider));
       const connection = await finsync.connect({ provider: command.provider, name, input, actor: CLI_ACTOR });
-      print(flags, notice(':white_check_mark:', `Connected ${connection.provider} as ${connection.name} (${connection.accountLabel})`), {
-        name: connection.name,
-        provider: connection.provider,
-        accountLabel: connection.accountLabel,
-      });
+      print(
+        flags,
+        notice(
+          ':white_check_mark:',
+          `Connected ${connection.provider} as ${connection.name} (${connection.accountLabel})`,
+        ),
+        {
+          name: connection.name,
+          provider: connection.provider,
+          accountLabel: connection.accountLabel,
+        },
+      );
       return 0;
     }
     case 'disconnect': {
       const deleteRecords = flags.switches.has('delete-records');
       const result = await finsync.disconnect({ name: command.connection, deleteRecords, actor: CLI_ACTOR });
-      print(flags, notice(':white_check_mark:', `Disconnected ${command.connection}${deleteRecords ? ` and deleted ${result.recordsDeleted} records` : '; its records were kept'}`), result);
+      print(
+        flags,
+        notice(
+          ':white_check_mark:',
+          `Disconnected ${command.connection}${deleteRecords ? ` and deleted ${result.recordsDeleted} records` : '; its records were kept'}`,
+        ),
+        result,
+      );
       return 0;
     }
     case 'sync': {
       await finsync.requireAdmin(CLI_ACTOR, 'start syncs');
-      const names = command.target === 'all' ? (await core.store.listConnections()).map((c) => c.name) : [(await finsync.getConnection(command.target)).name];
+      const names =
+        command.target === 'all'
+          ? (await core.store.listConnections()).map((c) => c.name)
+          : [(await finsync.getConnection(command.target)).name];
       let failed = 0;
       // Each connection's run is independent: one failure does not stop the others.
       for (const name of names) {
-        const result = await core.engine.run({ connection: name, trigger: 'cli', triggeredBy: CLI_ACTOR, signal: core.shutdown.signal });
+        const result = await core.engine.run({
+          connection: name,
+          trigger: 'cli',
+          triggeredBy: CLI_ACTOR,
+          signal: core.shutdown.signal,
+        });
         if (result.status === 'failed' || result.status === 'cancelled') failed++;
         print(flags, syncResultMessage(result), result);
       }
       return failed > 0 ? 1 : 0;
     }
     case 'schedule': {
-      const result = await finsync.schedule({ connection: command.connection, text: command.schedule, actor: CLI_ACTOR });
+      const result = await finsync.schedule({
+        connection: command.connection,
+        text: command.schedule,
+        actor: CLI_ACTOR,
+      });
       print(flags, notice(':calendar:', `${command.connection} now syncs ${result.description}`), result);
       return 0;
     }
@@ -115,7 +152,10 @@ async function run(core: Core, flags: Flags): Promise<number> {
       return 0;
     }
     default:
-      print(flags, notice(':construction:', `${command.name} is not available from the CLI yet`), { ok: false, error: 'not available yet' });
+      print(flags, notice(':construction:', `${command.name} is not available from the CLI yet`), {
+        ok: false,
+        error: 'not available yet',
+      });
       return 2;
   }
 }
@@ -126,7 +166,10 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
   try {
     const config = loadConfig(readEnvironment(), { requireSlack: false });
     // Logs go to stderr so stdout stays clean for --json and exports.
-    const log = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, stream: process.stderr });
+    const log = createLogger({
+      level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+      stream: process.stderr,
+    });
     core = await createCore(config, {
       log,
       groupMembers: async () => [],
@@ -136,7 +179,10 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
     });
     return await run(core, flags);
   } catch (error) {
-    const message = error instanceof FinsyncError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    const message =
+      error instanceof FinsyncError
+        ? error.message
+        : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     if (flags.json) console.log(JSON.stringify({ ok: false, error: message }));
     else console.error(`finsync: ${message}`);
     return 1;

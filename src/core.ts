@@ -21,6 +21,8 @@ export interface CoreOptions {
   /** What a queued sync job does (the Slack app reports progress; the CLI just runs it). */
   readonly runJob: (core: Core, job: SyncJob) => Promise<void>;
   readonly schedulerPollMs?: number;
+  /** Agenda's lock lifetime; tests use a short one so no keep-alive timer outlives them. */
+  readonly schedulerLockMs?: number;
   readonly sleep?: Sleep;
 }
 
@@ -57,7 +59,9 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
       if (!connector) throw new Error(`no connector for provider ${connection.provider}`);
       return connector.streams(openCredentials(keyring, connection));
     },
-    ...(options.sleep ? { streamRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: options.sleep } } : {}),
+    ...(options.sleep
+      ? { streamRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: options.sleep } }
+      : {}),
   });
   // The scheduler calls back into the core, which exists only once everything is built.
   let core: Core | undefined;
@@ -67,9 +71,19 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     log,
     runJob: (job) => options.runJob(core!, job),
     ...(options.schedulerPollMs ? { processEveryMs: options.schedulerPollMs } : {}),
+    ...(options.schedulerLockMs ? { lockLifetimeMs: options.schedulerLockMs } : {}),
   });
   const roles = new Roles(config.admins, config.adminGroup, options.groupMembers);
-  const finsync = new Finsync({ store, keyring, roles, engine, scheduler, log, connectorContext, now: () => new Date() });
+  const finsync = new Finsync({
+    store,
+    keyring,
+    roles,
+    engine,
+    scheduler,
+    log,
+    connectorContext,
+    now: () => new Date(),
+  });
   core = {
     config,
     log,

@@ -17,11 +17,15 @@ async function main(): Promise<number> {
     if (scriptIndex >= 0) {
       const file = process.argv[scriptIndex + 1];
       if (!file) throw new Error('--script needs a file name');
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
       for (const line of lines) {
         console.log(`\n> ${line}`);
         const result = await session.handle(line, async (label, fallback) => {
-          console.log(`  ${label}: ${fallback.startsWith('sk_') || fallback.startsWith('public-') ? '(sandbox credential)' : fallback}`);
+          console.log(
+            `  ${label}: ${fallback.startsWith('sk_') || fallback.startsWith('public-') ? '(sandbox credential)' : fallback}`,
+          );
           return fallback;
         });
         console.log(result.output);
@@ -36,7 +40,10 @@ async function main(): Promise<number> {
     console.log(HELLO);
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const ask = async (label: string, fallback: string) => {
-      const shown = fallback.startsWith('sk_') || fallback.startsWith('public-') ? 'Enter for the sandbox credential' : fallback;
+      const shown =
+        fallback.startsWith('sk_') || fallback.startsWith('public-')
+          ? 'Enter for the sandbox credential'
+          : fallback;
       const answer = await rl.question(`  ${label}${shown ? ` [${shown}]` : ''}: `);
       return answer.trim() === '' ? fallback : answer.trim();
     };

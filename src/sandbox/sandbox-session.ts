@@ -14,7 +14,14 @@ import { createApp, type FinsyncApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
 import { type SlackEmulator, startSlackEmulator } from './slack-emulator.ts';
-import { sendBlockAction, sendEvent, sendSlashCommand, sendViewSubmission, stateValue, type ViewStateValues } from './slack-requests.ts';
+import {
+  sendBlockAction,
+  sendEvent,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+  type ViewStateValues,
+} from './slack-requests.ts';
 
 export const SANDBOX_USER = 'USANDBOX01';
 const SIGNING_SECRET = randomBytes(16).toString('hex');
@@ -44,7 +51,10 @@ export class SandboxSession {
     private readonly slack: SlackEmulator,
     private readonly closers: (() => Promise<void>)[],
     private readonly target: { url: string; signingSecret: string },
-    private readonly providerSettings: { stripe: FinsyncApp['config']['stripe']; plaid: FinsyncApp['config']['plaid'] },
+    private readonly providerSettings: {
+      stripe: FinsyncApp['config']['stripe'];
+      plaid: FinsyncApp['config']['plaid'];
+    },
   ) {}
 
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
@@ -66,11 +76,21 @@ export class SandboxSession {
       PLAID_SECRET: 'emulator-secret',
       LOG_LEVEL: 'warn',
     });
-    const app = await createApp(config, { processBeforeResponse: true, logStream: process.stderr, schedulerPollMs: 500 });
+    const app = await createApp(config, {
+      processBeforeResponse: true,
+      logStream: process.stderr,
+      schedulerPollMs: 500,
+    });
     const port = await app.start();
     return new SandboxSession(
       slack,
-      [() => app.stop(), () => slack.close(), () => stripe.close(), () => plaid.close(), async () => rmSync(dataDir, { recursive: true, force: true })],
+      [
+        () => app.stop(),
+        () => slack.close(),
+        () => stripe.close(),
+        () => plaid.close(),
+        async () => rmSync(dataDir, { recursive: true, force: true }),
+      ],
       { url: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET },
       { stripe: config.stripe, plaid: config.plaid },
     );
@@ -82,7 +102,8 @@ export class SandboxSession {
 
   private async defaultFor(blockId: string, provider: string): Promise<string> {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
-    if (blockId === 'cred_public_token' && provider === 'plaid') return createSandboxPublicToken(this.providerSettings);
+    if (blockId === 'cred_public_token' && provider === 'plaid')
+      return createSandboxPublicToken(this.providerSettings);
     return '';
   }
 
@@ -93,18 +114,37 @@ export class SandboxSession {
     let out: string[] = [];
     let ok = true;
     if (text.startsWith('/finsync')) {
-      const reply = await sendSlashCommand(this.target, { text: text.slice('/finsync'.length).trim(), userId: SANDBOX_USER, responseUrl: this.slack.responseUrl(`s${Date.now()}`) });
+      const reply = await sendSlashCommand(this.target, {
+        text: text.slice('/finsync'.length).trim(),
+        userId: SANDBOX_USER,
+        responseUrl: this.slack.responseUrl(`s${Date.now()}`),
+      });
       ok = reply.status === 200;
       const body = reply.body as { text?: string; blocks?: unknown[] } | string;
       if (typeof body === 'object' && body?.blocks) out.push(renderBlocks(body.blocks));
-      if (typeof body === 'object' && body?.text && ERROR_MARK.test(String((body.blocks?.[0] as { text?: { text?: string } })?.text?.text ?? ''))) ok = false;
+      if (
+        typeof body === 'object' &&
+        body?.text &&
+        ERROR_MARK.test(String((body.blocks?.[0] as { text?: { text?: string } })?.text?.text ?? ''))
+      )
+        ok = false;
     } else if (text === 'home') {
-      await sendEvent(this.target, { type: 'app_home_opened', user: SANDBOX_USER, channel: 'DSANDBOX', tab: 'home' });
+      await sendEvent(this.target, {
+        type: 'app_home_opened',
+        user: SANDBOX_USER,
+        channel: 'DSANDBOX',
+        tab: 'home',
+      });
       const view = this.slack.homeView(SANDBOX_USER);
       out.push(view ? renderView(view) : '(no Home tab published)');
     } else if (text.startsWith('click ')) {
       const [, actionId = '', value = ''] = text.split(/\s+/);
-      const reply = await sendBlockAction(this.target, { actionId, value, userId: SANDBOX_USER, responseUrl: this.slack.responseUrl(`c${Date.now()}`) });
+      const reply = await sendBlockAction(this.target, {
+        actionId,
+        value,
+        userId: SANDBOX_USER,
+        responseUrl: this.slack.responseUrl(`c${Date.now()}`),
+      });
       ok = reply.status === 200;
     } else {
       return { output: 'Type /finsync <command>, home, click <action_id> [value], or exit.', ok: false };
@@ -115,10 +155,14 @@ export class SandboxSession {
       out.push(result.output);
       ok = ok && result.ok;
     }
-    const followUps = await this.newResponses(text.includes(' sync ') || text.startsWith('/finsync sync') ? 30_000 : 400);
+    const followUps = await this.newResponses(
+      text.includes(' sync ') || text.startsWith('/finsync sync') ? 30_000 : 400,
+    );
     for (const body of followUps) {
       out.push(renderBlocks((body as { blocks?: unknown[] }).blocks ?? []));
-      const first = ((body as { blocks?: { text?: { text?: string } }[] }).blocks?.[0]?.text?.text ?? '').trim();
+      const first = (
+        (body as { blocks?: { text?: { text?: string } }[] }).blocks?.[0]?.text?.text ?? ''
+      ).trim();
       if (ERROR_MARK.test(first) || /^:x: Failed/.test(first)) ok = false;
     }
     out = out.filter((s) => s.trim() !== '');
@@ -133,7 +177,8 @@ export class SandboxSession {
       await new Promise((resolve) => setTimeout(resolve, 150));
       const fresh = this.slack.responses.slice(this.responseCount);
       const last = JSON.stringify(fresh.at(-1)?.body ?? '');
-      const syncStillRunning = maxWaitMs > 1000 && fresh.length > 0 && /sync started|records so far/.test(last);
+      const syncStillRunning =
+        maxWaitMs > 1000 && fresh.length > 0 && /sync started|records so far/.test(last);
       if ((fresh.length === seen - this.responseCount || Date.now() > deadline) && !syncStillRunning) break;
       if (Date.now() > deadline) break;
       seen = this.responseCount + fresh.length;
@@ -161,7 +206,8 @@ export class SandboxSession {
         values[block.block_id] = { value: stateValue.select(answer) };
         continue;
       }
-      const fallback = block.element?.initial_value ?? (await this.defaultFor(block.block_id, meta.provider ?? ''));
+      const fallback =
+        block.element?.initial_value ?? (await this.defaultFor(block.block_id, meta.provider ?? ''));
       const answer = await ask(label, fallback);
       values[block.block_id] = { value: stateValue.text(answer === '' ? null : answer) };
     }
@@ -171,7 +217,9 @@ export class SandboxSession {
       privateMetadata: String(view['private_metadata'] ?? ''),
       userId: SANDBOX_USER,
     });
-    const body = reply.body as { response_action?: string; errors?: Record<string, string>; view?: unknown } | string;
+    const body = reply.body as
+      | { response_action?: string; errors?: Record<string, string>; view?: unknown }
+      | string;
     if (typeof body === 'object' && body?.response_action === 'errors') {
       lines.push(...Object.values(body.errors ?? {}).map((e) => `✗ ${e}`));
       return { output: lines.join('\n'), ok: false };

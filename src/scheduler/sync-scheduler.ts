@@ -38,11 +38,15 @@ export class SyncScheduler implements SchedulerPort {
       name: `finsync-${process.pid}`,
       // A number of ms: a string such as '500 milliseconds' is misread by Agenda 6 (NOTES.md).
       processEvery: options.processEveryMs ?? 5_000,
-      defaultLockLifetime: options.lockLifetimeMs ?? 10 * 60_000,
+      // A running job's lock is extended every half lifetime; that timer can outlive stop() by as much,
+      // so keep it modest (a sync longer than this keeps its lock through the extensions).
+      defaultLockLifetime: options.lockLifetimeMs ?? 2 * 60_000,
       // One process: jobs saved here are picked up at once instead of at the next poll.
       notificationChannel: new InMemoryNotificationChannel(),
     });
-    this.agenda.on('error', (error: unknown) => options.log.error('scheduler error', { error: String(error) }));
+    this.agenda.on('error', (error: unknown) =>
+      options.log.error('scheduler error', { error: String(error) }),
+    );
     this.agenda.define(SYNC_NOW_JOB, (job: Job) => this.handle(job), { concurrency: 4 });
   }
 
@@ -54,7 +58,10 @@ export class SyncScheduler implements SchedulerPort {
   private defineScheduled(connection: string): string {
     const name = `${SCHEDULED_PREFIX}${connection}`;
     this.agenda.define(name, (job: Job) =>
-      this.options.runJob({ connection, trigger: 'schedule', triggeredBy: null, notify: { kind: 'none' } }, job),
+      this.options.runJob(
+        { connection, trigger: 'schedule', triggeredBy: null, notify: { kind: 'none' } },
+        job,
+      ),
     );
     return name;
   }
@@ -65,7 +72,10 @@ export class SyncScheduler implements SchedulerPort {
     await this.agenda.start();
   }
 
-  /** Stops taking jobs and waits for running ones to finish (they stop at a committed page when aborted). */
+  /**
+   * Stops taking jobs. Running syncs are not awaited here: the caller aborts them first (they stop after
+   * their current page commits) and waits for the engine to drain.
+   */
   async stop(): Promise<void> {
     await this.agenda.stop();
   }
@@ -93,11 +103,16 @@ export class SyncScheduler implements SchedulerPort {
     };
   }
 
-  nextRunAt(connection: Connection, now: Date): Date | null {
-    if (!connection.schedule) return null;
-    const parsed = parseSchedule(connection.schedule);
-    if (!parsed.ok || parsed.spec.kind === 'off') return null;
-    return nextRunAfter(parsed.spec, this.options.timezone, now);
+  async nextRuns(): Promise<ReadonlyMap<string, Date>> {
+    // The stored nextRunAt is the truth: for `every N` it counts from the last run, not from now.
+    const result = await this.agenda.queryJobs({});
+    const runs = new Map<string, Date>();
+    for (const job of result.jobs) {
+      if (job.name.startsWith(SCHEDULED_PREFIX) && job.nextRunAt && !job.disabled) {
+        runs.set(job.name.slice(SCHEDULED_PREFIX.length), new Date(job.nextRunAt));
+      }
+    }
+    return runs;
   }
 
   /** Jobs as stored, for tests and `npx finsync`: name, next run, data. */

@@ -20,7 +20,10 @@ export interface ConnectionDeps {
 
 export function requireConnector(provider: string): Connector {
   const connector = connectorFor(provider);
-  if (!connector) throw new UserInputError(`finsync cannot connect "${provider.slice(0, 40)}" yet; it connects stripe and plaid.`);
+  if (!connector)
+    throw new UserInputError(
+      `finsync cannot connect "${provider.slice(0, 40)}" yet; it connects stripe and plaid.`,
+    );
   return connector;
 }
 
@@ -32,7 +35,8 @@ export async function proposeName(store: Store, provider: string): Promise<strin
 }
 
 export async function checkNewName(store: Store, name: string): Promise<string | null> {
-  if (!CONNECTION_NAME.test(name)) return 'Use 1–40 lower-case letters, digits, - or _, starting with a letter or digit.';
+  if (!CONNECTION_NAME.test(name))
+    return 'Use 1–40 lower-case letters, digits, - or _, starting with a letter or digit.';
   if (await store.getConnection(name)) return `A connection named ${name} already exists; pick another name.`;
   return null;
 }
@@ -57,7 +61,8 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
     if (value !== '') input[field.key] = value;
   }
   const verified = await connector.verify(input, deps.connectorContext());
-  for (const field of connector.credentialFields) if (field.secret) registerSecret(verified.credentials[field.key]);
+  for (const field of connector.credentialFields)
+    if (field.secret) registerSecret(verified.credentials[field.key]);
   for (const value of Object.values(verified.credentials)) registerSecret(value);
   const connection: Connection = {
     name: request.name,
@@ -74,7 +79,8 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   try {
     await deps.store.createConnection(connection);
   } catch (error) {
-    if (error instanceof ConflictError) throw new UserInputError(`A connection named ${request.name} already exists; pick another name.`);
+    if (error instanceof ConflictError)
+      throw new UserInputError(`A connection named ${request.name} already exists; pick another name.`);
     throw error;
   }
   return connection;
@@ -82,7 +88,9 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
 
 /** Opens a connection's sealed credentials and marks every value secret for the logger. */
 export function openCredentials(keyring: Keyring, connection: Connection): Credentials {
-  const credentials = JSON.parse(keyring.open(connection.credentials, `connection:${connection.name}`)) as Record<string, string>;
+  const credentials = JSON.parse(
+    keyring.open(connection.credentials, `connection:${connection.name}`),
+  ) as Record<string, string>;
   for (const value of Object.values(credentials)) registerSecret(value);
   return credentials;
 }
@@ -91,7 +99,10 @@ export async function requireConnection(store: Store, name: string): Promise<Con
   const connection = await store.getConnection(name);
   if (!connection) {
     const names = (await store.listConnections()).map((c) => c.name);
-    const known = names.length > 0 ? ` Connections: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.` : ' Nothing is connected yet.';
+    const known =
+      names.length > 0
+        ? ` Connections: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}.`
+        : ' Nothing is connected yet.';
     throw new NotFoundError(`There is no connection named ${name}.${known}`);
   }
   return connection;

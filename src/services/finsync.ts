@@ -2,8 +2,9 @@
  * The use cases, the same for Slack, the CLI and the sandbox: status, connect, disconnect, sync, schedule,
  * history, audit. Every change checks the role here (one place) and leaves an audit entry.
  */
-import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
+
 import { connectorFor } from '../../connectors/registry.ts';
+import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -37,7 +38,8 @@ export interface SchedulerPort {
   enqueue(job: SyncJob): Promise<void>;
   /** Validates and applies a schedule (null: off). Throws UserInputError with the grammar's message. */
   setSchedule(connection: string, text: string | null): Promise<ScheduleResult>;
-  nextRunAt(connection: Connection, now: Date): Date | null;
+  /** Next scheduled run of every scheduled connection, as the scheduler has stored it. */
+  nextRuns(): Promise<ReadonlyMap<string, Date>>;
 }
 
 export interface FinsyncDeps {
@@ -69,7 +71,7 @@ export class Finsync {
     return statusReport({
       store: this.deps.store,
       providerName: (p) => this.providerName(p),
-      nextRunAt: (c, now) => this.deps.scheduler.nextRunAt(c, now),
+      nextRuns: () => this.deps.scheduler.nextRuns(),
       now: this.deps.now,
     });
   }
@@ -82,20 +84,30 @@ export class Finsync {
   async requireAdmin(userId: string, action: string, connection: string | null = null): Promise<void> {
     if (await this.deps.roles.isAdmin(userId)) return;
     await this.audit({ actor: userId, action, connection, outcome: 'refused', detail: 'not an admin' });
-    throw new ForbiddenError(`Only finsync admins can ${action}. Admins: ${this.deps.roles.describeAdmins()}.`);
+    throw new ForbiddenError(
+      `Only finsync admins can ${action}. Admins: ${this.deps.roles.describeAdmins()}.`,
+    );
   }
 
   private async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     await this.deps.store.appendAudit({ ...entry, at: this.deps.now().toISOString() });
   }
 
-  private async audited<T>(actor: string, action: string, connection: string | null, work: () => Promise<T>): Promise<T> {
+  private async audited<T>(
+    actor: string,
+    action: string,
+    connection: string | null,
+    work: () => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await work();
       await this.audit({ actor, action, connection, outcome: 'ok', detail: null });
       return result;
     } catch (error) {
-      const detail = error instanceof FinsyncError ? `${error.errorClass}: ${redactText(errorMessage(error))}` : 'internal error';
+      const detail =
+        error instanceof FinsyncError
+          ? `${error.errorClass}: ${redactText(errorMessage(error))}`
+          : 'internal error';
       await this.audit({ actor, action, connection, outcome: 'failed', detail: detail.slice(0, 500) });
       throw error;
     }
@@ -109,23 +121,42 @@ export class Finsync {
     return connections.checkNewName(this.deps.store, name);
   }
 
-  async connect(request: { provider: string; name: string; input: Credentials; actor: string }): Promise<Connection> {
+  async connect(request: {
+    provider: string;
+    name: string;
+    input: Credentials;
+    actor: string;
+  }): Promise<Connection> {
     await this.requireAdmin(request.actor, 'connect systems', request.name);
     return this.audited(request.actor, `connect ${request.provider}`, request.name, () =>
       connections.connect(
-        { store: this.deps.store, keyring: this.deps.keyring, connectorContext: () => this.deps.connectorContext(), now: this.deps.now },
+        {
+          store: this.deps.store,
+          keyring: this.deps.keyring,
+          connectorContext: () => this.deps.connectorContext(),
+          now: this.deps.now,
+        },
         request,
       ),
     );
   }
 
-  async disconnect(request: { name: string; deleteRecords: boolean; actor: string }): Promise<{ recordsDeleted: number }> {
+  async disconnect(request: {
+    name: string;
+    deleteRecords: boolean;
+    actor: string;
+  }): Promise<{ recordsDeleted: number }> {
     await this.requireAdmin(request.actor, 'disconnect systems', request.name);
     await connections.requireConnection(this.deps.store, request.name);
-    return this.audited(request.actor, request.deleteRecords ? 'disconnect and delete records' : 'disconnect', request.name, async () => {
-      await this.deps.scheduler.setSchedule(request.name, null);
-      return this.deps.store.removeConnection(request.name, { deleteRecords: request.deleteRecords });
-    });
+    return this.audited(
+      request.actor,
+      request.deleteRecords ? 'disconnect and delete records' : 'disconnect',
+      request.name,
+      async () => {
+        await this.deps.scheduler.setSchedule(request.name, null);
+        return this.deps.store.removeConnection(request.name, { deleteRecords: request.deleteRecords });
+      },
+    );
   }
 
   getConnection(name: string): Promise<Connection> {
@@ -137,13 +168,21 @@ export class Finsync {
   }
 
   /** Queues a sync of one connection or `all`; a connection already syncing or queued is reported, not doubled. */
-  async syncNow(request: { target: string; trigger: SyncJob['trigger']; actor: string; notify: NotifyTarget }): Promise<SyncStart[]> {
+  async syncNow(request: {
+    target: string;
+    trigger: SyncJob['trigger'];
+    actor: string;
+    notify: NotifyTarget;
+  }): Promise<SyncStart[]> {
     await this.requireAdmin(request.actor, 'start syncs', request.target === 'all' ? null : request.target);
     const targets =
       request.target === 'all'
         ? (await this.deps.store.listConnections()).map((c) => c.name)
         : [(await connections.requireConnection(this.deps.store, request.target)).name];
-    if (targets.length === 0) throw new UserInputError('Nothing is connected yet: connect a system first with `/finsync connect stripe`.');
+    if (targets.length === 0)
+      throw new UserInputError(
+        'Nothing is connected yet: connect a system first with `/finsync connect stripe`.',
+      );
     const results: SyncStart[] = [];
     for (const name of targets) {
       const running = this.deps.engine.activeRun(name);
@@ -164,14 +203,24 @@ export class Finsync {
         this.queued.delete(name);
         throw error;
       }
-      await this.audit({ actor: request.actor, action: 'sync', connection: name, outcome: 'ok', detail: request.trigger });
+      await this.audit({
+        actor: request.actor,
+        action: 'sync',
+        connection: name,
+        outcome: 'ok',
+        detail: request.trigger,
+      });
       results.push({ connection: name, outcome: 'queued' });
     }
     return results;
   }
 
   /** Runs a queued job (called by the scheduler's job handler). */
-  async runJob(job: SyncJob, onProgress?: (recordsSoFar: number) => void, signal?: AbortSignal): Promise<SyncRun> {
+  async runJob(
+    job: SyncJob,
+    onProgress?: (recordsSoFar: number) => void,
+    signal?: AbortSignal,
+  ): Promise<SyncRun> {
     try {
       return await this.deps.engine.run({
         connection: job.connection,
@@ -189,14 +238,24 @@ export class Finsync {
     await this.requireAdmin(request.actor, 'change schedules', request.connection);
     await connections.requireConnection(this.deps.store, request.connection);
     const off = request.text.trim().toLowerCase() === 'off';
-    return this.audited(request.actor, `schedule ${request.text.slice(0, 60)}`, request.connection, async () => {
-      const result = await this.deps.scheduler.setSchedule(request.connection, off ? null : request.text);
-      await this.deps.store.updateConnection(request.connection, { schedule: off ? null : request.text.trim() });
-      return result;
-    });
+    return this.audited(
+      request.actor,
+      `schedule ${request.text.slice(0, 60)}`,
+      request.connection,
+      async () => {
+        const result = await this.deps.scheduler.setSchedule(request.connection, off ? null : request.text);
+        await this.deps.store.updateConnection(request.connection, {
+          schedule: off ? null : request.text.trim(),
+        });
+        return result;
+      },
+    );
   }
 
-  async history(connection: string, limit: number): Promise<{ connection: Connection; runs: readonly SyncRun[] }> {
+  async history(
+    connection: string,
+    limit: number,
+  ): Promise<{ connection: Connection; runs: readonly SyncRun[] }> {
     const found = await connections.requireConnection(this.deps.store, connection);
     return { connection: found, runs: await this.deps.store.listRuns(found.name, limit) };
   }

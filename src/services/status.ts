@@ -35,11 +35,14 @@ export interface StatusReport {
 export interface StatusDeps {
   readonly store: Store;
   readonly providerName: (provider: string) => string;
-  readonly nextRunAt: (connection: Connection, now: Date) => Date | null;
+  readonly nextRuns: () => Promise<ReadonlyMap<string, Date>>;
   readonly now: () => Date;
 }
 
-export function healthOf(connection: Connection, latest: SyncRun | null): { health: Health; stateText: string } {
+export function healthOf(
+  connection: Connection,
+  latest: SyncRun | null,
+): { health: Health; stateText: string } {
   if (connection.state === 'needs_reconnect') {
     return { health: 'needs_reconnect', stateText: 'Needs reconnect: the provider rejected the credentials' };
   }
@@ -60,10 +63,11 @@ export function healthOf(connection: Connection, latest: SyncRun | null): { heal
 
 export async function statusReport(deps: StatusDeps): Promise<StatusReport> {
   const now = deps.now();
-  const [connections, summaries, counts] = await Promise.all([
+  const [connections, summaries, counts, nextRuns] = await Promise.all([
     deps.store.listConnections(),
     deps.store.runSummaries(),
     deps.store.recordCounts(),
+    deps.nextRuns(),
   ]);
   const statuses = connections.map((connection): ConnectionStatus => {
     const summary = summaries.get(connection.name);
@@ -80,11 +84,15 @@ export async function statusReport(deps: StatusDeps): Promise<StatusReport> {
       lastRun: latest,
       records: counts.get(connection.name) ?? 0,
       schedule: connection.schedule,
-      nextRunAt: deps.nextRunAt(connection, now),
+      nextRunAt: connection.schedule ? (nextRuns.get(connection.name) ?? null) : null,
     };
   });
-  statuses.sort((a, b) => HEALTH_ORDER.indexOf(a.health) - HEALTH_ORDER.indexOf(b.health) || a.name.localeCompare(b.name));
-  const needAttention = statuses.filter((s) => s.health === 'needs_reconnect' || s.health === 'failing').length;
+  statuses.sort(
+    (a, b) => HEALTH_ORDER.indexOf(a.health) - HEALTH_ORDER.indexOf(b.health) || a.name.localeCompare(b.name),
+  );
+  const needAttention = statuses.filter(
+    (s) => s.health === 'needs_reconnect' || s.health === 'failing',
+  ).length;
   return {
     generatedAt: now,
     total: statuses.length,
@@ -98,7 +106,8 @@ export async function statusReport(deps: StatusDeps): Promise<StatusReport> {
 export function verdict(report: StatusReport): string {
   if (report.total === 0) return 'No systems connected yet';
   const parts = [`${report.healthy} of ${report.total} healthy`];
-  if (report.needAttention > 0) parts.push(`${report.needAttention} ${report.needAttention === 1 ? 'needs' : 'need'} attention`);
+  if (report.needAttention > 0)
+    parts.push(`${report.needAttention} ${report.needAttention === 1 ? 'needs' : 'need'} attention`);
   const other = report.total - report.healthy - report.needAttention;
   if (other > 0) parts.push(`${other} syncing or not synced yet`);
   return parts.join(' · ');

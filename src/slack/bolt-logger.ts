@@ -4,7 +4,8 @@ import type { Logger } from '../log.ts';
 
 export function boltLogger(log: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
-  const text = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
+  const text = (parts: unknown[]) =>
+    parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
   return {
     debug: (...parts: unknown[]) => log.debug(text(parts), { source: 'bolt' }),
     info: (...parts: unknown[]) => log.info(text(parts), { source: 'bolt' }),

@@ -12,9 +12,24 @@ export interface CommandSpec {
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'help', usage: 'help', summary: 'List every command with an example', example: '/finsync help' },
-  { name: 'status', usage: 'status', summary: 'Health of every connection, worst first', example: '/finsync status' },
-  { name: 'connect', usage: 'connect <provider>', summary: 'Connect a system (opens a form)', example: '/finsync connect stripe' },
-  { name: 'disconnect', usage: 'disconnect <connection>', summary: 'Remove a connection and its credentials', example: '/finsync disconnect stripe' },
+  {
+    name: 'status',
+    usage: 'status',
+    summary: 'Health of every connection, worst first',
+    example: '/finsync status',
+  },
+  {
+    name: 'connect',
+    usage: 'connect <provider>',
+    summary: 'Connect a system (opens a form)',
+    example: '/finsync connect stripe',
+  },
+  {
+    name: 'disconnect',
+    usage: 'disconnect <connection>',
+    summary: 'Remove a connection and its credentials',
+    example: '/finsync disconnect stripe',
+  },
   { name: 'sync', usage: 'sync <connection|all>', summary: 'Sync now', example: '/finsync sync stripe' },
   {
     name: 'schedule',
@@ -22,17 +37,42 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Sync on a schedule, in the team timezone',
     example: '/finsync schedule stripe daily 02:00',
   },
-  { name: 'history', usage: 'history <connection> [N]', summary: 'The last N sync runs (default 10)', example: '/finsync history stripe 5' },
-  { name: 'alerts', usage: 'alerts <#channel|off>', summary: 'Where failure alerts go', example: '/finsync alerts #finance-alerts' },
-  { name: 'digest', usage: 'digest <#channel> [at HH:MM] | digest now', summary: 'The daily digest: where, when, or now', example: '/finsync digest #finance at 08:00' },
+  {
+    name: 'history',
+    usage: 'history <connection> [N]',
+    summary: 'The last N sync runs (default 10)',
+    example: '/finsync history stripe 5',
+  },
+  {
+    name: 'alerts',
+    usage: 'alerts <#channel|off>',
+    summary: 'Where failure alerts go',
+    example: '/finsync alerts #finance-alerts',
+  },
+  {
+    name: 'digest',
+    usage: 'digest <#channel> [at HH:MM] | digest now',
+    summary: 'The daily digest: where, when, or now',
+    example: '/finsync digest #finance at 08:00',
+  },
   {
     name: 'subscribe',
     usage: 'subscribe <connection|all> [failures] [recoveries] [digest] | subscribe list',
     summary: 'Send this channel alerts for a connection',
     example: '/finsync subscribe stripe failures',
   },
-  { name: 'unsubscribe', usage: 'unsubscribe <connection|all> [failures] [recoveries] [digest]', summary: 'Stop sending this channel alerts', example: '/finsync unsubscribe stripe' },
-  { name: 'audit', usage: 'audit [N]', summary: 'The last N changes and who made them (admins)', example: '/finsync audit 20' },
+  {
+    name: 'unsubscribe',
+    usage: 'unsubscribe <connection|all> [failures] [recoveries] [digest]',
+    summary: 'Stop sending this channel alerts',
+    example: '/finsync unsubscribe stripe',
+  },
+  {
+    name: 'audit',
+    usage: 'audit [N]',
+    summary: 'The last N changes and who made them (admins)',
+    example: '/finsync audit 20',
+  },
 ];
 
 export type SubscriptionKind = 'failures' | 'recoveries' | 'digest';
@@ -47,7 +87,12 @@ export type Command =
   | { readonly name: 'history'; readonly connection: string; readonly limit: number }
   | { readonly name: 'alerts'; readonly channel: ChannelRef | 'off' }
   | { readonly name: 'digest'; readonly mode: 'now'; readonly channel: ChannelRef | null }
-  | { readonly name: 'digest'; readonly mode: 'set'; readonly channel: ChannelRef; readonly time: string | null }
+  | {
+      readonly name: 'digest';
+      readonly mode: 'set';
+      readonly channel: ChannelRef;
+      readonly time: string | null;
+    }
   | { readonly name: 'subscribe'; readonly target: string; readonly kinds: readonly SubscriptionKind[] }
   | { readonly name: 'subscribe-list' }
   | { readonly name: 'unsubscribe'; readonly target: string; readonly kinds: readonly SubscriptionKind[] }
@@ -65,7 +110,9 @@ export interface ParseFailure {
   readonly suggestion: string | null;
 }
 
-export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: ParseFailure };
+export type ParseResult =
+  | { readonly ok: true; readonly command: Command }
+  | { readonly ok: false; readonly error: ParseFailure };
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const MAX_TEXT = 500;
@@ -83,7 +130,8 @@ export function tokenize(text: string): string[] {
   const normalized = text.replace(/[\u201c\u201d]/g, '"');
   const tokens: string[] = [];
   const pattern = /"([^"]*)"|(\S+)/g;
-  for (let m = pattern.exec(normalized); m !== null; m = pattern.exec(normalized)) tokens.push(m[1] ?? m[2] ?? '');
+  for (let m = pattern.exec(normalized); m !== null; m = pattern.exec(normalized))
+    tokens.push(m[1] ?? m[2] ?? '');
   return tokens;
 }
 
@@ -114,7 +162,11 @@ function parseKinds(tokens: readonly string[]): SubscriptionKind[] | null {
 
 export function parseCommand(rawText: string): ParseResult {
   const text = rawText.trim();
-  if (text.length > MAX_TEXT) return fail('help', `That command is ${text.length} characters long; commands are shorter than ${MAX_TEXT}.`);
+  if (text.length > MAX_TEXT)
+    return fail(
+      'help',
+      `That command is ${text.length} characters long; commands are shorter than ${MAX_TEXT}.`,
+    );
   const tokens = tokenize(text);
   const [word, ...args] = tokens;
   const verb = (word ?? 'help').toLowerCase();
@@ -122,24 +174,32 @@ export function parseCommand(rawText: string): ParseResult {
   switch (verb) {
     case 'help':
     case 'status':
-      return args.length === 0 ? { ok: true, command: { name: verb } } : fail(verb, `\`${verb}\` takes no arguments.`);
+      return args.length === 0
+        ? { ok: true, command: { name: verb } }
+        : fail(verb, `\`${verb}\` takes no arguments.`);
     case 'connect':
       if (!a0 || args.length > 1 || !NAME.test(a0)) return fail('connect', 'Name one provider to connect.');
       return { ok: true, command: { name: 'connect', provider: a0 } };
     case 'disconnect':
-      if (!a0 || args.length > 1 || !NAME.test(a0)) return fail('disconnect', 'Name the connection to remove.');
+      if (!a0 || args.length > 1 || !NAME.test(a0))
+        return fail('disconnect', 'Name the connection to remove.');
       return { ok: true, command: { name: 'disconnect', connection: a0 } };
     case 'sync':
       if (!a0 || args.length > 1 || !NAME.test(a0)) return fail('sync', 'Name a connection, or `all`.');
       return { ok: true, command: { name: 'sync', target: a0 } };
     case 'schedule': {
-      if (!a0 || !NAME.test(a0) || args.length < 2) return fail('schedule', 'Name a connection and a schedule.');
+      if (!a0 || !NAME.test(a0) || args.length < 2)
+        return fail('schedule', 'Name a connection and a schedule.');
       // The schedule keeps its original spacing and quotes: the schedule parser owns its grammar.
       const rest = /^\s*\S+\s+\S+\s+([\s\S]*)$/.exec(text)?.[1] ?? '';
-      return { ok: true, command: { name: 'schedule', connection: a0, schedule: rest.replace(/[\u201c\u201d]/g, '"').trim() } };
+      return {
+        ok: true,
+        command: { name: 'schedule', connection: a0, schedule: rest.replace(/[\u201c\u201d]/g, '"').trim() },
+      };
     }
     case 'history': {
-      if (!a0 || !NAME.test(a0) || args.length > 2) return fail('history', 'Name a connection, and optionally how many runs.');
+      if (!a0 || !NAME.test(a0) || args.length > 2)
+        return fail('history', 'Name a connection, and optionally how many runs.');
       const limit = parseCount(args[1], 10, 100);
       if (limit === null) return fail('history', 'N must be a whole number from 1 to 100.');
       return { ok: true, command: { name: 'history', connection: a0, limit } };
@@ -148,26 +208,35 @@ export function parseCommand(rawText: string): ParseResult {
       if (args.length !== 1) return fail('alerts', 'Give one channel, or `off`.');
       if (a0 === 'off') return { ok: true, command: { name: 'alerts', channel: 'off' } };
       const channel = parseChannel(args[0]);
-      return channel ? { ok: true, command: { name: 'alerts', channel } } : fail('alerts', `\`${clip(args[0]!)}\` is not a channel.`);
+      return channel
+        ? { ok: true, command: { name: 'alerts', channel } }
+        : fail('alerts', `\`${clip(args[0]!)}\` is not a channel.`);
     }
     case 'digest': {
       if (a0 === 'now') {
         if (args.length > 2) return fail('digest', '`digest now` takes at most a channel.');
         const channel = args[1] === undefined ? null : parseChannel(args[1]);
-        if (args[1] !== undefined && channel === null) return fail('digest', `\`${clip(args[1])}\` is not a channel.`);
+        if (args[1] !== undefined && channel === null)
+          return fail('digest', `\`${clip(args[1])}\` is not a channel.`);
         return { ok: true, command: { name: 'digest', mode: 'now', channel } };
       }
       const channel = parseChannel(args[0]);
       if (!channel) return fail('digest', 'Give a channel, or `now`.');
-      if (args.length === 1) return { ok: true, command: { name: 'digest', mode: 'set', channel, time: null } };
-      if (args.length === 3 && args[1]?.toLowerCase() === 'at' && /^([01]\d|2[0-3]):[0-5]\d$/.test(args[2]!)) {
+      if (args.length === 1)
+        return { ok: true, command: { name: 'digest', mode: 'set', channel, time: null } };
+      if (
+        args.length === 3 &&
+        args[1]?.toLowerCase() === 'at' &&
+        /^([01]\d|2[0-3]):[0-5]\d$/.test(args[2]!)
+      ) {
         return { ok: true, command: { name: 'digest', mode: 'set', channel, time: args[2]! } };
       }
       return fail('digest', 'The time comes as `at HH:MM` (24-hour).');
     }
     case 'subscribe':
     case 'unsubscribe': {
-      if (verb === 'subscribe' && a0 === 'list' && args.length === 1) return { ok: true, command: { name: 'subscribe-list' } };
+      if (verb === 'subscribe' && a0 === 'list' && args.length === 1)
+        return { ok: true, command: { name: 'subscribe-list' } };
       if (!a0 || !NAME.test(a0)) return fail(verb, 'Name a connection, or `all`.');
       const kinds = parseKinds(args.slice(1).map((t) => t.toLowerCase()));
       if (!kinds) return fail(verb, 'What to send is any of `failures`, `recoveries`, `digest`.');

@@ -8,13 +8,13 @@ import { UserInputError } from '../errors.ts';
 import type { Command } from './command-grammar.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackDeps } from './slack-deps.ts';
+import { auditMessage } from './views/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
 import { connectModal } from './views/connect.ts';
 import { disconnectModal } from './views/disconnect.ts';
 import { helpMessage, notice } from './views/help.ts';
 import { statusMessage } from './views/status.ts';
 import { historyMessage, syncStartedMessage } from './views/sync.ts';
-import { auditMessage } from './views/audit.ts';
 
 export interface CommandContext {
   readonly deps: SlackDeps;
@@ -27,7 +27,11 @@ export interface CommandContext {
 }
 
 const later = (name: string) =>
-  notice(':construction:', `\`${name}\` is not available yet in this version of finsync; it arrives with the alerts and digest release.`, '`/finsync help` lists what works today.');
+  notice(
+    ':construction:',
+    `\`${name}\` is not available yet in this version of finsync; it arrives with the alerts and digest release.`,
+    '`/finsync help` lists what works today.',
+  );
 
 export async function runCommand(command: Command, ctx: CommandContext): Promise<void> {
   const { finsync } = ctx.deps;
@@ -40,7 +44,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'connect': {
       await finsync.requireAdmin(ctx.userId, 'connect systems');
       const connector = connectorFor(command.provider);
-      if (!connector) throw new UserInputError(`finsync cannot connect "${command.provider}" yet; it connects stripe and plaid.`);
+      if (!connector)
+        throw new UserInputError(
+          `finsync cannot connect "${command.provider}" yet; it connects stripe and plaid.`,
+        );
       await ctx.client.views.open({
         trigger_id: ctx.triggerId,
         view: connectModal({
@@ -76,7 +83,11 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return void (await reply(syncStartedMessage(starts)));
     }
     case 'schedule': {
-      const result = await finsync.schedule({ connection: command.connection, text: command.schedule, actor: ctx.userId });
+      const result = await finsync.schedule({
+        connection: command.connection,
+        text: command.schedule,
+        actor: ctx.userId,
+      });
       const next = result.nextRunAt ? ` Next run ${slackDate(result.nextRunAt)}.` : '';
       const words = `${command.connection} now syncs ${result.description}.`;
       await reply({ text: words, blocks: [section(`:calendar: ${safe(words, 500)}${next}`)] });
@@ -96,4 +107,3 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return void (await reply(later(command.name === 'subscribe-list' ? 'subscribe list' : command.name)));
   }
 }
-

@@ -13,7 +13,10 @@ export function homePublisher(finsync: Finsync, log: Logger) {
         (latest, c) => (c.lastSuccessAt && (!latest || c.lastSuccessAt > latest) ? c.lastSuccessAt : latest),
         null,
       );
-      await client.views.publish({ user_id: userId, view: homeView(report, { isAdmin: await finsync.isAdmin(userId), lastSuccessAt }) });
+      await client.views.publish({
+        user_id: userId,
+        view: homeView(report, { isAdmin: await finsync.isAdmin(userId), lastSuccessAt }),
+      });
     } catch (error) {
       log.warn('could not publish the Home tab', { userId, error: errorMessage(error) });
     }

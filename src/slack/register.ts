@@ -1,8 +1,8 @@
 /** Every Slack listener, registered in one place (Bolt starter-template style). */
 import type { App } from '@slack/bolt';
-import { finsyncCommand } from './listeners/commands/finsync.ts';
 import { homeConnect, homeDisconnect, homeSchedule, homeSync } from './listeners/actions/home-buttons.ts';
 import { statusShare } from './listeners/actions/status-share.ts';
+import { finsyncCommand } from './listeners/commands/finsync.ts';
 import { appHomeOpened } from './listeners/events/app-home-opened.ts';
 import { connectSubmit } from './listeners/views/connect-submit.ts';
 import { disconnectSubmit } from './listeners/views/disconnect-submit.ts';

@@ -22,11 +22,22 @@ export function errorReply(error: unknown, log: Logger): SlackMessage {
     return notice(EMOJI[error.errorClass] ?? ':x:', redactText(error.message));
   }
   const reference = randomUUID().slice(0, 8);
-  log.error('unexpected error in a Slack handler', { reference, error: redactText(errorMessage(error)), stack: error instanceof Error ? error.stack : undefined });
-  return notice(':x:', `Something went wrong on finsync's side (reference ${reference}). Nothing was changed; try again, and tell your admin if it persists.`);
+  log.error('unexpected error in a Slack handler', {
+    reference,
+    error: redactText(errorMessage(error)),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return notice(
+    ':x:',
+    `Something went wrong on finsync's side (reference ${reference}). Nothing was changed; try again, and tell your admin if it persists.`,
+  );
 }
 
 /** Ephemeral payload for `respond` (response_url). */
-export function ephemeral(message: SlackMessage): { response_type: 'ephemeral'; text: string; blocks: SlackMessage['blocks'] } {
+export function ephemeral(message: SlackMessage): {
+  response_type: 'ephemeral';
+  text: string;
+  blocks: SlackMessage['blocks'];
+} {
   return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
 }

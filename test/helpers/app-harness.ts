@@ -58,8 +58,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const logLines: string[] = [];
   const logStream = new PassThrough();
-  logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const app = await createApp(loadConfig(env), { processBeforeResponse: true, logStream, schedulerPollMs: 200, sleep: async () => {} });
+  logStream.on('data', (chunk: Buffer) =>
+    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean)),
+  );
+  const app = await createApp(loadConfig(env), {
+    processBeforeResponse: true,
+    logStream,
+    schedulerPollMs: 200,
+    schedulerLockMs: 2_000,
+    sleep: async () => {},
+  });
   const port = await app.start();
   return {
     app,

@@ -82,7 +82,9 @@ export function fields(pairs: readonly (readonly [string, string])[]): Block {
 export function context(...texts: string[]): Block {
   return {
     type: 'context',
-    elements: texts.slice(0, LIMITS.contextElements).map((text) => ({ type: 'mrkdwn' as const, text: clip(text, LIMITS.sectionText) })),
+    elements: texts
+      .slice(0, LIMITS.contextElements)
+      .map((text) => ({ type: 'mrkdwn' as const, text: clip(text, LIMITS.sectionText) })),
   };
 }
 
@@ -115,7 +117,12 @@ export function actions(elements: readonly Button[], blockId?: string): Block {
   };
 }
 
-export function confirmDialog(title: string, text: string, confirm: string, deny = 'Cancel'): types.ConfirmationDialog {
+export function confirmDialog(
+  title: string,
+  text: string,
+  confirm: string,
+  deny = 'Cancel',
+): types.ConfirmationDialog {
   return {
     title: { type: 'plain_text', text: clip(title, 100) },
     text: { type: 'mrkdwn', text: clip(text, 300) },
@@ -126,7 +133,10 @@ export function confirmDialog(title: string, text: string, confirm: string, deny
 }
 
 /** Packs lines into as few sections as the 3,000-character limit allows. */
-export function packLines(lines: readonly string[], maxSections: number): { blocks: Block[]; omitted: number } {
+export function packLines(
+  lines: readonly string[],
+  maxSections: number,
+): { blocks: Block[]; omitted: number } {
   const blocks: Block[] = [];
   let current = '';
   let used = 0;

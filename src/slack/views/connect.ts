@@ -41,7 +41,10 @@ export function connectModal(input: ConnectModalInput): ModalView {
         type: 'input',
         block_id: NAME_BLOCK,
         label: { type: 'plain_text', text: 'Connection name' },
-        hint: { type: 'plain_text', text: 'Short name used in commands, e.g. /finsync sync stripe. Lower case, digits, - and _.' },
+        hint: {
+          type: 'plain_text',
+          text: 'Short name used in commands, e.g. /finsync sync stripe. Lower case, digits, - and _.',
+        },
         element: {
           type: 'plain_text_input',
           action_id: 'value',
@@ -58,15 +61,22 @@ export function connectModal(input: ConnectModalInput): ModalView {
         element: {
           type: 'plain_text_input' as const,
           action_id: 'value',
-          ...(field.placeholder ? { placeholder: { type: 'plain_text' as const, text: clip(field.placeholder, 150) } } : {}),
+          ...(field.placeholder
+            ? { placeholder: { type: 'plain_text' as const, text: clip(field.placeholder, 150) } }
+            : {}),
         },
       })),
-      context(':lock: Credentials are verified with the provider before anything is saved, then stored encrypted.'),
+      context(
+        ':lock: Credentials are verified with the provider before anything is saved, then stored encrypted.',
+      ),
     ],
   };
 }
 
-export function providerPickerModal(providers: readonly ProviderOption[], channelId: string | null): ModalView {
+export function providerPickerModal(
+  providers: readonly ProviderOption[],
+  channelId: string | null,
+): ModalView {
   return {
     type: 'modal',
     callback_id: PICKER_CALLBACK,

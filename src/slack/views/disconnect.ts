@@ -4,7 +4,12 @@ import { clip, type ModalView, safe, section } from './blocks.ts';
 export const DISCONNECT_CALLBACK = 'disconnect_submit';
 export const DELETE_RECORDS_BLOCK = 'delete_records';
 
-export function disconnectModal(input: { name: string; providerName: string; records: number; channelId: string | null }): ModalView {
+export function disconnectModal(input: {
+  name: string;
+  providerName: string;
+  records: number;
+  channelId: string | null;
+}): ModalView {
   return {
     type: 'modal',
     callback_id: DISCONNECT_CALLBACK,

@@ -4,14 +4,18 @@ import { context, escapeMrkdwn, header, type SlackMessage, safe, section } from 
 
 export function helpMessage(): SlackMessage {
   // Usages contain < and >, which mrkdwn would read as links: escape them.
-  const lines = COMMANDS.map((c) => `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}. Example: \`${escapeMrkdwn(c.example)}\``);
+  const lines = COMMANDS.map(
+    (c) => `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}. Example: \`${escapeMrkdwn(c.example)}\``,
+  );
   return {
     text: 'finsync commands: help, status, connect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
     blocks: [
       header('finsync commands'),
       section(lines.slice(0, 6).join('\n\n')),
       section(lines.slice(6).join('\n\n')),
-      context('Connections are named by their short name, e.g. `stripe` or `stripe-2`. Channels as #channel.'),
+      context(
+        'Connections are named by their short name, e.g. `stripe` or `stripe-2`. Channels as #channel.',
+      ),
     ],
   };
 }
@@ -23,7 +27,9 @@ export function usageHint(error: ParseFailure): SlackMessage {
     text: clipText(text),
     blocks: [
       section(`:warning: ${safe(error.message, 600)}${suggestion}`),
-      section(`*Usage:* \`/finsync ${escapeMrkdwn(error.usage.usage)}\`\n*Example:* \`${escapeMrkdwn(error.usage.example)}\``),
+      section(
+        `*Usage:* \`/finsync ${escapeMrkdwn(error.usage.usage)}\`\n*Example:* \`${escapeMrkdwn(error.usage.example)}\``,
+      ),
       context('`/finsync help` lists every command.'),
     ],
   };

@@ -5,20 +5,40 @@
  */
 import type { StatusReport } from '../../services/status.ts';
 import { verdict } from '../../services/status.ts';
-import { actions, button, type Block, confirmDialog, context, divider, fields, header, type HomeView, LIMITS, packLines, safe, section, slackDate } from './blocks.ts';
+import {
+  actions,
+  type Block,
+  button,
+  confirmDialog,
+  context,
+  divider,
+  fields,
+  type HomeView,
+  header,
+  LIMITS,
+  packLines,
+  safe,
+  section,
+  slackDate,
+} from './blocks.ts';
 import { connectionLine, HEALTH_EMOJI } from './status.ts';
 
 /** Connections shown with their own buttons; the rest are summarized lines. */
 export const HOME_DETAILED_CONNECTIONS = 20;
 
-export function homeView(report: StatusReport, options: { isAdmin: boolean; lastSuccessAt: string | null }): HomeView {
+export function homeView(
+  report: StatusReport,
+  options: { isAdmin: boolean; lastSuccessAt: string | null },
+): HomeView {
   const blocks: Block[] = [
     header('finsync'),
     context(`Updated ${slackDate(report.generatedAt)} · ${safe(verdict(report))}`),
   ];
   if (report.total === 0) {
     blocks.push(
-      section('*Welcome to finsync.* Connect your bank, payment processor or accounting system, and finsync keeps its data in sync and tells this workspace when something breaks.'),
+      section(
+        '*Welcome to finsync.* Connect your bank, payment processor or accounting system, and finsync keeps its data in sync and tells this workspace when something breaks.',
+      ),
       ...(options.isAdmin
         ? [actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })])]
         : [context('Ask a finsync admin to connect the first system.')]),
@@ -34,14 +54,18 @@ export function homeView(report: StatusReport, options: { isAdmin: boolean; last
       ['Last successful sync', options.lastSuccessAt ? slackDate(options.lastSuccessAt) : 'None yet'],
     ]),
   );
-  if (options.isAdmin) blocks.push(actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })]));
-  const attention = report.connections.filter((c) => c.health === 'needs_reconnect' || c.health === 'failing');
+  if (options.isAdmin)
+    blocks.push(actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })]));
+  const attention = report.connections.filter(
+    (c) => c.health === 'needs_reconnect' || c.health === 'failing',
+  );
   if (attention.length > 0) blocks.push(section(`*Needs attention (${attention.length})*`));
   else blocks.push(section('*Connections*'));
 
   const detailed = report.connections.slice(0, HOME_DETAILED_CONNECTIONS);
   for (const [index, status] of detailed.entries()) {
-    if (index === attention.length && attention.length > 0) blocks.push(divider(), section('*Other connections*'));
+    if (index === attention.length && attention.length > 0)
+      blocks.push(divider(), section('*Other connections*'));
     blocks.push(section(connectionLine(status)));
     if (options.isAdmin) {
       blocks.push(
@@ -51,7 +75,11 @@ export function homeView(report: StatusReport, options: { isAdmin: boolean; last
             button('Schedule', 'home_schedule', status.name),
             button('Disconnect', 'home_disconnect', status.name, {
               style: 'danger',
-              confirm: confirmDialog('Disconnect?', `Open the disconnect form for *${safe(status.name, 40)}*?`, 'Continue'),
+              confirm: confirmDialog(
+                'Disconnect?',
+                `Open the disconnect form for *${safe(status.name, 40)}*?`,
+                'Continue',
+              ),
             }),
           ],
           `conn_${status.name}`,
@@ -62,10 +90,13 @@ export function homeView(report: StatusReport, options: { isAdmin: boolean; last
   const rest = report.connections.slice(HOME_DETAILED_CONNECTIONS);
   if (rest.length > 0) {
     const room = LIMITS.viewBlocks - blocks.length - 3;
-    const lines = rest.map((s) => `${HEALTH_EMOJI[s.health]} *${safe(s.name, 40)}* · ${safe(s.stateText, 120)}`);
+    const lines = rest.map(
+      (s) => `${HEALTH_EMOJI[s.health]} *${safe(s.name, 40)}* · ${safe(s.stateText, 120)}`,
+    );
     const { blocks: packed, omitted } = packLines(lines, room);
     blocks.push(divider(), ...packed);
-    if (omitted > 0) blocks.push(context(`${omitted} more connections: \`npx finsync status\` lists them all.`));
+    if (omitted > 0)
+      blocks.push(context(`${omitted} more connections: \`npx finsync status\` lists them all.`));
   }
   return { type: 'home', blocks: blocks.slice(0, LIMITS.viewBlocks) };
 }

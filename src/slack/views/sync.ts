@@ -39,17 +39,29 @@ export function syncStartedMessage(starts: readonly SyncStart[]): SlackMessage {
       ? `:arrows_counterclockwise: *${safe(s.connection, 40)}*: sync started`
       : `:hourglass: *${safe(s.connection, 40)}*: already running since ${slackDate(s.since)}; not started again`,
   );
-  const text = starts.length === 1 ? lines[0]!.replace(/[*:]|arrows_counterclockwise|hourglass/g, '').trim() : `Syncing ${starts.length} connections`;
+  const text =
+    starts.length === 1
+      ? lines[0]!.replace(/[*:]|arrows_counterclockwise|hourglass/g, '').trim()
+      : `Syncing ${starts.length} connections`;
   const { blocks, omitted } = packLines(lines, LIMITS.messageBlocks - 1);
   if (omitted > 0) blocks.push(context(`${omitted} more not shown.`));
   return { text, blocks };
 }
 
-export function syncProgressMessage(connection: string, recordsSoFar: number, startedAt: string): SlackMessage {
+export function syncProgressMessage(
+  connection: string,
+  recordsSoFar: number,
+  startedAt: string,
+): SlackMessage {
   const text = `Syncing ${connection}: ${recordsSoFar.toLocaleString('en-US')} records so far`;
   return {
     text,
-    blocks: [section(`:arrows_counterclockwise: Syncing *${safe(connection, 40)}*: ${recordsSoFar.toLocaleString('en-US')} records so far`), context(`Started ${slackDate(startedAt)}`)],
+    blocks: [
+      section(
+        `:arrows_counterclockwise: Syncing *${safe(connection, 40)}*: ${recordsSoFar.toLocaleString('en-US')} records so far`,
+      ),
+      context(`Started ${slackDate(startedAt)}`),
+    ],
   };
 }
 
@@ -57,28 +69,60 @@ export function syncResultMessage(run: SyncRun): SlackMessage {
   const status = STATUS_WORDS[run.status];
   const text = `Sync of ${run.connection}: ${status.replace(/^:[a-z_]+: /, '')} · ${countsText(totals(run))}`;
   const blocks = [
-    section(`${status}: sync of *${safe(run.connection, 40)}* in ${duration(run)}\n${countsText(totals(run))}`),
-    ...(run.errorMessage ? [section(`*Error (${safe(run.errorClass ?? 'error', 40)}):* ${safe(run.errorMessage, 1500)}`)] : []),
-    ...(run.skipped.length > 0
-      ? [section(`*Skipped objects:*\n${run.skipped.slice(0, 5).map((s) => `• ${safe(s.stream, 40)} ${safe(s.objectId ?? 'unknown id', 80)}: ${safe(s.reason, 200)}`).join('\n')}`)]
+    section(
+      `${status}: sync of *${safe(run.connection, 40)}* in ${duration(run)}\n${countsText(totals(run))}`,
+    ),
+    ...(run.errorMessage
+      ? [section(`*Error (${safe(run.errorClass ?? 'error', 40)}):* ${safe(run.errorMessage, 1500)}`)]
       : []),
-    context(`Started ${slackDate(run.startedAt)} · \`/finsync history ${safe(run.connection, 40)}\` for earlier runs`),
+    ...(run.skipped.length > 0
+      ? [
+          section(
+            `*Skipped objects:*\n${run.skipped
+              .slice(0, 5)
+              .map(
+                (s) =>
+                  `• ${safe(s.stream, 40)} ${safe(s.objectId ?? 'unknown id', 80)}: ${safe(s.reason, 200)}`,
+              )
+              .join('\n')}`,
+          ),
+        ]
+      : []),
+    context(
+      `Started ${slackDate(run.startedAt)} · \`/finsync history ${safe(run.connection, 40)}\` for earlier runs`,
+    ),
   ];
   return { text, blocks };
 }
 
 export function historyMessage(connection: Connection, runs: readonly SyncRun[]): SlackMessage {
   if (runs.length === 0) {
-    return { text: `No sync runs of ${connection.name} yet`, blocks: [section(`No sync runs of *${safe(connection.name, 40)}* yet. Start one with \`/finsync sync ${safe(connection.name, 40)}\`.`)] };
+    return {
+      text: `No sync runs of ${connection.name} yet`,
+      blocks: [
+        section(
+          `No sync runs of *${safe(connection.name, 40)}* yet. Start one with \`/finsync sync ${safe(connection.name, 40)}\`.`,
+        ),
+      ],
+    };
   }
   const lines = runs.map((run) => {
-    const who = run.triggeredBy && run.trigger !== 'schedule' ? ` by ${run.triggeredBy === 'cli' ? 'CLI' : `<@${run.triggeredBy}>`}` : '';
-    const error = run.errorMessage ? `\n      ${safe(run.errorClass ?? 'error', 40)}: ${safe(run.errorMessage, 300)}` : '';
+    const who =
+      run.triggeredBy && run.trigger !== 'schedule'
+        ? ` by ${run.triggeredBy === 'cli' ? 'CLI' : `<@${run.triggeredBy}>`}`
+        : '';
+    const error = run.errorMessage
+      ? `\n      ${safe(run.errorClass ?? 'error', 40)}: ${safe(run.errorMessage, 300)}`
+      : '';
     return `${STATUS_WORDS[run.status]} · ${slackDate(run.startedAt)} · ${run.trigger}${who} · ${duration(run)}\n      ${countsText(totals(run))}${error}`;
   });
   const { blocks, omitted } = packLines(lines, LIMITS.messageBlocks - 2);
   return {
     text: `Last ${runs.length} sync runs of ${connection.name}`,
-    blocks: [header(`Sync history: ${connection.name}`), ...blocks, ...(omitted > 0 ? [context(`${omitted} more runs not shown`)] : [])],
+    blocks: [
+      header(`Sync history: ${connection.name}`),
+      ...blocks,
+      ...(omitted > 0 ? [context(`${omitted} more runs not shown`)] : []),
+    ],
   };
 }

@@ -49,7 +49,11 @@ export class EmbeddedStore implements Store {
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */
   static async open(dataDir: string): Promise<EmbeddedStore> {
     mkdirSync(dataDir, { recursive: true });
-    const connections = await JsonDocument.open(join(dataDir, 'connections.json'), { connections: [] }, isConnectionsDoc);
+    const connections = await JsonDocument.open(
+      join(dataDir, 'connections.json'),
+      { connections: [] },
+      isConnectionsDoc,
+    );
     const settings = await JsonDocument.open(join(dataDir, 'settings.json'), { settings: {} }, isSettingsDoc);
     const ledger = new SqliteLedger(openSqlite(join(dataDir, DATABASE_FILE)));
     return new EmbeddedStore(dataDir, connections, settings, ledger);
@@ -77,7 +81,10 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  async updateConnection(name: string, patch: Partial<Omit<Connection, 'name' | 'provider'>>): Promise<Connection> {
+  async updateConnection(
+    name: string,
+    patch: Partial<Omit<Connection, 'name' | 'provider'>>,
+  ): Promise<Connection> {
     return this.connections.update((doc) => {
       const index = doc.connections.findIndex((c) => c.name === name);
       if (index < 0) throw new NotFoundError(`no connection named ${name}`);
@@ -87,7 +94,10 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  async removeConnection(name: string, options: { deleteRecords: boolean }): Promise<{ recordsDeleted: number }> {
+  async removeConnection(
+    name: string,
+    options: { deleteRecords: boolean },
+  ): Promise<{ recordsDeleted: number }> {
     if (!(await this.getConnection(name))) throw new NotFoundError(`no connection named ${name}`);
     // Credentials go first: a crash after this leaves orphan data, never orphan secrets.
     await this.connections.update((doc) => {
@@ -130,7 +140,9 @@ export class EmbeddedStore implements Store {
     return this.ledger.listRuns(connection, limit);
   }
 
-  async runSummaries(): Promise<ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>> {
+  async runSummaries(): Promise<
+    ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>
+  > {
     return this.ledger.runSummaries();
   }
 

@@ -14,7 +14,11 @@ export class JsonDocument<T extends object> {
     readonly file: string,
   ) {}
 
-  static async open<T extends object>(file: string, defaults: T, validate: (data: unknown) => data is T): Promise<JsonDocument<T>> {
+  static async open<T extends object>(
+    file: string,
+    defaults: T,
+    validate: (data: unknown) => data is T,
+  ): Promise<JsonDocument<T>> {
     // JSONFile, not JSONFilePreset: the preset silently switches to memory when NODE_ENV=test (NOTES.md).
     const low = new Low<T>(new JSONFile<T>(file), structuredClone(defaults));
     if (existsSync(file)) {
@@ -22,10 +26,16 @@ export class JsonDocument<T extends object> {
         await low.read();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new StorageError(file, `${file} is not valid JSON (${reason}); it was left untouched. Restore it from a backup or fix it, then start again.`);
+        throw new StorageError(
+          file,
+          `${file} is not valid JSON (${reason}); it was left untouched. Restore it from a backup or fix it, then start again.`,
+        );
       }
       if (low.data === null || !validate(low.data)) {
-        throw new StorageError(file, `${file} does not have the expected shape; it was left untouched. Restore it from a backup or fix it, then start again.`);
+        throw new StorageError(
+          file,
+          `${file} does not have the expected shape; it was left untouched. Restore it from a backup or fix it, then start again.`,
+        );
       }
     }
     return new JsonDocument(low, file);

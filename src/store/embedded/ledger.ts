@@ -6,7 +6,15 @@
 import type { StreamCursor } from '../../../connectors/types.ts';
 import type { LedgerRecord, RecordKind } from '../../records.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
-import type { AuditEntry, PageResult, PageWrite, RecordQuery, RunStatus, RunTrigger, SyncRun } from '../types.ts';
+import type {
+  AuditEntry,
+  PageResult,
+  PageWrite,
+  RecordQuery,
+  RunStatus,
+  RunTrigger,
+  SyncRun,
+} from '../types.ts';
 import { migrate } from './ledger-schema.ts';
 
 interface RecordRow {
@@ -135,7 +143,9 @@ export class SqliteLedger {
   constructor(readonly db: SqliteDatabase) {
     migrate(db);
     this.statements = {
-      selectRecord: db.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE connection = ? AND id = ?`),
+      selectRecord: db.prepare<[string, string], RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE connection = ? AND id = ?`,
+      ),
       insertRecord: db.prepare(
         `INSERT INTO records (${RECORD_COLUMNS}) VALUES (@connection, @id, @provider, @stream, @kind, @amount, @currency, @occurred_at, @description, @counterparty, @status, @money_movement, @raw_type, @raw_id)`,
       ),
@@ -149,7 +159,9 @@ export class SqliteLedger {
       upsertCursor: db.prepare<[string, string, string, string]>(
         'INSERT INTO cursors (connection, stream, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
       ),
-      selectCursor: db.prepare<[string, string], { cursor: string }>('SELECT cursor FROM cursors WHERE connection = ? AND stream = ?'),
+      selectCursor: db.prepare<[string, string], { cursor: string }>(
+        'SELECT cursor FROM cursors WHERE connection = ? AND stream = ?',
+      ),
       selectRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
     };
   }
@@ -175,9 +187,15 @@ export class SqliteLedger {
         }
       }
       for (const id of page.removedIds) deleted += s.deleteRecord.run(page.connection, id).changes;
-      if (inserted - deleted !== 0) s.bumpCount.run({ connection: page.connection, delta: inserted - deleted });
+      if (inserted - deleted !== 0)
+        s.bumpCount.run({ connection: page.connection, delta: inserted - deleted });
       if (page.cursor !== undefined) {
-        s.upsertCursor.run(page.connection, page.stream, JSON.stringify(page.cursor), new Date().toISOString());
+        s.upsertCursor.run(
+          page.connection,
+          page.stream,
+          JSON.stringify(page.cursor),
+          new Date().toISOString(),
+        );
       }
       return { inserted, updated, unchanged, deleted };
     });
@@ -193,12 +211,16 @@ export class SqliteLedger {
     const row =
       connection === undefined
         ? this.db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM record_counts').get()
-        : this.db.prepare<[string], { n: number }>('SELECT count AS n FROM record_counts WHERE connection = ?').get(connection);
+        : this.db
+            .prepare<[string], { n: number }>('SELECT count AS n FROM record_counts WHERE connection = ?')
+            .get(connection);
     return row?.n ?? 0;
   }
 
   recordCounts(): Map<string, number> {
-    const rows = this.db.prepare<[], { connection: string; count: number }>('SELECT connection, count FROM record_counts').all();
+    const rows = this.db
+      .prepare<[], { connection: string; count: number }>('SELECT connection, count FROM record_counts')
+      .all();
     return new Map(rows.map((row) => [row.connection, row.count]));
   }
 
@@ -260,7 +282,9 @@ export class SqliteLedger {
 
   listRuns(connection: string, limit: number): SyncRun[] {
     return this.db
-      .prepare<[string, number], RunRow>('SELECT * FROM runs WHERE connection = ? ORDER BY started_at DESC, id DESC LIMIT ?')
+      .prepare<[string, number], RunRow>(
+        'SELECT * FROM runs WHERE connection = ? ORDER BY started_at DESC, id DESC LIMIT ?',
+      )
       .all(connection, limit)
       .map(fromRunRow);
   }
@@ -295,13 +319,17 @@ export class SqliteLedger {
 
   appendAudit(entry: AuditEntry): void {
     this.db
-      .prepare('INSERT INTO audit (at, actor, action, connection, outcome, detail) VALUES (@at, @actor, @action, @connection, @outcome, @detail)')
+      .prepare(
+        'INSERT INTO audit (at, actor, action, connection, outcome, detail) VALUES (@at, @actor, @action, @connection, @outcome, @detail)',
+      )
       .run(entry);
   }
 
   listAudit(limit: number): AuditEntry[] {
     return this.db
-      .prepare<[number], AuditEntry>('SELECT at, actor, action, connection, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?')
+      .prepare<[number], AuditEntry>(
+        'SELECT at, actor, action, connection, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?',
+      )
       .all(limit);
   }
 }

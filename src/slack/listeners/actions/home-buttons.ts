@@ -20,7 +20,10 @@ function homeButton(deps: SlackDeps, work: (args: ButtonArgs, value: string) => 
     try {
       await work(args, args.action.value ?? '');
     } catch (error) {
-      await args.client.views.open({ trigger_id: args.body.trigger_id, view: noticeModal('finsync', errorReply(error, deps.log)) });
+      await args.client.views.open({
+        trigger_id: args.body.trigger_id,
+        view: noticeModal('finsync', errorReply(error, deps.log)),
+      });
     }
   };
 }
@@ -28,7 +31,10 @@ function homeButton(deps: SlackDeps, work: (args: ButtonArgs, value: string) => 
 export function homeConnect(deps: SlackDeps) {
   return homeButton(deps, async ({ body, client }) => {
     await deps.finsync.requireAdmin(body.user.id, 'connect systems');
-    await client.views.open({ trigger_id: body.trigger_id, view: providerPickerModal(allConnectors(), null) });
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: providerPickerModal(allConnectors(), null),
+    });
   });
 }
 
@@ -40,7 +46,10 @@ export function homeSync(deps: SlackDeps) {
       actor: body.user.id,
       notify: { kind: 'home', userId: body.user.id },
     });
-    await client.views.open({ trigger_id: body.trigger_id, view: noticeModal('Sync', syncStartedMessage(starts)) });
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: noticeModal('Sync', syncStartedMessage(starts)),
+    });
     await deps.publishHome(client, body.user.id);
   });
 }
@@ -51,7 +60,11 @@ export function homeSchedule(deps: SlackDeps) {
     const connection = await deps.finsync.getConnection(name);
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: scheduleModal({ connection: connection.name, current: connection.schedule, timezone: deps.timezone }),
+      view: scheduleModal({
+        connection: connection.name,
+        current: connection.schedule,
+        timezone: deps.timezone,
+      }),
     });
   });
 }

@@ -6,18 +6,34 @@ import { notice } from '../../views/help.ts';
 import { statusMessage } from '../../views/status.ts';
 
 export function statusShare(deps: SlackDeps) {
-  return async ({ ack, body, client, respond }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+    respond,
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const channel = body.channel?.id;
     try {
       if (!channel) throw new Error('no channel on a status share click');
       const message = statusMessage(await deps.finsync.status(), { shareable: false });
-      await client.chat.postMessage({ channel, text: `${message.text} (shared by <@${body.user.id}>)`, blocks: message.blocks });
+      await client.chat.postMessage({
+        channel,
+        text: `${message.text} (shared by <@${body.user.id}>)`,
+        blocks: message.blocks,
+      });
       await respond({ delete_original: true });
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
       if (code === 'not_in_channel' || code === 'channel_not_found') {
-        await respond(ephemeral(notice(':information_source:', 'finsync is not in this channel, so it cannot post here. Invite it with `/invite @finsync`, then press Share again.')));
+        await respond(
+          ephemeral(
+            notice(
+              ':information_source:',
+              'finsync is not in this channel, so it cannot post here. Invite it with `/invite @finsync`, then press Share again.',
+            ),
+          ),
+        );
         return;
       }
       await respond(ephemeral(errorReply(error, deps.log)));

@@ -1,13 +1,18 @@
 /** `/finsync …`: parse, ack at once, then do the work and answer through response_url. */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { runCommand } from '../../command-handlers.ts';
 import { parseCommand } from '../../command-grammar.ts';
+import { runCommand } from '../../command-handlers.ts';
 import { ephemeral, errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 import { helpMessage, usageHint } from '../../views/help.ts';
 
 export function finsyncCommand(deps: SlackDeps) {
-  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    command,
+    ack,
+    respond,
+    client,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = parseCommand(command.text ?? '');
     // Answers that need no I/O ride on the ack itself: one round trip, nothing to lose.
     if (!parsed.ok) return void (await ack(ephemeral(usageHint(parsed.error))));

@@ -21,43 +21,81 @@ function textValue(values: Values, blockId: string): string {
 }
 
 function resultModal(title: string, text: string): ModalView {
-  return { type: 'modal', title: { type: 'plain_text', text: title }, close: { type: 'plain_text', text: 'Close' }, blocks: [section(text)] };
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [section(text)],
+  };
 }
 
 export function connectSubmit(deps: SlackDeps) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    view,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const meta = JSON.parse(view.private_metadata || '{}') as { provider?: string };
     const connector = connectorFor(meta.provider ?? '');
-    if (!connector) return void (await ack({ response_action: 'errors', errors: { [NAME_BLOCK]: 'This form is out of date; open it again.' } }));
+    if (!connector)
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [NAME_BLOCK]: 'This form is out of date; open it again.' },
+      }));
     const values = view.state.values;
     const name = textValue(values, NAME_BLOCK);
     const nameProblem = await deps.finsync.checkNewName(name);
-    if (nameProblem) return void (await ack({ response_action: 'errors', errors: { [NAME_BLOCK]: nameProblem } }));
+    if (nameProblem)
+      return void (await ack({ response_action: 'errors', errors: { [NAME_BLOCK]: nameProblem } }));
     const input: Record<string, string> = {};
-    for (const field of connector.credentialFields) input[field.key] = textValue(values, fieldBlockId(field.key));
+    for (const field of connector.credentialFields)
+      input[field.key] = textValue(values, fieldBlockId(field.key));
     // The block where the provider's reason is shown: the first secret field (the key it rejected).
-    const errorBlock = fieldBlockId(connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key);
+    const errorBlock = fieldBlockId(
+      connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key,
+    );
 
     const attempt = deps.finsync
       .connect({ provider: connector.id, name, input, actor: body.user.id })
       .then((connection) => ({ ok: true as const, connection }))
       .catch((error: unknown) => ({ ok: false as const, error }));
-    const quick = await Promise.race([attempt, new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_WITHIN_MS).unref())]);
+    const quick = await Promise.race([
+      attempt,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_WITHIN_MS).unref()),
+    ]);
     const done = (connection: { name: string; accountLabel: string }) =>
-      resultModal('Connected', connectedMessageText(connection.name, connector.displayName, connection.accountLabel));
+      resultModal(
+        'Connected',
+        connectedMessageText(connection.name, connector.displayName, connection.accountLabel),
+      );
     const failed = (error: unknown): string =>
-      error instanceof FinsyncError ? `${connector.displayName} said: ${error.message}`.slice(0, 2000) : errorReply(error, deps.log).text;
+      error instanceof FinsyncError
+        ? `${connector.displayName} said: ${error.message}`.slice(0, 2000)
+        : errorReply(error, deps.log).text;
 
     if (quick !== null) {
       if (quick.ok) await ack({ response_action: 'update', view: done(quick.connection) });
       else await ack({ response_action: 'errors', errors: { [errorBlock]: failed(quick.error) } });
     } else {
-      await ack({ response_action: 'update', view: { ...resultModal('Verifying…', `:hourglass: Checking the credentials with ${connector.displayName}…`), close: { type: 'plain_text', text: 'Close' } } });
+      await ack({
+        response_action: 'update',
+        view: {
+          ...resultModal('Verifying…', `:hourglass: Checking the credentials with ${connector.displayName}…`),
+          close: { type: 'plain_text', text: 'Close' },
+        },
+      });
       const result = await attempt;
       const viewId = body.view.id;
       const next = result.ok
         ? done(result.connection)
-        : noticeModal('Not connected', { text: 'Not connected', blocks: [section(`:no_entry: Nothing was saved. ${failed(result.error)}`), context('Open the form again with `/finsync connect` to retry.')] });
+        : noticeModal('Not connected', {
+            text: 'Not connected',
+            blocks: [
+              section(`:no_entry: Nothing was saved. ${failed(result.error)}`),
+              context('Open the form again with `/finsync connect` to retry.'),
+            ],
+          });
       await client.views.update({ view_id: viewId, view: next });
     }
     await deps.publishHome(client, body.user.id);

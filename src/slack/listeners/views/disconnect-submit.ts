@@ -6,10 +6,17 @@ import { section } from '../../views/blocks.ts';
 import { DELETE_RECORDS_BLOCK } from '../../views/disconnect.ts';
 
 export function disconnectSubmit(deps: SlackDeps) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    view,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const meta = JSON.parse(view.private_metadata || '{}') as { connection?: string };
     const name = meta.connection ?? '';
-    const deleteRecords = (view.state.values[DELETE_RECORDS_BLOCK]?.['value']?.selected_options ?? []).some((o) => o.value === 'delete');
+    const deleteRecords = (view.state.values[DELETE_RECORDS_BLOCK]?.['value']?.selected_options ?? []).some(
+      (o) => o.value === 'delete',
+    );
     let text: string;
     try {
       const { recordsDeleted } = await deps.finsync.disconnect({ name, deleteRecords, actor: body.user.id });
@@ -21,7 +28,12 @@ export function disconnectSubmit(deps: SlackDeps) {
     }
     await ack({
       response_action: 'update',
-      view: { type: 'modal', title: { type: 'plain_text', text: 'Disconnect' }, close: { type: 'plain_text', text: 'Close' }, blocks: [section(text)] },
+      view: {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Disconnect' },
+        close: { type: 'plain_text', text: 'Close' },
+        blocks: [section(text)],
+      },
     });
     await deps.publishHome(client, body.user.id);
   };

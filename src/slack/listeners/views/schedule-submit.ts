@@ -6,7 +6,12 @@ import type { SlackDeps } from '../../slack-deps.ts';
 import { SCHEDULE_BLOCK } from '../../views/schedule.ts';
 
 export function scheduleSubmit(deps: SlackDeps) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    view,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const meta = JSON.parse(view.private_metadata || '{}') as { connection?: string };
     const text = view.state.values[SCHEDULE_BLOCK]?.['value']?.value?.trim() ?? '';
     try {
