@@ -71,15 +71,24 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
   const plaidEnv = get('PLAID_ENV') ?? 'sandbox';
   const plaidBase = get('PLAID_BASE_URL') ?? PLAID_ENVIRONMENTS[plaidEnv];
   if (plaidBase === undefined) {
-    throw new ConfigError('PLAID_ENV', `PLAID_ENV must be one of ${Object.keys(PLAID_ENVIRONMENTS).join(', ')}`);
+    throw new ConfigError(
+      'PLAID_ENV',
+      `PLAID_ENV must be one of ${Object.keys(PLAID_ENVIRONMENTS).join(', ')}`,
+    );
   }
   const timezone = get('FINSYNC_TIMEZONE') ?? 'UTC';
   if (!isTimeZone(timezone)) {
-    throw new ConfigError('FINSYNC_TIMEZONE', `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${timezone}"`);
+    throw new ConfigError(
+      'FINSYNC_TIMEZONE',
+      `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${timezone}"`,
+    );
   }
   const digestTime = get('FINSYNC_DIGEST_TIME') ?? '08:00';
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) {
-    throw new ConfigError('FINSYNC_DIGEST_TIME', 'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00');
+    throw new ConfigError(
+      'FINSYNC_DIGEST_TIME',
+      'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00',
+    );
   }
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -91,24 +100,54 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
   return deepFreeze({
     slack: {
       botToken,
-      signingSecret: slackRequired('SLACK_SIGNING_SECRET', "the signing secret from your Slack app's Basic Information", 'unused'),
+      signingSecret: slackRequired(
+        'SLACK_SIGNING_SECRET',
+        "the signing secret from your Slack app's Basic Information",
+        'unused',
+      ),
       apiUrl: urlSetting(get('SLACK_API_URL') ?? 'https://slack.com/api/', 'SLACK_API_URL'),
     },
     port,
     dataDir: get('FINSYNC_DATA_DIR') ?? './data',
     mongodbUri: optionalMongoUri(get('MONGODB_URI')),
     encryption: {
-      key: encryptionKey(required('FINSYNC_ENCRYPTION_KEY', '32 random bytes in base64 (openssl rand -base64 32)'), 'FINSYNC_ENCRYPTION_KEY'),
+      key: encryptionKey(
+        required('FINSYNC_ENCRYPTION_KEY', '32 random bytes in base64 (openssl rand -base64 32)'),
+        'FINSYNC_ENCRYPTION_KEY',
+      ),
       newKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_NEW'), 'FINSYNC_ENCRYPTION_KEY_NEW'),
       previousKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_PREVIOUS'), 'FINSYNC_ENCRYPTION_KEY_PREVIOUS'),
     },
-    admins: listSetting(get('FINSYNC_ADMINS'), 'FINSYNC_ADMINS', /^[UW][A-Z0-9]{2,}$/, 'Slack user IDs such as U012ABCDEF'),
-    adminGroup: optionalMatch(get('FINSYNC_ADMIN_GROUP'), 'FINSYNC_ADMIN_GROUP', /^S[A-Z0-9]{2,}$/, 'a Slack user group ID such as S012ABCDEF'),
+    admins: listSetting(
+      get('FINSYNC_ADMINS'),
+      'FINSYNC_ADMINS',
+      /^[UW][A-Z0-9]{2,}$/,
+      'Slack user IDs such as U012ABCDEF',
+    ),
+    adminGroup: optionalMatch(
+      get('FINSYNC_ADMIN_GROUP'),
+      'FINSYNC_ADMIN_GROUP',
+      /^S[A-Z0-9]{2,}$/,
+      'a Slack user group ID such as S012ABCDEF',
+    ),
     timezone,
-    alertChannel: optionalMatch(get('FINSYNC_ALERT_CHANNEL'), 'FINSYNC_ALERT_CHANNEL', /^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABCDEF'),
-    digestChannel: optionalMatch(get('FINSYNC_DIGEST_CHANNEL'), 'FINSYNC_DIGEST_CHANNEL', /^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABCDEF'),
+    alertChannel: optionalMatch(
+      get('FINSYNC_ALERT_CHANNEL'),
+      'FINSYNC_ALERT_CHANNEL',
+      /^[CG][A-Z0-9]{2,}$/,
+      'a Slack channel ID such as C012ABCDEF',
+    ),
+    digestChannel: optionalMatch(
+      get('FINSYNC_DIGEST_CHANNEL'),
+      'FINSYNC_DIGEST_CHANNEL',
+      /^[CG][A-Z0-9]{2,}$/,
+      'a Slack channel ID such as C012ABCDEF',
+    ),
     digestTime,
-    publicUrl: urlSetting(get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`, 'FINSYNC_PUBLIC_URL').replace(/\/$/, ''),
+    publicUrl: urlSetting(
+      get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
+      'FINSYNC_PUBLIC_URL',
+    ).replace(/\/$/, ''),
     stripe: { apiBase: urlSetting(get('STRIPE_API_BASE') ?? 'https://api.stripe.com', 'STRIPE_API_BASE') },
     plaid: {
       baseUrl: urlSetting(plaidBase, get('PLAID_BASE_URL') ? 'PLAID_BASE_URL' : 'PLAID_ENV'),
@@ -140,7 +179,10 @@ function urlSetting(text: string, name: string): string {
 function encryptionKey(text: string, name: string): Buffer {
   const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
   if (key.length !== 32) {
-    throw new ConfigError(name, `${name} must be 32 bytes in base64 (44 characters; openssl rand -base64 32), got ${key.length} bytes`);
+    throw new ConfigError(
+      name,
+      `${name} must be 32 bytes in base64 (44 characters; openssl rand -base64 32), got ${key.length} bytes`,
+    );
   }
   return key;
 }
@@ -156,16 +198,26 @@ function optionalMongoUri(text: string | undefined): string | undefined {
   return text;
 }
 
-function optionalMatch(text: string | undefined, name: string, pattern: RegExp, what: string): string | undefined {
-  if (text !== undefined && !pattern.test(text)) throw new ConfigError(name, `${name} must be ${what}, not "${text.slice(0, 40)}"`);
+function optionalMatch(
+  text: string | undefined,
+  name: string,
+  pattern: RegExp,
+  what: string,
+): string | undefined {
+  if (text !== undefined && !pattern.test(text))
+    throw new ConfigError(name, `${name} must be ${what}, not "${text.slice(0, 40)}"`);
   return text;
 }
 
 function listSetting(text: string | undefined, name: string, pattern: RegExp, what: string): string[] {
   if (text === undefined) return [];
-  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   const bad = items.find((item) => !pattern.test(item));
-  if (bad !== undefined) throw new ConfigError(name, `${name} must be comma-separated ${what}; "${bad.slice(0, 40)}" is not one`);
+  if (bad !== undefined)
+    throw new ConfigError(name, `${name} must be comma-separated ${what}; "${bad.slice(0, 40)}" is not one`);
   return items;
 }
 

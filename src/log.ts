@@ -4,7 +4,8 @@
  */
 import winston from 'winston';
 
-const SECRET_KEY = /(secret|token|password|passwd|api[_-]?key|authorization|credential|private[_-]?key|signing)/i;
+const SECRET_KEY =
+  /(secret|token|password|passwd|api[_-]?key|authorization|credential|private[_-]?key|signing)/i;
 const knownSecrets = new Set<string>();
 let secretPattern: RegExp | null = null;
 
@@ -33,12 +34,19 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (value instanceof Error) {
-    return { name: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
+    return {
+      name: value.name,
+      message: redactText(value.message),
+      stack: value.stack && redactText(value.stack),
+    };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== null && item !== undefined && item !== '' ? '[redacted]' : redact(item, depth + 1);
+    out[key] =
+      SECRET_KEY.test(key) && item !== null && item !== undefined && item !== ''
+        ? '[redacted]'
+        : redact(item, depth + 1);
   }
   return out;
 }

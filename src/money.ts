@@ -6,14 +6,37 @@ import { InvalidDataError } from './errors.ts';
 
 /** ISO 4217 active codes whose minor unit is not 2. Every other known code has exponent 2. */
 const EXPONENT_EXCEPTIONS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0,
-  UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 /** ISO 4217 active currency codes (2024 list) with exponent 2. */
-const TWO_DECIMAL = `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
+const TWO_DECIMAL =
+  `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
 CAD CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD
 HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR
 MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP
@@ -35,7 +58,8 @@ export function normalizeCurrency(code: unknown): string {
 
 export function currencyExponent(code: string): number {
   const exponent = EXPONENTS.get(code.toUpperCase());
-  if (exponent === undefined) throw new InvalidDataError(`unknown currency "${code.slice(0, 10)}"`, undefined);
+  if (exponent === undefined)
+    throw new InvalidDataError(`unknown currency "${code.slice(0, 10)}"`, undefined);
   return exponent;
 }
 
@@ -82,7 +106,8 @@ export function decimalToMinor(value: string | number, currency: string): number
 }
 
 function numberToText(value: number): string {
-  if (!Number.isFinite(value)) throw new InvalidDataError(`amount ${value} is not a finite number`, undefined);
+  if (!Number.isFinite(value))
+    throw new InvalidDataError(`amount ${value} is not a finite number`, undefined);
   // Number#toString gives the shortest text that parses back to the same double: the provider's own digits.
   return value.toString();
 }

@@ -34,7 +34,12 @@ export interface RetryOptions {
   readonly onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRateLimitWaitMs: 120_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRateLimitWaitMs: 120_000,
+};
 
 export function backoffDelay(attempt: number, options: RetryOptions, error: unknown): number {
   if (error instanceof RateLimitError && error.retryAfterMs !== undefined) {
@@ -44,7 +49,10 @@ export function backoffDelay(attempt: number, options: RetryOptions, error: unkn
   return Math.round((options.random ?? Math.random)() * ceiling);
 }
 
-export async function withRetries<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const sleep = options.sleep ?? realSleep;
   for (let attempt = 1; ; attempt++) {
     try {

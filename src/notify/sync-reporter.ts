@@ -25,16 +25,27 @@ export interface SyncReporter {
   finished(run: SyncRun): Promise<void>;
 }
 
-export function syncReporter(deps: ReporterDeps, target: NotifyTarget, connection: string, startedAt: () => string): SyncReporter {
+export function syncReporter(
+  deps: ReporterDeps,
+  target: NotifyTarget,
+  connection: string,
+  startedAt: () => string,
+): SyncReporter {
   const now = deps.now ?? Date.now;
   let postsLeft = PROGRESS_POSTS;
   let lastPost = now();
   let inFlight: Promise<void> = Promise.resolve();
-  const replace = (message: SlackMessage) => ({ response_type: 'ephemeral', replace_original: true, text: message.text, blocks: message.blocks });
+  const replace = (message: SlackMessage) => ({
+    response_type: 'ephemeral',
+    replace_original: true,
+    text: message.text,
+    blocks: message.blocks,
+  });
 
   return {
     progress(recordsSoFar) {
-      if (target.kind !== 'response_url' || postsLeft === 0 || now() - lastPost < PROGRESS_INTERVAL_MS) return;
+      if (target.kind !== 'response_url' || postsLeft === 0 || now() - lastPost < PROGRESS_INTERVAL_MS)
+        return;
       postsLeft--;
       lastPost = now();
       inFlight = deps

@@ -86,7 +86,9 @@ export class Keyring {
       dataKey = decrypt(master, sealed.wrappedKey, `finsync-data-key:${context}`);
       return decrypt(dataKey, sealed.data, `finsync:${context}`).toString('utf8');
     } catch {
-      throw new DecryptionError(`credentials of ${context} could not be decrypted: the data was altered or the key is wrong`);
+      throw new DecryptionError(
+        `credentials of ${context} could not be decrypted: the data was altered or the key is wrong`,
+      );
     } finally {
       dataKey?.fill(0);
     }
@@ -96,13 +98,20 @@ export class Keyring {
   rewrap(sealed: SealedSecret, context: string): SealedSecret {
     if (sealed.keyId === this.currentId) return sealed;
     const master = this.keys.get(sealed.keyId);
-    if (!master) throw new DecryptionError(`credentials of ${context} are sealed with unknown key ${sealed.keyId}`);
+    if (!master)
+      throw new DecryptionError(`credentials of ${context} are sealed with unknown key ${sealed.keyId}`);
     let dataKey: Buffer | undefined;
     try {
       dataKey = decrypt(master, sealed.wrappedKey, `finsync-data-key:${context}`);
-      return { ...sealed, keyId: this.currentId, wrappedKey: encrypt(this.current, dataKey, `finsync-data-key:${context}`) };
+      return {
+        ...sealed,
+        keyId: this.currentId,
+        wrappedKey: encrypt(this.current, dataKey, `finsync-data-key:${context}`),
+      };
     } catch {
-      throw new DecryptionError(`credentials of ${context} could not be re-wrapped: the data was altered or the key is wrong`);
+      throw new DecryptionError(
+        `credentials of ${context} could not be re-wrapped: the data was altered or the key is wrong`,
+      );
     } finally {
       dataKey?.fill(0);
     }

@@ -3,9 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import {
+  sendEvent,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+} from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
-import { sendEvent, sendSlashCommand, sendViewSubmission, stateValue } from '../../src/sandbox/slack-requests.ts';
 
 let h: Harness;
 
@@ -25,7 +30,9 @@ function connectSubmission(name: string, apiKey: string, userId = ADMIN) {
 
 function everythingWritten(): string {
   const files = readdirSync(h.dataDir).map((f) => readFileSync(join(h.dataDir, f)).toString('latin1'));
-  return [...files, ...h.logLines, JSON.stringify(h.slack.calls), JSON.stringify(h.slack.responses)].join('\n');
+  return [...files, ...h.logLines, JSON.stringify(h.slack.calls), JSON.stringify(h.slack.responses)].join(
+    '\n',
+  );
 }
 
 describe('connect, disconnect and the Home tab', () => {
@@ -78,18 +85,25 @@ describe('connect, disconnect and the Home tab', () => {
   test('the Home tab is published on open, with admin buttons only for admins', async () => {
     const since = Date.now();
     await sendEvent(h.target, { type: 'app_home_opened', user: ADMIN, channel: 'D0ADMIN', tab: 'home' });
-    const adminHome = (await h.slack.waitForCall('views.publish', (c) => c.args['user_id'] === ADMIN && c.at >= since)).args['view'] as { blocks: unknown[] };
+    const adminHome = (
+      await h.slack.waitForCall('views.publish', (c) => c.args['user_id'] === ADMIN && c.at >= since)
+    ).args['view'] as { blocks: unknown[] };
     assert.deepEqual(checkBlockKit(adminHome as never, 'home'), []);
     assert.match(JSON.stringify(adminHome), /home_sync/);
     await sendEvent(h.target, { type: 'app_home_opened', user: MEMBER, channel: 'D0MEMBER', tab: 'home' });
-    const memberHome = (await h.slack.waitForCall('views.publish', (c) => c.args['user_id'] === MEMBER)).args['view'];
+    const memberHome = (await h.slack.waitForCall('views.publish', (c) => c.args['user_id'] === MEMBER)).args[
+      'view'
+    ];
     assert.doesNotMatch(JSON.stringify(memberHome), /home_sync|home_connect|home_disconnect/);
     assert.match(JSON.stringify(memberHome), /stripe/);
   });
 
   test('disconnect asks for confirmation, then keeps records unless told otherwise', async () => {
     await sendSlashCommand(h.target, { text: 'disconnect stripe', userId: ADMIN });
-    const modal = await h.slack.waitForCall('views.open', (c) => (c.args['view'] as { callback_id?: string }).callback_id === 'disconnect_submit');
+    const modal = await h.slack.waitForCall(
+      'views.open',
+      (c) => (c.args['view'] as { callback_id?: string }).callback_id === 'disconnect_submit',
+    );
     assert.match(JSON.stringify(modal.args['view']), /Also delete synced records/);
     const reply = await sendViewSubmission(h.target, {
       callbackId: 'disconnect_submit',

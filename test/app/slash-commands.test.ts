@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkBlockKit } from '../helpers/block-kit.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { checkBlockKit } from '../helpers/block-kit.ts';
 
 let h: Harness;
 let n = 0;
 
 /** Sends /finsync TEXT and returns what the person saw: the ack body, or the first response_url post. */
-async function command(text: string, userId = ADMIN): Promise<{ text: string; blocks: unknown[]; ephemeral: boolean }> {
+async function command(
+  text: string,
+  userId = ADMIN,
+): Promise<{ text: string; blocks: unknown[]; ephemeral: boolean }> {
   const id = `r${++n}`;
   const reply = await sendSlashCommand(h.target, { text, userId, responseUrl: h.slack.responseUrl(id) });
   assert.equal(reply.status, 200, `status for "${text.slice(0, 40)}"`);
-  const body = typeof reply.body === 'object' && reply.body !== null && 'text' in reply.body ? reply.body : (await h.slack.waitForResponse((r) => r.id === id)).body;
+  const body =
+    typeof reply.body === 'object' && reply.body !== null && 'text' in reply.body
+      ? reply.body
+      : (await h.slack.waitForResponse((r) => r.id === id)).body;
   const message = body as { text: string; blocks: unknown[]; response_type?: string };
   assert.deepEqual(checkBlockKit(message, 'message'), [], `well-formed Block Kit for "${text.slice(0, 40)}"`);
   return { text: message.text, blocks: message.blocks, ephemeral: message.response_type !== 'in_channel' };
@@ -29,7 +35,18 @@ describe('/finsync over signed HTTP', () => {
   test('help lists every command with an example', async () => {
     const reply = await command('help');
     const all = JSON.stringify(reply.blocks);
-    for (const word of ['status', 'connect', 'disconnect', 'sync', 'schedule', 'history', 'alerts', 'digest', 'subscribe', 'audit']) {
+    for (const word of [
+      'status',
+      'connect',
+      'disconnect',
+      'sync',
+      'schedule',
+      'history',
+      'alerts',
+      'digest',
+      'subscribe',
+      'audit',
+    ]) {
       assert.match(all, new RegExp(`/finsync ${word}`));
     }
     assert.ok(reply.ephemeral);
@@ -58,7 +75,13 @@ describe('/finsync over signed HTTP', () => {
   });
 
   test('very long, unicode and injection-looking texts get a clear ephemeral answer', async () => {
-    for (const text of ['x'.repeat(10_000), 'sync 💸 ünïcødé', 'connect <!channel> & <script>', "sync stripe'; DROP TABLE records;--", 'status\u0000\u202e']) {
+    for (const text of [
+      'x'.repeat(10_000),
+      'sync 💸 ünïcødé',
+      'connect <!channel> & <script>',
+      "sync stripe'; DROP TABLE records;--",
+      'status\u0000\u202e',
+    ]) {
       const reply = await command(text);
       assert.ok(reply.ephemeral);
       assert.doesNotMatch(JSON.stringify(reply.blocks), /<!channel>|<script>/);
