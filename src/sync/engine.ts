@@ -6,12 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectorContext, Stream } from '../../connectors/types.ts';
-import { AuthError, classify, ConflictError, errorMessage, InvalidDataError } from '../errors.ts';
+import { AuthError, ConflictError, classify, errorMessage, InvalidDataError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import { type LedgerRecord, recordId } from '../records.ts';
-import { backoffDelay, realSleep, type RetryOptions } from '../retry.ts';
-import type { Connection, RunStatus, RunTrigger, SkippedObject, Store, StreamCounts, SyncRun } from '../store/types.ts';
+import { backoffDelay, type RetryOptions, realSleep } from '../retry.ts';
+import type {
+  Connection,
+  RunStatus,
+  RunTrigger,
+  SkippedObject,
+  Store,
+  StreamCounts,
+  SyncRun,
+} from '../store/types.ts';
 
 export interface SyncProgress {
   readonly connection: string;
@@ -42,7 +50,12 @@ export interface EngineDeps {
 }
 
 const MAX_SKIPPED_KEPT = 50;
-const DEFAULT_STREAM_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 2_000, maxDelayMs: 30_000, maxRateLimitWaitMs: 120_000 };
+const DEFAULT_STREAM_RETRY: RetryOptions = {
+  attempts: 3,
+  baseDelayMs: 2_000,
+  maxDelayMs: 30_000,
+  maxRateLimitWaitMs: 120_000,
+};
 
 export class SyncEngine {
   /** Runs in this process, by connection. The store's `running` runs cover other processes and crashes. */
@@ -57,7 +70,8 @@ export class SyncEngine {
   /** Starts a run and returns it at once; `done` settles when it ends (never rejects). */
   async start(request: RunRequest): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
     const existing = this.active.get(request.connection);
-    if (existing) throw new ConflictError(`${request.connection} is already syncing since ${existing.run.startedAt}`);
+    if (existing)
+      throw new ConflictError(`${request.connection} is already syncing since ${existing.run.startedAt}`);
     const connection = await this.deps.store.getConnection(request.connection);
     if (!connection) throw new ConflictError(`no connection named ${request.connection}`);
     const now = this.deps.now ?? (() => new Date());
@@ -132,10 +146,13 @@ export class SyncEngine {
                 streamCounts.skipped++;
                 skippedTotal++;
                 const objectId = error.objectId ?? stream.externalId(raw) ?? null;
-                if (skipped.length < MAX_SKIPPED_KEPT) skipped.push({ stream: stream.name, objectId, reason: redactText(error.message) });
+                if (skipped.length < MAX_SKIPPED_KEPT)
+                  skipped.push({ stream: stream.name, objectId, reason: redactText(error.message) });
               }
             }
-            const removedIds = (page.removedIds ?? []).map((id) => recordId(connection.provider, stream.name, id));
+            const removedIds = (page.removedIds ?? []).map((id) =>
+              recordId(connection.provider, stream.name, id),
+            );
             const result = await store.applyPage({
               connection: connection.name,
               stream: stream.name,
@@ -147,7 +164,12 @@ export class SyncEngine {
             streamCounts.updated += result.updated;
             streamCounts.deleted += result.deleted;
             recordsSoFar += records.length;
-            request.onProgress?.({ connection: connection.name, stream: stream.name, recordsSoFar, startedAt: run.startedAt });
+            request.onProgress?.({
+              connection: connection.name,
+              stream: stream.name,
+              recordsSoFar,
+              startedAt: run.startedAt,
+            });
             // Stop between pages, after a commit, when asked to (shutdown, cancel).
             if (request.signal?.aborted) throw new CancelledError();
           }
@@ -159,7 +181,10 @@ export class SyncEngine {
       status = error instanceof CancelledError ? 'cancelled' : 'failed';
     }
     if (failure instanceof AuthError) {
-      await store.updateConnection(connection.name, { state: 'needs_reconnect', stateReason: redactText(failure.message) });
+      await store.updateConnection(connection.name, {
+        state: 'needs_reconnect',
+        stateReason: redactText(failure.message),
+      });
     } else if (status !== 'failed' && connection.state !== 'active') {
       await store.updateConnection(connection.name, { state: 'active', stateReason: null });
     }
@@ -183,7 +208,12 @@ export class SyncEngine {
   }
 
   /** Transient and rate-limit failures re-read the stream from its last committed cursor, a bounded number of times. */
-  private async withStreamRetries(connection: string, stream: string, signal: AbortSignal | undefined, read: () => Promise<void>): Promise<void> {
+  private async withStreamRetries(
+    connection: string,
+    stream: string,
+    signal: AbortSignal | undefined,
+    read: () => Promise<void>,
+  ): Promise<void> {
     const options = this.deps.streamRetry ?? DEFAULT_STREAM_RETRY;
     const sleep = options.sleep ?? realSleep;
     for (let attempt = 1; ; attempt++) {
@@ -191,7 +221,12 @@ export class SyncEngine {
         return await read();
       } catch (error) {
         const kind = classify(error);
-        if ((kind !== 'transient' && kind !== 'rate_limited') || attempt >= options.attempts || signal?.aborted) throw error;
+        if (
+          (kind !== 'transient' && kind !== 'rate_limited') ||
+          attempt >= options.attempts ||
+          signal?.aborted
+        )
+          throw error;
         const delayMs = backoffDelay(attempt, options, error);
         this.deps.log.warn('stream failed, resuming from its last committed cursor', {
           connection,

@@ -108,4 +108,40 @@ describe('/finsync over signed HTTP', () => {
   test('history of an unknown connection says which exist', async () => {
     assert.match((await command('history nope')).text, /no connection named nope/);
   });
+
+  test('forged, unsigned and stale requests get 401 and reach no handler', async () => {
+    const before = {
+      responses: h.slack.responses.length,
+      calls: h.slack.calls.length,
+      audit: (await h.app.store.listAudit(1000)).length,
+    };
+    const responseUrl = h.slack.responseUrl('forged');
+    for (const options of [
+      { badSignature: true },
+      { unsigned: true },
+      { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 },
+    ]) {
+      const reply = await sendSlashCommand(
+        h.target,
+        { text: 'disconnect stripe', userId: ADMIN, responseUrl },
+        options,
+      );
+      assert.equal(reply.status, 401, JSON.stringify(options));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(h.slack.responses.length, before.responses);
+    assert.equal(h.slack.calls.length, before.calls);
+    assert.equal((await h.app.store.listAudit(1000)).length, before.audit);
+  });
+
+  test('a body larger than Slack ever sends is refused, not buffered', async () => {
+    const huge = 'text=' + 'a'.repeat(2 * 1024 * 1024);
+    const response = await fetch(`${h.target.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: huge,
+    });
+    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+    assert.equal((await fetch(`${h.target.url}/healthz`)).status, 200);
+  });
 });

@@ -82,7 +82,8 @@ export function homeView(
               ),
             }),
           ],
-          `conn_${status.name}`,
+          // A new block_id per render position and state, so clicks on an outdated Home tab can be told apart.
+          `conn_${index}_${status.health}`,
         ),
       );
     }

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-test-1',
+  SLACK_SIGNING_SECRET: 'signing-secret-test',
+  FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  test('defaults follow CONVENTIONS.md', () => {
+    const config = loadConfig(valid);
+    assert.equal(config.port, 3000);
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.timezone, 'UTC');
+    assert.equal(config.digestTime, '08:00');
+    assert.equal(config.slack.apiUrl, 'https://slack.com/api/');
+    assert.equal(config.stripe.apiBase, 'https://api.stripe.com');
+    assert.equal(config.plaid.baseUrl, 'https://sandbox.plaid.com');
+    assert.equal(config.publicUrl, 'http://localhost:3000');
+    assert.deepEqual(config.admins, []);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.slack));
+  });
+
+  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'FINSYNC_ENCRYPTION_KEY']) {
+    test(`a missing ${name} names the setting and what is expected`, () => {
+      const { [name]: _removed, ...env } = valid as Record<string, string>;
+      const error = errorFor(env);
+      assert.equal(error.setting, name);
+      assert.match(error.message, new RegExp(`^${name} is not set: expected .+`));
+    });
+  }
+
+  const invalid: [string, string, RegExp][] = [
+    ['FINSYNC_ENCRYPTION_KEY', randomBytes(16).toString('base64'), /32 bytes in base64.*got 16 bytes/],
+    ['FINSYNC_ENCRYPTION_KEY', 'not base64!', /32 bytes/],
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token', /starting with xoxb-/],
+    ['PORT', 'eighty', /whole number from 0 to 65535/],
+    ['FINSYNC_TIMEZONE', 'Mars/Olympus', /IANA timezone/],
+    ['FINSYNC_DIGEST_TIME', '8am', /HH:MM/],
+    ['FINSYNC_ADMINS', 'U123ABC,bob', /"bob" is not one/],
+    ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
+    ['MONGODB_URI', 'postgres://x', /mongodb:\/\//],
+    ['PLAID_ENV', 'staging', /sandbox, development, production/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+  ];
+  for (const [name, value, pattern] of invalid) {
+    test(`an invalid ${name} (${value}) is refused with a clear message`, () => {
+      const error = errorFor({ ...valid, [name]: value });
+      assert.equal(error.setting, name);
+      assert.match(error.message, pattern);
+    });
+  }
+
+  test('the CLI does not need Slack credentials', () => {
+    const config = loadConfig(
+      { FINSYNC_ENCRYPTION_KEY: valid.FINSYNC_ENCRYPTION_KEY },
+      { requireSlack: false },
+    );
+    assert.equal(config.port, 3000);
+  });
+
+  test('npm start with a missing setting prints one line and exits 1, without a stack trace', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'finsync-config-'));
+    const tsx = import.meta.resolve('tsx');
+    const result = spawnSync(
+      process.execPath,
+      ['--import', tsx, join(import.meta.dirname, '../../src/main.ts')],
+      {
+        cwd,
+        env: { PATH: process.env['PATH'] ?? '', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    assert.equal(result.status, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0]!,
+      /^finsync: FINSYNC_ENCRYPTION_KEY is not set: expected 32 random bytes in base64/,
+    );
+    assert.equal(result.stdout, '');
+  });
+});

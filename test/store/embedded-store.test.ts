@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { StorageError } from '../../src/errors.ts';
+import type { LedgerRecord } from '../../src/records.ts';
+import { Keyring } from '../../src/security/crypto.ts';
+import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import type { Connection } from '../../src/store/types.ts';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'finsync-store-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const keyring = new Keyring(randomBytes(32));
+
+function connection(name: string): Connection {
+  return {
+    name,
+    provider: 'stripe',
+    accountLabel: 'Acme',
+    accountId: null,
+    credentials: keyring.seal('{"api_key":"sk_test_x"}', `connection:${name}`),
+    state: 'active',
+    stateReason: null,
+    schedule: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'U1',
+  };
+}
+
+function record(id: string, amount: number, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
+  return {
+    id: `stripe:balance_transactions:${id}`,
+    connection: 'stripe',
+    provider: 'stripe',
+    stream: 'balance_transactions',
+    kind: 'charge',
+    amount,
+    currency: 'USD',
+    occurredAt: '2026-01-02T03:04:05.000Z',
+    description: 'Payment',
+    counterparty: null,
+    status: 'available',
+    moneyMovement: true,
+    raw: { type: 'balance_transaction', id },
+    ...overrides,
+  };
+}
+
+async function collect(store: EmbeddedStore): Promise<LedgerRecord[]> {
+  const out: LedgerRecord[] = [];
+  for await (const r of store.iterateRecords({})) out.push(r);
+  return out;
+}
+
+describe('embedded store', () => {
+  test('a restart keeps connections, settings, records, cursors, runs and audit', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedStore.open(dir);
+    await store.createConnection(connection('stripe'));
+    await store.setSetting('alerts', { channel: 'C1' });
+    await store.applyPage({
+      connection: 'stripe',
+      stream: 'balance_transactions',
+      records: [record('a', 100), record('b', -5)],
+      removedIds: [],
+      cursor: { since: 42 },
+    });
+    await store.startRun({
+      id: 'r1',
+      connection: 'stripe',
+      trigger: 'manual',
+      triggeredBy: 'U1',
+      startedAt: '2026-01-01T00:00:00Z',
+      endedAt: null,
+      status: 'running',
+      streams: {},
+      errorClass: null,
+      errorMessage: null,
+      skipped: [],
+    });
+    await store.appendAudit({
+      at: '2026-01-01T00:00:00Z',
+      actor: 'U1',
+      action: 'connect stripe',
+      connection: 'stripe',
+      outcome: 'ok',
+      detail: null,
+    });
+    await store.close();
+
+    const reopened = await EmbeddedStore.open(dir);
+    assert.equal((await reopened.getConnection('stripe'))?.accountLabel, 'Acme');
+    assert.deepEqual(await reopened.getSetting('alerts'), { channel: 'C1' });
+    assert.deepEqual(
+      (await collect(reopened)).map((r) => [r.id, r.amount]),
+      [
+        ['stripe:balance_transactions:a', 100],
+        ['stripe:balance_transactions:b', -5],
+      ],
+    );
+    assert.deepEqual(await reopened.getCursor('stripe', 'balance_transactions'), { since: 42 });
+    assert.equal(await reopened.countRecords('stripe'), 2);
+    assert.equal((await reopened.listRuns('stripe', 5))[0]?.status, 'running');
+    assert.equal(await reopened.closeOrphanRuns('process died'), 1);
+    assert.equal((await reopened.listRuns('stripe', 5))[0]?.status, 'failed');
+    assert.equal((await reopened.listAudit(5))[0]?.action, 'connect stripe');
+    await reopened.close();
+  });
+
+  test('applyPage upserts by id: replays change nothing, changes are counted as updates, removals as deletes', async () => {
+    const store = await EmbeddedStore.open(tempDir());
+    const page = { connection: 'stripe', stream: 'balance_transactions', removedIds: [], cursor: undefined };
+    assert.deepEqual(await store.applyPage({ ...page, records: [record('a', 1), record('b', 2)] }), {
+      inserted: 2,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+    });
+    assert.deepEqual(await store.applyPage({ ...page, records: [record('a', 1), record('b', 3)] }), {
+      inserted: 0,
+      updated: 1,
+      unchanged: 1,
+      deleted: 0,
+    });
+    assert.deepEqual(
+      await store.applyPage({
+        ...page,
+        records: [],
+        removedIds: ['stripe:balance_transactions:a', 'stripe:balance_transactions:zz'],
+      }),
+      { inserted: 0, updated: 0, unchanged: 0, deleted: 1 },
+    );
+    assert.equal(await store.countRecords('stripe'), 1);
+    assert.equal(
+      await store.getCursor('stripe', 'balance_transactions'),
+      null,
+      'a page without a cursor leaves it alone',
+    );
+    await store.close();
+  });
+
+  test('a page whose records cannot be written leaves neither records nor cursor', async () => {
+    const store = await EmbeddedStore.open(tempDir());
+    const bad = record('c', 1, { kind: null as unknown as 'charge' });
+    await assert.rejects(
+      store.applyPage({
+        connection: 'stripe',
+        stream: 'balance_transactions',
+        records: [record('a', 1), bad],
+        removedIds: [],
+        cursor: { since: 9 },
+      }),
+    );
+    assert.equal(await store.countRecords('stripe'), 0);
+    assert.equal(await store.getCursor('stripe', 'balance_transactions'), null);
+    await store.close();
+  });
+
+  for (const file of ['connections.json', 'settings.json']) {
+    test(`a corrupt ${file} stops start-up with a message naming it, and the file is untouched`, async () => {
+      const dir = tempDir();
+      await (await EmbeddedStore.open(dir)).close();
+      const path = join(dir, file);
+      writeFileSync(path, '{"connections": [ {"name": "stri');
+      const before = statSync(path).mtimeMs;
+      await assert.rejects(EmbeddedStore.open(dir), (error: unknown) => {
+        assert.ok(error instanceof StorageError);
+        assert.ok(error.message.includes(path), error.message);
+        assert.match(error.message, /not valid JSON.*left untouched/);
+        return true;
+      });
+      assert.equal(readFileSync(path, 'utf8'), '{"connections": [ {"name": "stri');
+      assert.equal(statSync(path).mtimeMs, before);
+    });
+  }
+
+  test('a JSON file of the wrong shape is refused too, not reset', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'connections.json'), '[]');
+    await assert.rejects(EmbeddedStore.open(dir), /does not have the expected shape/);
+    assert.equal(readFileSync(join(dir, 'connections.json'), 'utf8'), '[]');
+  });
+
+  test('a corrupt database file stops start-up with a message naming it, and the file is untouched', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'finsync.db');
+    const garbage = Buffer.from('this is not a database, it is a grocery list: eggs, milk'.repeat(100));
+    writeFileSync(path, garbage);
+    await assert.rejects(EmbeddedStore.open(dir), (error: unknown) => {
+      assert.ok(error instanceof StorageError);
+      assert.ok(error.message.includes(path));
+      return true;
+    });
+    assert.deepEqual(readFileSync(path), garbage);
+  });
+});
