@@ -10,10 +10,14 @@ import { createLogger, type Logger } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
 import type { Finsync } from './services/finsync.ts';
+import { LinkSessions } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
+import { section } from './slack/views/blocks.ts';
+import { resultModal } from './slack/views/notice-modal.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
+import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
 
 export interface AppOptions {
   /** Hold HTTP answers until handlers finish (deterministic tests). */
@@ -50,6 +54,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Slack's payloads are small; refuse anything larger instead of buffering it.
     bodyLimit: 1024 * 1024,
     customRoutes: [
+      { path: '/plaid/link', method: ['GET'], handler: (req, res) => plaidRoutes.page(req, res) },
+      {
+        path: '/plaid/link/complete',
+        method: ['POST'],
+        handler: (req, res) => plaidRoutes.complete(req, res),
+      },
       {
         path: '/healthz',
         method: ['GET'],
@@ -95,7 +105,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
   const publishHome = homePublisher(core.finsync, log);
-  registerListeners(bolt, { finsync: core.finsync, log, publishHome, timezone: config.timezone });
+  const linkSessions = new LinkSessions();
+  const linkDeps = {
+    finsync: core.finsync,
+    sessions: linkSessions,
+    settings: { stripe: config.stripe, plaid: config.plaid },
+    log,
+    notify: async (viewId: string | null, userId: string, text: string) => {
+      try {
+        if (viewId)
+          await bolt.client.views.update({ view_id: viewId, view: resultModal('Connect Plaid', text) });
+        else await bolt.client.chat.postMessage({ channel: userId, text, blocks: [section(text)] });
+        await publishHome(bolt.client, userId);
+      } catch (error) {
+        log.warn('could not tell the person how Plaid Link ended', { userId, error: String(error) });
+      }
+    },
+  };
+  const plaidRoutes = { page: plaidLinkPage(linkDeps), complete: plaidLinkComplete(linkDeps) };
+  registerListeners(bolt, {
+    finsync: core.finsync,
+    log,
+    publishHome,
+    timezone: config.timezone,
+    linkSessions,
+    publicUrl: config.publicUrl,
+  });
 
   let server: Server | undefined;
   return {

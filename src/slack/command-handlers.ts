@@ -48,15 +48,24 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
         throw new UserInputError(
           `finsync cannot connect "${command.provider}" yet; it connects stripe and plaid.`,
         );
-      await ctx.client.views.open({
+      const proposedName = await finsync.proposeName(connector.id);
+      // Plaid connects through Plaid Link in a browser: the modal links to our Link page, bound to this user.
+      const state =
+        connector.id === 'plaid'
+          ? ctx.deps.linkSessions.create({ userId: ctx.userId, provider: 'plaid', name: proposedName })
+          : null;
+      const opened = await ctx.client.views.open({
         trigger_id: ctx.triggerId,
         view: connectModal({
           provider: connector,
           fields: connector.credentialFields,
-          proposedName: await finsync.proposeName(connector.id),
+          proposedName,
           channelId: ctx.channelId,
+          ...(state ? { linkUrl: `${ctx.deps.publicUrl}/plaid/link?state=${state}` } : {}),
         }),
       });
+      const session = state ? ctx.deps.linkSessions.peek(state) : null;
+      if (session) session.viewId = opened.view?.id ?? null;
       return;
     }
     case 'disconnect': {

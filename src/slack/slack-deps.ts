@@ -2,6 +2,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.ts';
 import type { Finsync } from '../services/finsync.ts';
+import type { LinkSessions } from '../services/link-sessions.ts';
 
 export interface SlackDeps {
   readonly finsync: Finsync;
@@ -10,4 +11,8 @@ export interface SlackDeps {
   readonly publishHome: (client: webApi.WebClient, userId: string) => Promise<void>;
   /** Team timezone, for schedule texts. */
   readonly timezone: string;
+  /** Browser hand-offs (Plaid Link) started from a connect modal. */
+  readonly linkSessions: LinkSessions;
+  /** Where browsers reach the app (FINSYNC_PUBLIC_URL). */
+  readonly publicUrl: string;
 }

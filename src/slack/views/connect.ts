@@ -1,6 +1,6 @@
 /** The connect flow's views: the provider picker and the credentials modal built from a connector's fields. */
 import type { CredentialField } from '../../../connectors/types.ts';
-import { clip, context, type ModalView, safe, section } from './blocks.ts';
+import { actions, button, clip, context, type ModalView, safe, section } from './blocks.ts';
 
 export const CONNECT_CALLBACK = 'connect_submit';
 export const PICKER_CALLBACK = 'connect_pick_provider';
@@ -18,8 +18,10 @@ export interface ConnectModalInput {
   readonly proposedName: string;
   /** Where the submission should be acknowledged (channel of the command), kept in private_metadata. */
   readonly channelId: string | null;
-  /** Extra buttons or notes a provider needs (e.g. Plaid Link). */
+  /** Extra notes a provider needs. */
   readonly note?: string;
+  /** A browser hand-off (Plaid Link): shown as a URL button above the fields. */
+  readonly linkUrl?: string;
 }
 
 export function fieldBlockId(key: string): string {
@@ -37,6 +39,19 @@ export function connectModal(input: ConnectModalInput): ModalView {
     blocks: [
       section(safe(input.provider.description)),
       ...(input.note ? [context(input.note)] : []),
+      ...(input.linkUrl
+        ? [
+            actions([
+              button(`Open ${input.provider.displayName} Link`, 'connect_open_link', 'open', {
+                url: input.linkUrl,
+                style: 'primary',
+              }),
+            ]),
+            context(
+              'Log in to your bank in the page that opens; this form updates itself when it is done. Or paste a public token below.',
+            ),
+          ]
+        : []),
       {
         type: 'input',
         block_id: NAME_BLOCK,

@@ -8,9 +8,9 @@ import { connectorFor } from '../../../../connectors/registry.ts';
 import { FinsyncError } from '../../../errors.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { context, type ModalView, section } from '../../views/blocks.ts';
+import { context, section } from '../../views/blocks.ts';
 import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../views/connect.ts';
-import { noticeModal } from '../../views/notice-modal.ts';
+import { noticeModal, resultModal } from '../../views/notice-modal.ts';
 
 const ANSWER_WITHIN_MS = 2_000;
 
@@ -18,15 +18,6 @@ type Values = ViewSubmitAction['view']['state']['values'];
 
 function textValue(values: Values, blockId: string): string {
   return values[blockId]?.['value']?.value?.trim() ?? '';
-}
-
-function resultModal(title: string, text: string): ModalView {
-  return {
-    type: 'modal',
-    title: { type: 'plain_text', text: title },
-    close: { type: 'plain_text', text: 'Close' },
-    blocks: [section(text)],
-  };
 }
 
 export function connectSubmit(deps: SlackDeps) {
