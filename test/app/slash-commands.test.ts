@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
@@ -132,6 +132,30 @@ describe('/finsync over signed HTTP', () => {
     assert.equal(h.slack.responses.length, before.responses);
     assert.equal(h.slack.calls.length, before.calls);
     assert.equal((await h.app.store.listAudit(1000)).length, before.audit);
+  });
+
+  test('Share in Channel posts the status for everyone, or explains how to invite the bot', async () => {
+    h.slack.setChannel('CSHARE1', { name: 'finance', isMember: true });
+    h.slack.setChannel('CSHARE2', { name: 'secret', isMember: false });
+    const shared = await sendBlockAction(h.target, {
+      actionId: 'status_share',
+      value: 'share',
+      userId: ADMIN,
+      channelId: 'CSHARE1',
+      responseUrl: h.slack.responseUrl('share1'),
+    });
+    assert.equal(shared.status, 200);
+    const post = await h.slack.waitForCall('chat.postMessage', (c) => c.args['channel'] === 'CSHARE1');
+    assert.match(String(post.args['text']), /finsync status/);
+    await sendBlockAction(h.target, {
+      actionId: 'status_share',
+      value: 'share',
+      userId: ADMIN,
+      channelId: 'CSHARE2',
+      responseUrl: h.slack.responseUrl('share2'),
+    });
+    const answer = await h.slack.waitForResponse((r) => r.id === 'share2');
+    assert.match(JSON.stringify(answer.body), /Invite it with `\/invite @finsync`/);
   });
 
   test('a body larger than Slack ever sends is refused, not buffered', async () => {
