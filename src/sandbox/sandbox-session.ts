@@ -3,17 +3,11 @@
  * data folder and generated keys. `handle(line)` plays what a person does in Slack and returns what they
  * would see, as text. Used by the interactive prompt and by `--script`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
-import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
-import { EMULATOR_SECRET_KEY, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
-import { createApp, type FinsyncApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
+import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
-import { type SlackEmulator, startSlackEmulator } from './slack-emulator.ts';
+import type { SlackEmulator } from './slack-emulator.ts';
 import {
   sendBlockAction,
   sendEvent,
@@ -24,8 +18,6 @@ import {
 } from './slack-requests.ts';
 
 export const SANDBOX_USER = 'USANDBOX01';
-const SIGNING_SECRET = randomBytes(16).toString('hex');
-const BOT_TOKEN = `xoxb-sandbox-${randomBytes(6).toString('hex')}`;
 
 /** Asks for one modal field; the default is what the sandbox's emulators accept. */
 export type AskField = (label: string, fallback: string) => Promise<string>;
@@ -47,63 +39,34 @@ const ERROR_MARK = /^:(warning|x|lock|mag|no_entry|construction):/;
 
 export class SandboxSession {
   private responseCount = 0;
-  private constructor(
-    private readonly slack: SlackEmulator,
-    private readonly closers: (() => Promise<void>)[],
-    private readonly target: { url: string; signingSecret: string },
-    private readonly providerSettings: {
-      stripe: FinsyncApp['config']['stripe'];
-      plaid: FinsyncApp['config']['plaid'];
-    },
-  ) {}
+  private readonly slack: SlackEmulator;
+  private readonly target: { url: string; signingSecret: string };
+
+  private constructor(private readonly world: EmulatedWorld) {
+    this.slack = world.slack;
+    this.target = world.target;
+  }
 
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
-    const slack = await startSlackEmulator({ botToken: BOT_TOKEN });
-    const stripe = await startStripeEmulator({ count: options.stripeObjects ?? 500 });
-    const plaid = await startPlaidEmulator({});
-    const dataDir = mkdtempSync(join(tmpdir(), 'finsync-sandbox-'));
-    const config = loadConfig({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.url,
-      PORT: '0',
-      FINSYNC_DATA_DIR: dataDir,
-      FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      FINSYNC_ADMINS: SANDBOX_USER,
-      STRIPE_API_BASE: stripe.url,
-      PLAID_BASE_URL: plaid.url,
-      PLAID_CLIENT_ID: 'emulator-client-id',
-      PLAID_SECRET: 'emulator-secret',
-      LOG_LEVEL: 'warn',
+    const world = await startEmulatedWorld({
+      admins: [SANDBOX_USER],
+      stripeObjects: options.stripeObjects ?? 500,
+      app: { logStream: process.stderr, schedulerPollMs: 500 },
     });
-    const app = await createApp(config, {
-      processBeforeResponse: true,
-      logStream: process.stderr,
-      schedulerPollMs: 500,
-    });
-    const port = await app.start();
-    return new SandboxSession(
-      slack,
-      [
-        () => app.stop(),
-        () => slack.close(),
-        () => stripe.close(),
-        () => plaid.close(),
-        async () => rmSync(dataDir, { recursive: true, force: true }),
-      ],
-      { url: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET },
-      { stripe: config.stripe, plaid: config.plaid },
-    );
+    return new SandboxSession(world);
   }
 
   async close(): Promise<void> {
-    for (const close of this.closers) await close().catch(() => undefined);
+    await this.world.close();
   }
 
   private async defaultFor(blockId: string, provider: string): Promise<string> {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
     if (blockId === 'cred_public_token' && provider === 'plaid')
-      return createSandboxPublicToken(this.providerSettings);
+      return createSandboxPublicToken({
+        stripe: this.world.app.config.stripe,
+        plaid: this.world.app.config.plaid,
+      });
     return '';
   }
 
