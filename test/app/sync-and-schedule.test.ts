@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import {
+  sendBlockAction,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+} from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 
 let h: Harness;
@@ -125,5 +130,34 @@ describe('sync and schedule from Slack', () => {
       (c) => c.at >= since && /Healthy/.test(JSON.stringify(c.args['view'])),
       10_000,
     );
+  });
+
+  test('the Home tab Schedule button opens a form; a bad schedule stays in the form, a good one is saved', async () => {
+    const since = Date.now();
+    await sendBlockAction(h.target, {
+      actionId: 'home_schedule',
+      value: 'stripe',
+      userId: ADMIN,
+      container: { type: 'view', view_id: 'VHOME' },
+    });
+    const modal = await h.slack.waitForCall('views.open', (c) => c.at >= since);
+    assert.equal((modal.args['view'] as { callback_id: string }).callback_id, 'schedule_submit');
+    const submit = (text: string) =>
+      sendViewSubmission(h.target, {
+        callbackId: 'schedule_submit',
+        userId: ADMIN,
+        privateMetadata: JSON.stringify({ connection: 'stripe' }),
+        values: { schedule: { value: stateValue.text(text) } },
+      });
+    const bad = (await submit('every 2 minutes')).body as {
+      response_action: string;
+      errors: Record<string, string>;
+    };
+    assert.equal(bad.response_action, 'errors');
+    assert.match(bad.errors['schedule'] ?? '', /5 minutes/);
+    assert.equal((await submit('every 6 hours')).status, 200);
+    assert.equal((await h.app.store.getConnection('stripe'))?.schedule, 'every 6 hours');
+    const job = (await h.app.core.scheduler.jobs()).find((j) => j.name === 'scheduled-sync:stripe');
+    assert.ok(job?.nextRunAt && job.nextRunAt.getTime() > Date.now() + 5 * 3600_000);
   });
 });
