@@ -3,7 +3,7 @@
  * errors and retries the transient ones. Errors never carry the AxiosError (its config holds PLAID-SECRET and
  * the request body holds the access token), only Plaid's own message with any token cut out.
  */
-import { Configuration, PlaidApi } from 'plaid';
+import type { PlaidApi } from 'plaid';
 import {
   AuthError,
   ConfigError,
@@ -38,11 +38,12 @@ export interface RequestOptions {
 }
 
 export interface PlaidClient {
-  readonly api: PlaidApi;
+  /** The SDK itself, loaded on first use (tests and helpers that need a raw call). */
+  sdk(): Promise<PlaidApi>;
   /** Runs one Plaid request with typed errors and bounded retries; `secrets` are cut out of any message. */
   call<T>(
     endpoint: string,
-    request: (options: RequestOptions) => Promise<{ readonly data: T }>,
+    request: (api: PlaidApi, options: RequestOptions) => Promise<{ readonly data: T }>,
     ctx: ConnectorContext,
     secrets?: readonly string[],
   ): Promise<T>;
@@ -72,23 +73,30 @@ export function createPlaidClient(settings: ProviderSettings, options: PlaidClie
   const { clientId, secret } = plaidKeys(settings);
   registerSecret(secret);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const api = new PlaidApi(
-    new Configuration({
-      // The SDK appends "/endpoint" itself; a trailing slash would make "//endpoint".
-      basePath: settings.plaid.baseUrl.replace(/\/+$/, ''),
-      baseOptions: { headers: { 'PLAID-CLIENT-ID': clientId, 'PLAID-SECRET': secret }, timeout },
-    }),
-  );
+  let api: PlaidApi | undefined;
+  const sdk = async (): Promise<PlaidApi> => {
+    // Loaded on first use: the plaid SDK costs ~80 MB of memory, which Stripe-only installs never pay.
+    const { Configuration, PlaidApi } = await import('plaid');
+    api ??= new PlaidApi(
+      new Configuration({
+        // The SDK appends "/endpoint" itself; a trailing slash would make "//endpoint".
+        basePath: settings.plaid.baseUrl.replace(/\/+$/, ''),
+        baseOptions: { headers: { 'PLAID-CLIENT-ID': clientId, 'PLAID-SECRET': secret }, timeout },
+      }),
+    );
+    return api;
+  };
 
   return {
-    api,
+    sdk,
     async call(endpoint, request, ctx, secrets = []) {
+      const plaid = await sdk();
       const hidden = [secret, ...secrets];
       const requestOptions: RequestOptions = ctx.signal ? { timeout, signal: ctx.signal } : { timeout };
       const outcome = await withRetries(
         async () => {
           try {
-            return { data: (await request(requestOptions)).data };
+            return { data: (await request(plaid, requestOptions)).data };
           } catch (error) {
             const mapped = mapPlaidError(error, endpoint, hidden, timeout);
             // Returned, not thrown, so withRetries does not resend a request that can only fail the same way.

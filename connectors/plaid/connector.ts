@@ -3,7 +3,7 @@
  * `verify` exchanges it for the long-lived `access_token` that is stored. The app's own developer keys come from
  * settings (PLAID_CLIENT_ID, PLAID_SECRET), never from the person.
  */
-import { CountryCode, Products } from 'plaid';
+import type { CountryCode, Products } from 'plaid';
 import { AuthError, classify, UserInputError } from '../../src/errors.ts';
 import { registerSecret, silentLogger } from '../../src/log.ts';
 import type { Connector, ConnectorContext, Credentials, ProviderSettings, VerifyResult } from '../types.ts';
@@ -53,7 +53,7 @@ async function verify(
   registerSecret(publicToken);
   const exchanged = await client.call(
     '/item/public_token/exchange',
-    (opts) => client.api.itemPublicTokenExchange({ public_token: publicToken }, opts),
+    (api, opts) => api.itemPublicTokenExchange({ public_token: publicToken }, opts),
     ctx,
     [publicToken],
   );
@@ -80,7 +80,7 @@ async function describeItem(
 ): Promise<{ itemId: string; result: Omit<VerifyResult, 'credentials'> }> {
   const { item } = await client.call(
     '/item/get',
-    (opts) => client.api.itemGet({ access_token: accessToken }, opts),
+    (api, opts) => api.itemGet({ access_token: accessToken }, opts),
     ctx,
     [accessToken],
   );
@@ -113,9 +113,9 @@ async function institutionName(
   try {
     const { institution } = await client.call(
       '/institutions/get_by_id',
-      (opts) =>
-        client.api.institutionsGetById(
-          { institution_id: institutionId, country_codes: [CountryCode.Us] },
+      (api, opts) =>
+        api.institutionsGetById(
+          { institution_id: institutionId, country_codes: ['US' as CountryCode] },
           opts,
         ),
       ctx,
@@ -147,9 +147,9 @@ export async function createSandboxPublicToken(
   const client = createPlaidClient(settings);
   const created = await client.call(
     '/sandbox/public_token/create',
-    (opts) =>
-      client.api.sandboxPublicTokenCreate(
-        { institution_id: institutionId, initial_products: [Products.Transactions] },
+    (api, opts) =>
+      api.sandboxPublicTokenCreate(
+        { institution_id: institutionId, initial_products: ['transactions' as Products] },
         opts,
       ),
     helperContext(settings),
@@ -173,14 +173,14 @@ export async function createPlaidLinkToken(
   const client = createPlaidClient(settings);
   const created = await client.call(
     '/link/token/create',
-    (opts) =>
-      client.api.linkTokenCreate(
+    (api, opts) =>
+      api.linkTokenCreate(
         {
           client_name: request.clientName ?? 'finsync',
           language: 'en',
-          country_codes: [CountryCode.Us],
+          country_codes: ['US' as CountryCode],
           user: { client_user_id: request.clientUserId },
-          products: [Products.Transactions],
+          products: ['transactions' as Products],
           ...(request.webhook ? { webhook: request.webhook } : {}),
         },
         opts,

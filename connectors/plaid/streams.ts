@@ -46,7 +46,7 @@ export function accountsStream(
       const client = createPlaidClient(ctx.settings, options);
       const response = await client.call(
         '/accounts/get',
-        (opts) => client.api.accountsGet({ access_token: accessToken }, opts),
+        (api, opts) => api.accountsGet({ access_token: accessToken }, opts),
         ctx,
         [accessToken],
       );
@@ -108,8 +108,8 @@ async function* readTransactions(
       try {
         const data = await client.call(
           '/transactions/sync',
-          (opts) =>
-            client.api.transactionsSync(
+          (api, opts) =>
+            api.transactionsSync(
               { access_token: accessToken, cursor: position, count: SYNC_PAGE_SIZE },
               opts,
             ),

@@ -43,6 +43,8 @@ export class SyncScheduler implements SchedulerPort {
       defaultLockLifetime: options.lockLifetimeMs ?? 2 * 60_000,
       // One process: jobs saved here are picked up at once instead of at the next poll.
       notificationChannel: new InMemoryNotificationChannel(),
+      // One-off sync-now jobs are done once run: keep the jobs table (and status's read of it) small.
+      removeOnComplete: true,
     });
     this.agenda.on('error', (error: unknown) =>
       options.log.error('scheduler error', { error: String(error) }),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { PlaidApi } from 'plaid';
 import {
   createPlaidClient,
   mapPlaidError,
@@ -30,7 +31,7 @@ describe('Plaid client: typed errors and retries', () => {
     const client = createPlaidClient(settings, options);
     const ctx = context(settings);
     const call = (token = accessToken) =>
-      client.call('/accounts/get', (opts) => client.api.accountsGet({ access_token: token }, opts), ctx, [
+      client.call('/accounts/get', (api, opts) => api.accountsGet({ access_token: token }, opts), ctx, [
         token,
       ]);
     return { ctx, call };
@@ -145,7 +146,7 @@ describe('Plaid client: typed errors and retries', () => {
     await assert.rejects(
       client.call(
         '/transactions/sync',
-        (o) => client.api.transactionsSync({ access_token: accessToken, count: 0 }, o),
+        (api, o) => api.transactionsSync({ access_token: accessToken, count: 0 }, o),
         ctx,
       ),
       InvalidRequestError,
@@ -157,14 +158,11 @@ describe('Plaid client: typed errors and retries', () => {
     const settings = settingsFor(emu);
     const client = createPlaidClient(settings);
     const ctx = context(settings);
-    const first = await client.api.transactionsSync({ access_token: accessToken, count: 10 });
+    const first = await (await client.sdk()).transactionsSync({ access_token: accessToken, count: 10 });
     emu.control.mutateDuringPagination();
     const before = requestsTo('/transactions/sync');
-    const sync = (o: { timeout: number }) =>
-      client.api.transactionsSync(
-        { access_token: accessToken, cursor: first.data.next_cursor, count: 10 },
-        o,
-      );
+    const sync = (api: PlaidApi, o: { timeout: number }) =>
+      api.transactionsSync({ access_token: accessToken, cursor: first.data.next_cursor, count: 10 }, o);
     await assert.rejects(client.call('/transactions/sync', sync, ctx), (error) => {
       assert.ok(error instanceof PlaidMutationDuringPaginationError);
       assert.ok(error instanceof TransientError);

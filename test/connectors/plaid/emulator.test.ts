@@ -28,13 +28,15 @@ describe('Plaid emulator through the official SDK', () => {
   before(async () => {
     emu = await emulator();
     client = createPlaidClient(settingsFor(emu));
-    const created = await client.api.sandboxPublicTokenCreate({
+    const created = await (await client.sdk()).sandboxPublicTokenCreate({
       institution_id: 'ins_109508',
       initial_products: [Products.Transactions],
       options: { webhook: 'https://example.test/webhooks/plaid' },
     });
     assert.match(created.data.public_token, /^public-sandbox-/);
-    const exchanged = await client.api.itemPublicTokenExchange({ public_token: created.data.public_token });
+    const exchanged = await (await client.sdk()).itemPublicTokenExchange({
+      public_token: created.data.public_token,
+    });
     accessToken = exchanged.data.access_token;
     assert.match(accessToken, /^access-sandbox-/);
     assert.equal(exchanged.data.item_id, 'item-sandbox-1');
@@ -42,13 +44,13 @@ describe('Plaid emulator through the official SDK', () => {
   after(() => emu.close());
 
   test('a public token is exchanged once, then refused as INVALID_PUBLIC_TOKEN', async () => {
-    const { data } = await client.api.sandboxPublicTokenCreate({
+    const { data } = await (await client.sdk()).sandboxPublicTokenCreate({
       institution_id: 'ins_109509',
       initial_products: [Products.Transactions],
     });
-    await client.api.itemPublicTokenExchange({ public_token: data.public_token });
+    await (await client.sdk()).itemPublicTokenExchange({ public_token: data.public_token });
     const failure = await plaidFailure(
-      client.api.itemPublicTokenExchange({ public_token: data.public_token }),
+      (await client.sdk()).itemPublicTokenExchange({ public_token: data.public_token }),
     );
     assert.equal(failure.status, 400);
     assert.equal(failure.body['error_type'], 'INVALID_INPUT');
@@ -57,7 +59,7 @@ describe('Plaid emulator through the official SDK', () => {
   });
 
   test('/link/token/create answers a link token and its expiry, and names missing fields', async () => {
-    const { data } = await client.api.linkTokenCreate({
+    const { data } = await (await client.sdk()).linkTokenCreate({
       client_name: 'finsync',
       language: 'en',
       country_codes: [CountryCode.Us],
@@ -67,13 +69,17 @@ describe('Plaid emulator through the official SDK', () => {
     assert.match(data.link_token, /^link-sandbox-/);
     assert.ok(Date.parse(data.expiration) > Date.now());
     const failure = await plaidFailure(
-      client.api.linkTokenCreate({ client_name: 'finsync', language: 'en', country_codes: [CountryCode.Us] }),
+      (await client.sdk()).linkTokenCreate({
+        client_name: 'finsync',
+        language: 'en',
+        country_codes: [CountryCode.Us],
+      }),
     );
     assert.equal(failure.body['error_code'], 'MISSING_FIELDS');
   });
 
   test('/accounts/get answers balances as decimal numbers with their currencies', async () => {
-    const { data } = await client.api.accountsGet({ access_token: accessToken });
+    const { data } = await (await client.sdk()).accountsGet({ access_token: accessToken });
     const byName = new Map(data.accounts.map((a) => [a.name, a]));
     assert.equal(byName.get('Plaid Checking')?.balances.current, 110.3);
     assert.equal(byName.get('Plaid Credit Card')?.balances.current, 410.29);
@@ -86,27 +92,31 @@ describe('Plaid emulator through the official SDK', () => {
   });
 
   test('/transactions/sync pages through the change log and then reports only new changes', async () => {
-    const first = await client.api.transactionsSync({ access_token: accessToken, count: 25 });
+    const first = await (await client.sdk()).transactionsSync({ access_token: accessToken, count: 25 });
     assert.equal(first.data.added.length, 25);
     assert.equal(first.data.has_more, true);
     assert.equal(first.data.accounts.length, 5);
     let cursor = first.data.next_cursor;
     let total = first.data.added.length;
     for (;;) {
-      const { data } = await client.api.transactionsSync({ access_token: accessToken, cursor, count: 25 });
+      const { data } = await (await client.sdk()).transactionsSync({
+        access_token: accessToken,
+        cursor,
+        count: 25,
+      });
       total += data.added.length;
       cursor = data.next_cursor;
       if (!data.has_more) break;
     }
     assert.equal(total, 60);
-    const idle = await client.api.transactionsSync({ access_token: accessToken, cursor });
+    const idle = await (await client.sdk()).transactionsSync({ access_token: accessToken, cursor });
     assert.deepEqual([idle.data.added, idle.data.modified, idle.data.removed], [[], [], []]);
     assert.equal(idle.data.next_cursor, cursor);
 
     const [added] = emu.control.addTransactions(1, { itemId: 'item-sandbox-1' });
     const [changed] = emu.control.modifyTransactions(['txn-1-00003']);
     emu.control.removeTransactions(['txn-1-00004']);
-    const { data } = await client.api.transactionsSync({ access_token: accessToken, cursor });
+    const { data } = await (await client.sdk()).transactionsSync({ access_token: accessToken, cursor });
     assert.deepEqual(
       data.added.map((t) => t.transaction_id),
       [added?.transaction_id],
@@ -120,22 +130,22 @@ describe('Plaid emulator through the official SDK', () => {
 
   test('/transactions/sync refuses a count outside 1–500 and a foreign cursor', async () => {
     const tooMany = await plaidFailure(
-      client.api.transactionsSync({ access_token: accessToken, count: 501 }),
+      (await client.sdk()).transactionsSync({ access_token: accessToken, count: 501 }),
     );
     assert.equal(tooMany.status, 400);
     assert.equal(tooMany.body['error_code'], 'INVALID_FIELD');
     const badCursor = await plaidFailure(
-      client.api.transactionsSync({ access_token: accessToken, cursor: 'bm9wZQ' }),
+      (await client.sdk()).transactionsSync({ access_token: accessToken, cursor: 'bm9wZQ' }),
     );
     assert.equal(badCursor.body['error_code'], 'INVALID_FIELD');
   });
 
   test('a change during pagination answers TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION', async () => {
     const item = emu.control.createItem();
-    const first = await client.api.transactionsSync({ access_token: item.accessToken, count: 10 });
+    const first = await (await client.sdk()).transactionsSync({ access_token: item.accessToken, count: 10 });
     emu.control.mutateDuringPagination();
     const failure = await plaidFailure(
-      client.api.transactionsSync({
+      (await client.sdk()).transactionsSync({
         access_token: item.accessToken,
         cursor: first.data.next_cursor,
         count: 10,
@@ -147,11 +157,11 @@ describe('Plaid emulator through the official SDK', () => {
   });
 
   test('/item/get and /institutions/get_by_id describe the item', async () => {
-    const { data } = await client.api.itemGet({ access_token: accessToken });
+    const { data } = await (await client.sdk()).itemGet({ access_token: accessToken });
     assert.equal(data.item.institution_id, 'ins_109508');
     assert.equal(data.item.webhook, 'https://example.test/webhooks/plaid');
     assert.equal(data.item.error, null);
-    const institution = await client.api.institutionsGetById({
+    const institution = await (await client.sdk()).institutionsGetById({
       institution_id: 'ins_109508',
       country_codes: [CountryCode.Us],
     });
@@ -168,7 +178,7 @@ describe('Plaid emulator through the official SDK', () => {
     const [header, claims, signature] = jwt.split('.') as [string, string, string];
     const decodedHeader = JSON.parse(Buffer.from(header, 'base64url').toString());
     assert.deepEqual(decodedHeader, { alg: 'ES256', kid: emu.control.webhookKeyId, typ: 'JWT' });
-    const { data } = await client.api.webhookVerificationKeyGet({ key_id: decodedHeader.kid });
+    const { data } = await (await client.sdk()).webhookVerificationKeyGet({ key_id: decodedHeader.kid });
     assert.equal(data.key.alg, 'ES256');
     assert.equal(data.key.crv, 'P-256');
     const key = createPublicKey({
@@ -185,7 +195,7 @@ describe('Plaid emulator through the official SDK', () => {
     const payload = JSON.parse(Buffer.from(claims, 'base64url').toString());
     assert.equal(payload.request_body_sha256, createHash('sha256').update(body).digest('hex'));
     assert.ok(Math.abs(payload.iat - Date.now() / 1000) < 5);
-    const unknown = await plaidFailure(client.api.webhookVerificationKeyGet({ key_id: 'nope' }));
+    const unknown = await plaidFailure((await client.sdk()).webhookVerificationKeyGet({ key_id: 'nope' }));
     assert.equal(unknown.status, 400);
   });
 
@@ -217,25 +227,25 @@ describe('Plaid emulator through the official SDK', () => {
   test('an item whose login expired answers ITEM_LOGIN_REQUIRED on data endpoints', async () => {
     const item = emu.control.createItem();
     emu.control.resetLogin(item.itemId);
-    const failure = await plaidFailure(client.api.accountsGet({ access_token: item.accessToken }));
+    const failure = await plaidFailure((await client.sdk()).accountsGet({ access_token: item.accessToken }));
     assert.equal(failure.status, 400);
     assert.equal(failure.body['error_type'], 'ITEM_ERROR');
     assert.equal(failure.body['error_code'], 'ITEM_LOGIN_REQUIRED');
-    const { data } = await client.api.itemGet({ access_token: item.accessToken });
+    const { data } = await (await client.sdk()).itemGet({ access_token: item.accessToken });
     assert.equal(data.item.error?.error_code, 'ITEM_LOGIN_REQUIRED');
   });
 
   test('injected faults answer 429 RATE_LIMIT_EXCEEDED and 500 API_ERROR, then clear', async () => {
     emu.control.failNext(1, 'rate_limit', '/accounts/get');
     emu.control.failNext(1, 'server_error', '/accounts/get');
-    const limited = await plaidFailure(client.api.accountsGet({ access_token: accessToken }));
+    const limited = await plaidFailure((await client.sdk()).accountsGet({ access_token: accessToken }));
     assert.equal(limited.status, 429);
     assert.equal(limited.body['error_type'], 'RATE_LIMIT_EXCEEDED');
     assert.equal(limited.body['error_code'], 'ACCOUNTS_LIMIT');
-    const broken = await plaidFailure(client.api.accountsGet({ access_token: accessToken }));
+    const broken = await plaidFailure((await client.sdk()).accountsGet({ access_token: accessToken }));
     assert.equal(broken.status, 500);
     assert.equal(broken.body['error_type'], 'API_ERROR');
-    const ok = await client.api.accountsGet({ access_token: accessToken });
+    const ok = await (await client.sdk()).accountsGet({ access_token: accessToken });
     assert.equal(ok.status, 200);
   });
 

@@ -18,6 +18,8 @@ export function finsyncCommand(deps: SlackDeps) {
     if (!parsed.ok) return void (await ack(ephemeral(usageHint(parsed.error))));
     if (parsed.command.name === 'help') return void (await ack(ephemeral(helpMessage())));
     await ack();
+    // Let the ack's bytes leave before the (synchronous) store reads of the command begin.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await runCommand(parsed.command, {
         deps,

@@ -1,0 +1,253 @@
+/**
+ * Full sync of 100,000 Stripe balance transactions from the emulator into a fresh embedded store through
+ * the real SyncEngine (only the `balance_transactions` stream, via `RunRequest.streams`), beside the bare
+ * Stripe SDK paging through the same data and storing nothing. Each contender runs in its own fresh
+ * worker process (bench/sync-worker.ts); the emulator runs in a third (bench/stripe-emulator-child.ts).
+ * Runs alternate bare, finsync, bare, finsync, so both see a warm emulator equally often.
+ */
+import { randomBytes } from 'node:crypto';
+import { runInWorker, startChild } from './children.ts';
+import {
+  fmtInt,
+  fmtMb,
+  fmtMs,
+  fmtRatio,
+  fmtS,
+  heading,
+  isMain,
+  note,
+  printTable,
+  tempDir,
+  verdict,
+} from './common.ts';
+import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
+
+const COUNT = Number(process.env.BENCH_FULL_SYNC_COUNT ?? 100_000);
+const REPEATS = Number(process.env.BENCH_FULL_SYNC_REPEATS ?? 2);
+const MILESTONES = [0.25, 0.5, 0.75, 1].map((f) => Math.round(COUNT * f));
+const WORKER_TIMEOUT_MS = 180_000;
+const GOAL_RATIO = 1.5;
+const GOAL_RATE = 20_000;
+const GOAL_RSS = 300 * 1024 * 1024;
+const GOAL_FLAT = 10 * 1024 * 1024;
+
+interface EmulatorCpu {
+  readonly user: number;
+  readonly system: number;
+  readonly requests: number;
+}
+
+interface Timed<T> {
+  readonly result: T;
+  /** CPU the emulator process spent serving this run, in ms, and its requests. */
+  readonly emulatorCpuMs: number;
+  readonly emulatorRequests: number;
+}
+
+export async function run(): Promise<void> {
+  heading(`stripe-full-sync: ${fmtInt(COUNT)} balance transactions, finsync SyncEngine vs bare Stripe SDK`);
+  const startedAt = performance.now();
+  const emulator = await startChild<{ url: string; setupMs: number; counts: Record<string, number> }>(
+    'stripe-emulator-child.ts',
+    [String(COUNT)],
+  );
+  const emulatorReadyMs = performance.now() - startedAt;
+  const keyBase64 = randomBytes(32).toString('base64');
+  const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
+    const before = await emulator.call<EmulatorCpu>('cpu');
+    const result = await work();
+    const after = await emulator.call<EmulatorCpu>('cpu');
+    return {
+      result,
+      emulatorCpuMs: (after.user + after.system - before.user - before.system) / 1000,
+      emulatorRequests: after.requests - before.requests,
+    };
+  };
+  const bare: Timed<WorkerMeasurement>[] = [];
+  const finsync: Timed<FinsyncMeasurement>[] = [];
+  let diagnostic: FinsyncMeasurement | undefined;
+  const finsyncRun = async (gcAtMilestones: boolean) => {
+    const data = tempDir('full-sync');
+    try {
+      return await runInWorker<FinsyncMeasurement>(
+        'sync-worker.ts',
+        'finsync',
+        {
+          dataDir: data.path,
+          keyBase64,
+          stripeUrl: emulator.info.url,
+          connection: 'stripe',
+          createConnection: true,
+          streams: ['balance_transactions'],
+          milestones: MILESTONES,
+          gcAtMilestones,
+        },
+        WORKER_TIMEOUT_MS,
+      );
+    } finally {
+      data.remove();
+    }
+  };
+  try {
+    for (let r = 0; r < REPEATS; r++) {
+      bare.push(
+        await timed(() =>
+          runInWorker<WorkerMeasurement>(
+            'sync-worker.ts',
+            'bare',
+            { stripeUrl: emulator.info.url, milestones: MILESTONES },
+            WORKER_TIMEOUT_MS,
+          ),
+        ),
+      );
+      finsync.push(await timed(() => finsyncRun(false)));
+    }
+    diagnostic = await finsyncRun(true);
+  } finally {
+    await emulator.stop();
+  }
+  report(bare, finsync, diagnostic, emulator.info, emulatorReadyMs);
+}
+
+/** Growth between the first and the last milestone (25% → 100% of the records); flat means ≤ 10 MB. */
+function growthRow(
+  name: string,
+  m: WorkerMeasurement | undefined,
+  pick: (milestone: WorkerMeasurement['milestones'][number]) => number,
+): string[] {
+  const first = m?.milestones[0];
+  const last = m?.milestones.at(-1);
+  if (!first || !last) return [name, 'n/a', '', ''];
+  const growth = pick(last) - pick(first);
+  return [
+    `${name}, ${fmtInt(first.records)} → ${fmtInt(last.records)}`,
+    `${growth < -512 * 1024 ? '−' : '+'}${fmtMb(Math.abs(growth))}`,
+    `flat (≤ ${fmtMb(GOAL_FLAT)})`,
+    verdict(growth <= GOAL_FLAT),
+  ];
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+function report(
+  bare: readonly Timed<WorkerMeasurement>[],
+  finsync: readonly Timed<FinsyncMeasurement>[],
+  diagnostic: FinsyncMeasurement | undefined,
+  emulatorInfo: { setupMs: number; counts: Record<string, number> },
+  emulatorReadyMs: number,
+): void {
+  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
+  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
+    name,
+    fmtInt(t.result.records),
+    fmtS(t.result.wallMs),
+    `${fmtInt(rate(t.result))}/s`,
+    fmtMs(t.result.cpuMs),
+    fmtMs(t.emulatorCpuMs),
+    fmtMb(t.result.rssBefore),
+    fmtMb(t.result.rssPeakSampled),
+    fmtMb(t.result.rssPeakSampled - t.result.rssBefore),
+    fmtMb(t.result.kernelPeakAfter),
+    fmtMb(t.result.heapAfterGc),
+    ...extra,
+  ];
+  const finsyncWall = mean(finsync.map((t) => t.result.wallMs));
+  const bareWall = mean(bare.map((t) => t.result.wallMs));
+  const ratio = finsyncWall / bareWall;
+  const finsyncRate = mean(finsync.map((t) => rate(t.result)));
+  const finsyncPeak = Math.max(
+    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  );
+  printTable(
+    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU = the emulator child for that run',
+    [
+      'run',
+      'records',
+      'wall',
+      'records/s',
+      'CPU',
+      'emulator CPU',
+      'RSS before',
+      'peak in run',
+      'growth',
+      'process peak',
+      'heap after GC',
+      'run status',
+    ],
+    [
+      ...bare.map((t, i) => runRow(`bare SDK #${i + 1}`, t, [''])),
+      ...finsync.map((t, i) =>
+        runRow(`finsync #${i + 1}`, t, [
+          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
+        ]),
+      ),
+    ],
+  );
+  printTable(
+    'Summary (means over the runs)',
+    ['figure', 'value', 'goal', 'verdict'],
+    [
+      ['bare SDK wall time', fmtS(bareWall), '', ''],
+      ['finsync wall time', fmtS(finsyncWall), '', ''],
+      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
+      ['finsync records/s', fmtInt(finsyncRate), `≥ ${fmtInt(GOAL_RATE)}`, verdict(finsyncRate >= GOAL_RATE)],
+      [
+        'finsync peak RSS (worst run)',
+        fmtMb(finsyncPeak),
+        `≤ ${fmtMb(GOAL_RSS)}`,
+        verdict(finsyncPeak <= GOAL_RSS),
+      ],
+      growthRow('finsync RSS growth, timed run #1', finsync[0]?.result, (m) => m.rss),
+      growthRow('finsync live heap growth (forced GC)', diagnostic, (m) => m.heapUsed),
+    ],
+  );
+  const first = finsync[0]?.result;
+  if (first) {
+    printTable(
+      'finsync RSS as records arrive (timed run #1)',
+      ['records stored', 'elapsed', 'RSS', 'V8 heap used'],
+      [
+        ['0 (before run)', '0 ms', fmtMb(first.rssBefore), ''],
+        ...first.milestones.map((m) => [fmtInt(m.records), fmtS(m.ms), fmtMb(m.rss), fmtMb(m.heapUsed)]),
+      ],
+    );
+    if (diagnostic) {
+      printTable(
+        'finsync live memory: extra run with a full GC forced before each sample (not timed); flat = no growth',
+        ['records stored', 'RSS', 'V8 heap used'],
+        [
+          ['0 (before run)', fmtMb(diagnostic.rssBefore), ''],
+          ...diagnostic.milestones.map((m) => [fmtInt(m.records), fmtMb(m.rss), fmtMb(m.heapUsed)]),
+          ['after run + GC', fmtMb(diagnostic.rssAfterGc), fmtMb(diagnostic.heapAfterGc)],
+        ],
+      );
+    }
+    const b = bare[0]?.result;
+    if (b) {
+      printTable(
+        'bare SDK RSS as records arrive (run #1), for comparison',
+        ['records read', 'elapsed', 'RSS', 'V8 heap used'],
+        [
+          ['0 (before run)', '0 ms', fmtMb(b.rssBefore), ''],
+          ...b.milestones.map((m) => [fmtInt(m.records), fmtS(m.ms), fmtMb(m.rss), fmtMb(m.heapUsed)]),
+        ],
+      );
+    }
+  }
+  note(
+    `The emulator (${fmtInt(emulatorInfo.counts.balance_transactions ?? 0)} balance transactions, ${fmtInt(emulatorInfo.counts.customers ?? 0)} customers,`,
+  );
+  note(
+    `generated in ${fmtMs(emulatorInfo.setupMs)}; ready after ${fmtS(emulatorReadyMs)}) runs in its own process, so its`,
+  );
+  note('CPU and memory are not in the figures above; its CPU per run is shown to tell whether a run was');
+  note('bound by the emulator. Wall time = engine.run() (finsync) or the for-await loop (bare), from first');
+  note('request to last record; store open and process start-up are excluded (finsync open time below).');
+  note(`finsync store open (createCore): ${finsync.map((t) => fmtMs(t.result.openMs)).join(', ')}.`);
+  note(
+    '"peak in run": RSS sampled every 50 ms and at milestones; "process peak": the kernel\'s lifetime peak',
+  );
+  note('of the worker (getrusage, start-up included). The goal is judged on the larger of the two.');
+}
+
+if (isMain(import.meta.url)) await run();

@@ -1,0 +1,209 @@
+/**
+ * A fresh process for one measured sync, so its RSS is its own (no leftovers from seeding or from the
+ * other contender). Ops:
+ * - `finsync`: builds the production core (createCore: embedded store, keyring, real SyncEngine, Stripe
+ *   connector) on `dataDir`, optionally creates the connection, then times `engine.run` for the given
+ *   streams, sampling RSS every 50 ms and at record milestones.
+ * - `bare`: pages through the same balance transactions with the bare Stripe SDK, storing nothing.
+ */
+import Stripe from 'stripe';
+import { EMULATOR_SECRET_KEY } from '../connectors/stripe/emulator.ts';
+import { loadConfig } from '../src/config.ts';
+import { createCore } from '../src/core.ts';
+import type { SyncRun } from '../src/store/types.ts';
+import { serveParent } from './children.ts';
+import { discardLogger, kernelPeakRss, RssSampler } from './common.ts';
+
+export interface Milestone {
+  readonly records: number;
+  readonly ms: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+export interface WorkerMeasurement {
+  readonly wallMs: number;
+  readonly records: number;
+  readonly cpuMs: number;
+  /** RSS just before the measured work started (process, imports and open store included). */
+  readonly rssBefore: number;
+  /** Highest RSS sampled (every 50 ms and at each milestone) during the measured work. */
+  readonly rssPeakSampled: number;
+  /** The kernel's peak RSS of the whole process (getrusage), before and after the measured work. */
+  readonly kernelPeakBefore: number;
+  readonly kernelPeakAfter: number;
+  readonly rssAfter: number;
+  /** After the work and a forced full GC: what stays (garbage excluded). */
+  readonly rssAfterGc: number;
+  readonly heapAfterGc: number;
+  readonly milestones: readonly Milestone[];
+}
+
+export interface FinsyncMeasurement extends WorkerMeasurement {
+  readonly openMs: number;
+  readonly run: Pick<SyncRun, 'status' | 'streams' | 'errorClass' | 'errorMessage'>;
+  readonly storeCountAfter: number;
+}
+
+interface FinsyncRequest {
+  readonly dataDir: string;
+  readonly keyBase64: string;
+  readonly stripeUrl: string;
+  readonly connection: string;
+  readonly createConnection: boolean;
+  readonly streams: readonly string[];
+  readonly milestones: readonly number[];
+  /** Diagnostic: force a full GC before each milestone sample, to show live memory rather than garbage. */
+  readonly gcAtMilestones?: boolean;
+}
+
+function afterGc(): { rssAfterGc: number; heapAfterGc: number } {
+  global.gc?.();
+  const memory = process.memoryUsage();
+  return { rssAfterGc: memory.rss, heapAfterGc: memory.heapUsed };
+}
+
+function milestoneTracker(
+  targets: readonly number[],
+  started: () => number,
+  sampler: RssSampler,
+  gcFirst = false,
+) {
+  const pending = [...targets].sort((a, b) => a - b);
+  const reached: Milestone[] = [];
+  return {
+    reached,
+    progress(records: number) {
+      while (pending.length > 0 && records >= pending[0]!) {
+        pending.shift();
+        if (gcFirst) global.gc?.();
+        const memory = process.memoryUsage();
+        sampler.sample();
+        reached.push({
+          records,
+          ms: performance.now() - started(),
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+        });
+      }
+    },
+  };
+}
+
+async function measureFinsync(request: FinsyncRequest): Promise<FinsyncMeasurement> {
+  const config = loadConfig(
+    {
+      FINSYNC_DATA_DIR: request.dataDir,
+      FINSYNC_ENCRYPTION_KEY: request.keyBase64,
+      STRIPE_API_BASE: request.stripeUrl,
+      LOG_LEVEL: 'info',
+    },
+    { requireSlack: false },
+  );
+  const log = discardLogger();
+  const openStart = performance.now();
+  const core = await createCore(config, { log, groupMembers: async () => [], runJob: async () => {} });
+  const openMs = performance.now() - openStart;
+  try {
+    if (request.createConnection) {
+      await core.store.createConnection({
+        name: request.connection,
+        provider: 'stripe',
+        accountLabel: 'Emulated Stripe (bench)',
+        accountId: null,
+        credentials: core.keyring.seal(
+          JSON.stringify({ api_key: EMULATOR_SECRET_KEY }),
+          `connection:${request.connection}`,
+        ),
+        state: 'active',
+        stateReason: null,
+        schedule: null,
+        createdAt: new Date().toISOString(),
+        createdBy: 'bench',
+      });
+    }
+    global.gc?.();
+    const kernelPeakBefore = kernelPeakRss();
+    const sampler = new RssSampler();
+    let started = 0;
+    const milestones = milestoneTracker(request.milestones, () => started, sampler, request.gcAtMilestones);
+    const cpuBefore = process.cpuUsage();
+    sampler.start(50);
+    started = performance.now();
+    const run = await core.engine.run({
+      connection: request.connection,
+      trigger: 'cli',
+      triggeredBy: 'bench',
+      streams: request.streams,
+      onProgress: (p) => milestones.progress(p.recordsSoFar),
+    });
+    const wallMs = performance.now() - started;
+    sampler.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const fetched = Object.values(run.streams).reduce((sum, s) => sum + s.fetched, 0);
+    return {
+      openMs,
+      wallMs,
+      records: fetched,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      rssBefore: sampler.baseline,
+      rssPeakSampled: sampler.peak,
+      kernelPeakBefore,
+      kernelPeakAfter: kernelPeakRss(),
+      rssAfter: process.memoryUsage().rss,
+      ...afterGc(),
+      milestones: milestones.reached,
+      run: {
+        status: run.status,
+        streams: run.streams,
+        errorClass: run.errorClass,
+        errorMessage: run.errorMessage,
+      },
+      storeCountAfter: await core.store.countRecords(request.connection),
+    };
+  } finally {
+    await core.close();
+  }
+}
+
+async function measureBare(request: {
+  stripeUrl: string;
+  milestones: readonly number[];
+}): Promise<WorkerMeasurement> {
+  const url = new URL(request.stripeUrl);
+  const stripe = new Stripe(EMULATOR_SECRET_KEY, { host: url.hostname, port: url.port, protocol: 'http' });
+  global.gc?.();
+  const kernelPeakBefore = kernelPeakRss();
+  const sampler = new RssSampler();
+  let started = 0;
+  const milestones = milestoneTracker(request.milestones, () => started, sampler);
+  const cpuBefore = process.cpuUsage();
+  sampler.start(50);
+  started = performance.now();
+  let records = 0;
+  for await (const transaction of stripe.balanceTransactions.list({ limit: 100 })) {
+    if (transaction.id) records++;
+    if (records % 100 === 0) milestones.progress(records);
+  }
+  const wallMs = performance.now() - started;
+  sampler.stop();
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wallMs,
+    records,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore: sampler.baseline,
+    rssPeakSampled: sampler.peak,
+    kernelPeakBefore,
+    kernelPeakAfter: kernelPeakRss(),
+    rssAfter: process.memoryUsage().rss,
+    ...afterGc(),
+    milestones: milestones.reached,
+  };
+}
+
+serveParent({
+  finsync: (request) => measureFinsync(request as unknown as FinsyncRequest),
+  bare: (request) => measureBare(request as unknown as { stripeUrl: string; milestones: number[] }),
+});
+console.log(JSON.stringify({ ready: true }));
