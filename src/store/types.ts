@@ -64,6 +64,14 @@ export interface PageWrite {
   readonly removedIds: readonly string[];
   /** Committed in the same transaction as the records; undefined leaves the cursor where it was. */
   readonly cursor: StreamCursor | undefined;
+  /**
+   * The stream read this page comes from (one id per read from a committed cursor). Records of a page
+   * without a cursor are provisional: when a later page with a cursor commits, provisional records that an
+   * earlier read stored (a read cut short by a crash or a failure) and this read did not deliver again are
+   * deleted, because the provider no longer reports them (e.g. a Plaid transaction added, then removed,
+   * while the set was being re-read). Without it, nothing is provisional.
+   */
+  readonly readId?: string;
 }
 
 export interface PageResult {

@@ -72,12 +72,10 @@ export class SyncEngine {
     const existing = this.active.get(request.connection);
     if (existing)
       throw new ConflictError(`${request.connection} is already syncing since ${existing.run.startedAt}`);
-    const connection = await this.deps.store.getConnection(request.connection);
-    if (!connection) throw new ConflictError(`no connection named ${request.connection}`);
     const now = this.deps.now ?? (() => new Date());
     const run: SyncRun = {
       id: randomUUID(),
-      connection: connection.name,
+      connection: request.connection,
       trigger: request.trigger,
       triggeredBy: request.triggeredBy,
       startedAt: now().toISOString(),
@@ -88,21 +86,40 @@ export class SyncEngine {
       errorMessage: null,
       skipped: [],
     };
-    // Reserve the slot before any await so two triggers in the same tick cannot both start.
     let resolveDone!: (run: SyncRun) => void;
     const done = new Promise<SyncRun>((resolve) => {
       resolveDone = resolve;
     });
-    this.active.set(connection.name, { run, done });
+    // Reserve the slot before any await (the connection lookup included) so two triggers in the same tick
+    // cannot both start.
+    this.active.set(request.connection, { run, done });
+    let connection: Connection | undefined;
     try {
+      connection = await this.deps.store.getConnection(request.connection);
+      if (!connection) throw new ConflictError(`no connection named ${request.connection}`);
       await this.deps.store.startRun(run);
     } catch (error) {
-      this.active.delete(connection.name);
+      this.active.delete(request.connection);
       throw error;
     }
     void this.execute(connection, run, request)
+      // Even when the run's own bookkeeping fails (store gone), the run ends: never an unhandled rejection.
+      .catch((error: unknown): SyncRun => {
+        this.deps.log.error('sync run could not be recorded', {
+          connection: run.connection,
+          runId: run.id,
+          error: errorMessage(error),
+        });
+        return {
+          ...run,
+          status: 'failed',
+          endedAt: now().toISOString(),
+          errorClass: classify(error),
+          errorMessage: redactText(errorMessage(error)).slice(0, 2000),
+        };
+      })
       .then(resolveDone)
-      .finally(() => this.active.delete(connection.name));
+      .finally(() => this.active.delete(request.connection));
     return { run, done };
   }
 
@@ -133,6 +150,8 @@ export class SyncEngine {
         const streamCounts: StreamCounts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0 };
         counts[stream.name] = streamCounts;
         await this.withStreamRetries(connection.name, stream.name, request.signal, async () => {
+          // Names this read: records its cursorless pages store stay provisional until a cursor commits.
+          const readId = randomUUID();
           const cursor = await store.getCursor(connection.name, stream.name);
           const ctx = this.deps.connectorContext(request.signal);
           for await (const page of stream.read(cursor, ctx)) {
@@ -159,6 +178,7 @@ export class SyncEngine {
               records,
               removedIds,
               cursor: page.cursor,
+              readId,
             });
             streamCounts.inserted += result.inserted;
             streamCounts.updated += result.updated;

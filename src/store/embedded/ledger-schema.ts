@@ -35,6 +35,11 @@ const MIGRATIONS: readonly string[] = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
      connection TEXT, outcome TEXT NOT NULL, detail TEXT
    );`,
+  // Records stored by pages without a cursor, by the read that stored them (PageWrite.readId).
+  `CREATE TABLE provisional (
+     connection TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL, read_id TEXT NOT NULL,
+     PRIMARY KEY (connection, stream, id)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: SqliteDatabase): void {

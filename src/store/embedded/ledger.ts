@@ -163,6 +163,18 @@ export class SqliteLedger {
         'SELECT cursor FROM cursors WHERE connection = ? AND stream = ?',
       ),
       selectRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+      markProvisional: db.prepare<[string, string, string, string]>(
+        'INSERT INTO provisional (connection, stream, id, read_id) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream, id) DO UPDATE SET read_id = excluded.read_id',
+      ),
+      unmarkProvisional: db.prepare<[string, string, string]>(
+        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND id = ?',
+      ),
+      deleteAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
+        'DELETE FROM records WHERE connection = @connection AND id IN (SELECT id FROM provisional WHERE connection = @connection AND stream = @stream AND read_id <> @readId)',
+      ),
+      clearProvisional: db.prepare<[string, string]>(
+        'DELETE FROM provisional WHERE connection = ? AND stream = ?',
+      ),
     };
   }
 
@@ -187,6 +199,19 @@ export class SqliteLedger {
         }
       }
       for (const id of page.removedIds) deleted += s.deleteRecord.run(page.connection, id).changes;
+      if (page.readId !== undefined) {
+        const { connection, stream, readId } = page;
+        if (page.cursor === undefined) {
+          for (const record of page.records) s.markProvisional.run(connection, stream, record.id, readId);
+          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
+        } else {
+          // This read reached a cursor: what it delivered stands; what only a cut-short read stored goes.
+          for (const record of page.records) s.unmarkProvisional.run(connection, stream, record.id);
+          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
+          deleted += s.deleteAbandoned.run({ connection, stream, readId }).changes;
+          s.clearProvisional.run(connection, stream);
+        }
+      }
       if (inserted - deleted !== 0)
         s.bumpCount.run({ connection: page.connection, delta: inserted - deleted });
       if (page.cursor !== undefined) {
@@ -253,6 +278,7 @@ export class SqliteLedger {
   removeConnectionData(connection: string, deleteRecords: boolean): number {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM cursors WHERE connection = ?').run(connection);
+      this.db.prepare('DELETE FROM provisional WHERE connection = ?').run(connection);
       if (!deleteRecords) return 0;
       const { changes } = this.db.prepare('DELETE FROM records WHERE connection = ?').run(connection);
       this.db.prepare('DELETE FROM record_counts WHERE connection = ?').run(connection);

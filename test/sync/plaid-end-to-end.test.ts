@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import {
+  addConnection,
+  expectedPlaidTransactions,
+  type Money,
+  type Rig,
+  removeTempDirs,
+  rig,
+  settingsFor,
+  storedMoney,
+} from './helpers.ts';
+
+let emu: PlaidEmulator;
+let r: Rig;
+
+before(async () => {
+  emu = await startPlaidEmulator({ transactionsPerItem: 1_200, today: '2026-01-31', seed: 3 });
+  r = await rig({ settings: settingsFor({ plaid: emu }) });
+});
+after(async () => {
+  await r.close();
+  await emu.close();
+  removeTempDirs();
+});
+
+/** A new Plaid item and a connection to it; returns the item id. */
+async function connectItem(name: string): Promise<string> {
+  const item = emu.control.createItem();
+  await addConnection(r.store, name, 'plaid', { access_token: item.accessToken, item_id: item.itemId });
+  return item.itemId;
+}
+
+const transactionsOf = (stored: readonly Money[]) =>
+  stored.filter((s) => s.id.startsWith('plaid:transactions:'));
+/** /transactions/sync answers that were MUTATION_DURING_PAGINATION (the only 400 these tests provoke). */
+const mutationAnswers = () =>
+  emu.control.requestLog.filter((e) => e.path === '/transactions/sync' && e.status === 400).length;
+const expectedNow = (itemId: string) => expectedPlaidTransactions(emu.control.transactions(itemId));
+
+describe('plaid through the SDK, the emulator, the engine and the embedded store', () => {
+  let itemId: string;
+
+  test('the initial sync stores every transaction and account balance with exact amounts and signs', async () => {
+    itemId = await connectItem('plaid');
+    const run = await r.run('plaid');
+    assert.equal(run.status, 'success', run.errorMessage ?? '');
+    assert.equal(run.streams.transactions?.inserted, 1_200);
+    assert.equal(run.streams.accounts?.inserted, 5);
+
+    const stored = await storedMoney(r.store, 'plaid');
+    assert.deepEqual(transactionsOf(stored), expectedNow(itemId));
+    assert.equal(await r.store.countRecords('plaid'), 1_205);
+
+    const amount = (n: number) => {
+      const id = `plaid:transactions:txn-1-${String(n).padStart(5, '0')}`;
+      const found = stored.find((s) => s.id === id);
+      assert.ok(found, id);
+      return [found.amount, found.currency];
+    };
+    // Plaid: positive = money out. Ledger: positive = money in, integer minor units of ISO 4217.
+    const table: [number, number, string][] = [
+      [0, -10, 'USD'], // 0.10
+      [1, -20, 'USD'], // 0.20
+      [2, -30, 'USD'], // 0.30
+      [3, -1999, 'USD'], // 19.99
+      [5, -115, 'USD'], // 1.15
+      [7, 123456, 'USD'], // payroll -1234.56
+      [8, 1234567890, 'USD'], // -12345678.90
+      [10, 50000, 'USD'], // card payment, money in
+      [11, -1500, 'JPY'], // ¥1500: no decimals
+      [12, 250000, 'JPY'],
+      [13, -3, 'JPY'],
+      [14, -1005, 'KWD'], // 1.005 KWD: three decimals
+      [15, -125, 'KWD'],
+      [16, 12345, 'KWD'],
+      [17, -1, 'KWD'], // 0.001 KWD
+    ];
+    for (const [n, minor, currency] of table) assert.deepEqual(amount(n), [minor, currency], `txn ${n}`);
+    // 0.1 + 0.2 is exactly 0.3 in the ledger.
+    assert.equal((amount(0)[0] as number) + (amount(1)[0] as number), amount(2)[0]);
+
+    const balances = Object.fromEntries(
+      stored.filter((s) => s.id.startsWith('plaid:accounts:')).map((s) => [s.id, [s.amount, s.currency]]),
+    );
+    assert.deepEqual(balances, {
+      'plaid:accounts:acc-1-checking': [11030, 'USD'],
+      'plaid:accounts:acc-1-savings': [21020, 'USD'],
+      'plaid:accounts:acc-1-credit': [-41029, 'USD'], // owed on the card: a liability
+      'plaid:accounts:acc-1-yen': [152340, 'JPY'],
+      'plaid:accounts:acc-1-dinar': [1234567, 'KWD'],
+    });
+  });
+
+  test('modifications and removals are applied; removed records are gone and counted as deleted', async () => {
+    const ids = (ns: number[]) => ns.map((n) => `txn-1-${String(n).padStart(5, '0')}`);
+    emu.control.modifyTransactions(ids([3]), { amount: 0.3 });
+    emu.control.modifyTransactions(ids([100]), { name: 'Renamed merchant' });
+    emu.control.modifyTransactions(ids([14]), { amount: '-2.5' });
+    const removed = ids([0, 11, 17, 600]);
+    emu.control.removeTransactions(removed);
+
+    const run = await r.run('plaid');
+    assert.equal(run.status, 'success', run.errorMessage ?? '');
+    assert.deepEqual(run.streams.transactions, {
+      fetched: 3,
+      inserted: 0,
+      updated: 3,
+      deleted: 4,
+      skipped: 0,
+    });
+
+    const stored = await storedMoney(r.store, 'plaid');
+    assert.deepEqual(transactionsOf(stored), expectedNow(itemId));
+    for (const id of removed)
+      assert.ok(!stored.some((s) => s.id === `plaid:transactions:${id}`), `${id} gone`);
+    assert.equal(stored.find((s) => s.id === 'plaid:transactions:txn-1-00003')?.amount, -30);
+    assert.deepEqual(
+      [stored.find((s) => s.id === 'plaid:transactions:txn-1-00014')?.amount, 'KWD'],
+      [2500, 'KWD'],
+    );
+    assert.equal(await r.store.countRecords('plaid'), 1_205 - 4);
+
+    // Nothing changed since: a sync is a no-op for transactions.
+    const quiet = await r.run('plaid');
+    assert.deepEqual(quiet.streams.transactions, {
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      deleted: 0,
+      skipped: 0,
+    });
+  });
+
+  test('data changing during pagination of the initial sync ends with the exact record set', async () => {
+    const item = await connectItem('plaid-mutating');
+    const firstPageId = item.replace('item-sandbox-', 'txn-');
+    const gone = `${firstPageId}-00010`;
+    const amended = `${firstPageId}-00003`;
+    let changed = false;
+    const refusedBefore = mutationAnswers();
+    const run = await r.run('plaid-mutating', {
+      // After the first transactions page is committed, a transaction it contained disappears and
+      // another changes: Plaid answers MUTATION_DURING_PAGINATION and the set restarts from its start.
+      onProgress: (p) => {
+        if (p.stream !== 'transactions' || changed) return;
+        changed = true;
+        emu.control.removeTransactions([gone]);
+        emu.control.modifyTransactions([amended], { amount: 0.3 });
+      },
+    });
+    assert.ok(changed);
+    assert.equal(mutationAnswers(), refusedBefore + 1, 'Plaid refused one page and the set restarted');
+    assert.equal(run.status, 'success', run.errorMessage ?? '');
+    const stored = transactionsOf(await storedMoney(r.store, 'plaid-mutating'));
+    assert.deepEqual(stored, expectedNow(item));
+    assert.ok(
+      !stored.some((s) => s.id === `plaid:transactions:${gone}`),
+      'the vanished transaction is not kept',
+    );
+    assert.equal(stored.find((s) => s.id === `plaid:transactions:${amended}`)?.amount, -30);
+  });
+
+  test('a mutation during an incremental pagination set ends with the exact record set', async () => {
+    emu.control.addTransactions(700, { itemId });
+    emu.control.mutateDuringPagination();
+    const refusedBefore = mutationAnswers();
+    const run = await r.run('plaid');
+    assert.equal(mutationAnswers(), refusedBefore + 1, 'Plaid refused one page and the set restarted');
+    assert.equal(run.status, 'success', run.errorMessage ?? '');
+    const stored = transactionsOf(await storedMoney(r.store, 'plaid'));
+    assert.deepEqual(stored, expectedNow(itemId));
+    assert.equal(stored.length, 1_200 - 4 + 700 + 1, 'the transaction added mid-set is there too');
+  });
+});

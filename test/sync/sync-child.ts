@@ -1,0 +1,54 @@
+/**
+ * A sync process for crash tests: opens the embedded store in a data dir, closes runs a killed
+ * predecessor left `running` (as the app does at start), and syncs one connection against the
+ * emulator URL it is given. It reports on stdout, one JSON line per event, so the parent can kill it
+ * (SIGKILL) at chosen points: `start` (orphans closed, records already stored), `progress` after each
+ * committed page, `done` with the run's status.
+ *
+ * Usage: node --import tsx test/sync/sync-child.ts '<ChildConfig as JSON>'
+ */
+import { createPlaidConnector } from '../../connectors/plaid/connector.ts';
+import { createStripeConnector } from '../../connectors/stripe/connector.ts';
+import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
+import { silentLogger } from '../../src/log.ts';
+import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { SyncEngine } from '../../src/sync/engine.ts';
+
+export interface ChildConfig {
+  readonly dataDir: string;
+  readonly connection: string;
+  readonly provider: 'stripe' | 'plaid';
+  readonly settings: ProviderSettings;
+  readonly credentials: Credentials;
+}
+
+export type ChildEvent =
+  | { readonly type: 'start'; readonly orphans: number; readonly stored: number }
+  | { readonly type: 'progress'; readonly stream: string; readonly records: number }
+  | { readonly type: 'done'; readonly status: string; readonly error: string | null };
+
+const emit = (event: ChildEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+const store = await EmbeddedStore.open(config.dataDir);
+const orphans = await store.closeOrphanRuns(
+  'the sync process died; the next run resumes from its last committed page',
+);
+emit({ type: 'start', orphans, stored: await store.countRecords(config.connection) });
+
+const connector = config.provider === 'stripe' ? createStripeConnector() : createPlaidConnector();
+const log = silentLogger();
+const engine = new SyncEngine({
+  store,
+  log,
+  streamsFor: () => connector.streams(config.credentials),
+  connectorContext: (signal) => ({ settings: config.settings, log, ...(signal ? { signal } : {}) }),
+});
+const run = await engine.run({
+  connection: config.connection,
+  trigger: 'cli',
+  triggeredBy: 'crash-test',
+  onProgress: (p) => emit({ type: 'progress', stream: p.stream, records: p.recordsSoFar }),
+});
+emit({ type: 'done', status: run.status, error: run.errorMessage });
+await store.close();
