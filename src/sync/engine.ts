@@ -20,6 +20,7 @@ import type {
   StreamCounts,
   SyncRun,
 } from '../store/types.ts';
+import { type BatchOptions, PageBatcher, prefetched } from './page-batcher.ts';
 
 export interface SyncProgress {
   readonly connection: string;
@@ -47,6 +48,8 @@ export interface EngineDeps {
   readonly now?: () => Date;
   /** Whole-stream retries from the last committed cursor, after the connector's own request retries. */
   readonly streamRetry?: RetryOptions;
+  /** How pages are grouped into transactions (tests use small batches to place crashes precisely). */
+  readonly batch?: BatchOptions;
 }
 
 const MAX_SKIPPED_KEPT = 50;
@@ -154,44 +157,53 @@ export class SyncEngine {
           const readId = randomUUID();
           const cursor = await store.getCursor(connection.name, stream.name);
           const ctx = this.deps.connectorContext(request.signal);
-          for await (const page of stream.read(cursor, ctx)) {
-            const records: LedgerRecord[] = [];
-            for (const raw of page.objects) {
-              streamCounts.fetched++;
-              try {
-                records.push({ ...stream.normalize(raw), connection: connection.name });
-              } catch (error) {
-                if (!(error instanceof InvalidDataError)) throw error;
-                streamCounts.skipped++;
-                skippedTotal++;
-                const objectId = error.objectId ?? stream.externalId(raw) ?? null;
-                if (skipped.length < MAX_SKIPPED_KEPT)
-                  skipped.push({ stream: stream.name, objectId, reason: redactText(error.message) });
-              }
-            }
-            const removedIds = (page.removedIds ?? []).map((id) =>
-              recordId(connection.provider, stream.name, id),
-            );
-            const result = await store.applyPage({
+          const batcher = new PageBatcher(
+            {
               connection: connection.name,
               stream: stream.name,
-              records,
-              removedIds,
-              cursor: page.cursor,
               readId,
-            });
-            streamCounts.inserted += result.inserted;
-            streamCounts.updated += result.updated;
-            streamCounts.deleted += result.deleted;
-            recordsSoFar += records.length;
-            request.onProgress?.({
-              connection: connection.name,
-              stream: stream.name,
-              recordsSoFar,
-              startedAt: run.startedAt,
-            });
-            // Stop between pages, after a commit, when asked to (shutdown, cancel).
-            if (request.signal?.aborted) throw new CancelledError();
+              write: (page) => store.applyPage(page),
+              committed: (result, records) => {
+                streamCounts.inserted += result.inserted;
+                streamCounts.updated += result.updated;
+                streamCounts.deleted += result.deleted;
+                recordsSoFar += records;
+                request.onProgress?.({
+                  connection: connection.name,
+                  stream: stream.name,
+                  recordsSoFar,
+                  startedAt: run.startedAt,
+                });
+              },
+            },
+            this.deps.batch,
+          );
+          try {
+            for await (const page of prefetched(stream.read(cursor, ctx))) {
+              const records: LedgerRecord[] = [];
+              for (const raw of page.objects) {
+                streamCounts.fetched++;
+                try {
+                  records.push({ ...stream.normalize(raw), connection: connection.name });
+                } catch (error) {
+                  if (!(error instanceof InvalidDataError)) throw error;
+                  streamCounts.skipped++;
+                  skippedTotal++;
+                  const objectId = error.objectId ?? stream.externalId(raw) ?? null;
+                  if (skipped.length < MAX_SKIPPED_KEPT)
+                    skipped.push({ stream: stream.name, objectId, reason: redactText(error.message) });
+                }
+              }
+              const removedIds = (page.removedIds ?? []).map((id) =>
+                recordId(connection.provider, stream.name, id),
+              );
+              await batcher.add(records, removedIds, page.cursor);
+              // Stop between pages when asked to (shutdown, cancel); what was fetched is committed first.
+              if (request.signal?.aborted) throw new CancelledError();
+            }
+          } finally {
+            // Whatever ends the read (its end, an error, a stop), what was fetched is kept.
+            await batcher.flush();
           }
         });
       }

@@ -183,6 +183,8 @@ describe('a sync killed at random points and restarted', () => {
         provider: 'plaid',
         settings: settingsFor({ plaid: emu }),
         credentials: { access_token: item.accessToken, item_id: item.itemId },
+        // Commit per page so kills land inside pagination sets (pages without a cursor).
+        batch: { maxRecords: 1, maxAgeMs: 0 },
       };
       const random = seeded(77);
       const id = (n: number) => `txn-1-${String(n).padStart(5, '0')}`;

@@ -3,6 +3,7 @@
  * src/core.ts wires it (connector streams bound to sealed credentials), and expectations computed from
  * the emulators' wire data, independently of our normalizers.
  */
+
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { openCredentials } from '../../src/services/connections.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import type { Connection, Store, SyncRun } from '../../src/store/types.ts';
 import { type RunRequest, SyncEngine } from '../../src/sync/engine.ts';
+import type { BatchOptions } from '../../src/sync/page-batcher.ts';
 
 const dirs: string[] = [];
 
@@ -92,7 +94,12 @@ export interface RigOptions {
   readonly plaid?: PlaidConnectorOptions;
   readonly dataDir?: string;
   readonly streamRetry?: Partial<RetryOptions>;
+  /** Defaults to one page per transaction, so tests can place faults after a given page. */
+  readonly batch?: BatchOptions;
 }
+
+/** One commit per page: progress events then mark page boundaries, where tests inject faults and kills. */
+export const PAGE_PER_COMMIT: BatchOptions = { maxRecords: 1, maxAgeMs: 0 };
 
 /** A store in a temp dir and an engine over it, wired as src/core.ts does, with a recording sleep. */
 export async function rig(options: RigOptions): Promise<Rig> {
@@ -119,6 +126,7 @@ export async function rig(options: RigOptions): Promise<Rig> {
         sleep,
         ...(signal ? { signal } : {}),
       }),
+      batch: options.batch ?? PAGE_PER_COMMIT,
       streamRetry: {
         attempts: 3,
         baseDelayMs: 1_000,

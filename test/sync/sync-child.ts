@@ -13,6 +13,7 @@ import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
 import { silentLogger } from '../../src/log.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { SyncEngine } from '../../src/sync/engine.ts';
+import type { BatchOptions } from '../../src/sync/page-batcher.ts';
 
 export interface ChildConfig {
   readonly dataDir: string;
@@ -20,6 +21,8 @@ export interface ChildConfig {
   readonly provider: 'stripe' | 'plaid';
   readonly settings: ProviderSettings;
   readonly credentials: Credentials;
+  /** Page grouping (default: the engine's); small batches make every page a commit to kill after. */
+  readonly batch?: BatchOptions;
 }
 
 export type ChildEvent =
@@ -43,6 +46,7 @@ const engine = new SyncEngine({
   log,
   streamsFor: () => connector.streams(config.credentials),
   connectorContext: (signal) => ({ settings: config.settings, log, ...(signal ? { signal } : {}) }),
+  ...(config.batch ? { batch: config.batch } : {}),
 });
 const run = await engine.run({
   connection: config.connection,

@@ -21,6 +21,7 @@ import type {
 } from '../types.ts';
 import { JsonDocument } from './json-document.ts';
 import { SqliteLedger } from './ledger.ts';
+import { SqliteRuns } from './runs.ts';
 
 interface ConnectionsDoc {
   connections: Connection[];
@@ -44,6 +45,7 @@ export class EmbeddedStore implements Store {
     private readonly connections: JsonDocument<ConnectionsDoc>,
     private readonly settings: JsonDocument<SettingsDoc>,
     private readonly ledger: SqliteLedger,
+    private readonly runs: SqliteRuns,
   ) {}
 
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */
@@ -56,7 +58,7 @@ export class EmbeddedStore implements Store {
     );
     const settings = await JsonDocument.open(join(dataDir, 'settings.json'), { settings: {} }, isSettingsDoc);
     const ledger = new SqliteLedger(openSqlite(join(dataDir, DATABASE_FILE)));
-    return new EmbeddedStore(dataDir, connections, settings, ledger);
+    return new EmbeddedStore(dataDir, connections, settings, ledger, new SqliteRuns(ledger.db));
   }
 
   /** The SQLite handle, shared with the scheduler's Agenda backend. */
@@ -127,27 +129,27 @@ export class EmbeddedStore implements Store {
   }
 
   async startRun(run: SyncRun): Promise<void> {
-    this.ledger.startRun(run);
+    this.runs.start(run);
   }
 
   async updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun> {
-    const run = this.ledger.updateRun(id, patch);
+    const run = this.runs.update(id, patch);
     if (!run) throw new NotFoundError(`no sync run ${id}`);
     return run;
   }
 
   async listRuns(connection: string, limit: number): Promise<readonly SyncRun[]> {
-    return this.ledger.listRuns(connection, limit);
+    return this.runs.list(connection, limit);
   }
 
   async runSummaries(): Promise<
     ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>
   > {
-    return this.ledger.runSummaries();
+    return this.runs.summaries(this.connections.data.connections.map((c) => c.name));
   }
 
   async closeOrphanRuns(reason: string): Promise<number> {
-    return this.ledger.closeOrphanRuns(reason);
+    return this.runs.closeOrphans(reason);
   }
 
   async getSetting<T>(key: string): Promise<T | undefined> {
@@ -161,11 +163,11 @@ export class EmbeddedStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.ledger.appendAudit(entry);
+    this.runs.appendAudit(entry);
   }
 
   async listAudit(limit: number): Promise<readonly AuditEntry[]> {
-    return this.ledger.listAudit(limit);
+    return this.runs.listAudit(limit);
   }
 
   async health(): Promise<StoreHealth> {

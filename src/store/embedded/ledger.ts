@@ -6,15 +6,7 @@
 import type { StreamCursor } from '../../../connectors/types.ts';
 import type { LedgerRecord, RecordKind } from '../../records.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
-import type {
-  AuditEntry,
-  PageResult,
-  PageWrite,
-  RecordQuery,
-  RunStatus,
-  RunTrigger,
-  SyncRun,
-} from '../types.ts';
+import type { PageResult, PageWrite, RecordQuery } from '../types.ts';
 import { migrate } from './ledger-schema.ts';
 
 interface RecordRow {
@@ -32,20 +24,6 @@ interface RecordRow {
   money_movement: number;
   raw_type: string;
   raw_id: string;
-}
-
-interface RunRow {
-  id: string;
-  connection: string;
-  trigger: string;
-  triggered_by: string | null;
-  started_at: string;
-  ended_at: string | null;
-  status: string;
-  streams: string;
-  error_class: string | null;
-  error_message: string | null;
-  skipped: string;
 }
 
 const RECORD_COLUMNS =
@@ -105,38 +83,6 @@ function sameRow(a: RecordRow, b: RecordRow): boolean {
   );
 }
 
-function fromRunRow(row: RunRow): SyncRun {
-  return {
-    id: row.id,
-    connection: row.connection,
-    trigger: row.trigger as RunTrigger,
-    triggeredBy: row.triggered_by,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    status: row.status as RunStatus,
-    streams: JSON.parse(row.streams),
-    errorClass: row.error_class,
-    errorMessage: row.error_message,
-    skipped: JSON.parse(row.skipped),
-  };
-}
-
-function toRunRow(run: SyncRun): RunRow {
-  return {
-    id: run.id,
-    connection: run.connection,
-    trigger: run.trigger,
-    triggered_by: run.triggeredBy,
-    started_at: run.startedAt,
-    ended_at: run.endedAt,
-    status: run.status,
-    streams: JSON.stringify(run.streams),
-    error_class: run.errorClass,
-    error_message: run.errorMessage,
-    skipped: JSON.stringify(run.skipped),
-  };
-}
-
 export class SqliteLedger {
   private readonly statements;
 
@@ -146,8 +92,19 @@ export class SqliteLedger {
       selectRecord: db.prepare<[string, string], RecordRow>(
         `SELECT ${RECORD_COLUMNS} FROM records WHERE connection = ? AND id = ?`,
       ),
+      // Insert first: new records (the common case) cost one statement; only conflicts are read and compared.
       insertRecord: db.prepare(
-        `INSERT INTO records (${RECORD_COLUMNS}) VALUES (@connection, @id, @provider, @stream, @kind, @amount, @currency, @occurred_at, @description, @counterparty, @status, @money_movement, @raw_type, @raw_id)`,
+        `INSERT INTO records (${RECORD_COLUMNS}) VALUES (@connection, @id, @provider, @stream, @kind, @amount, @currency, @occurred_at, @description, @counterparty, @status, @money_movement, @raw_type, @raw_id) ON CONFLICT (connection, id) DO NOTHING`,
+      ),
+      anyProvisional: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM provisional WHERE connection = ? AND stream = ? LIMIT 1',
+      ),
+      countAll: db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM record_counts'),
+      countOne: db.prepare<[string], { n: number }>(
+        'SELECT count AS n FROM record_counts WHERE connection = ?',
+      ),
+      counts: db.prepare<[], { connection: string; count: number }>(
+        'SELECT connection, count FROM record_counts',
       ),
       updateRecord: db.prepare(
         `UPDATE records SET provider = @provider, stream = @stream, kind = @kind, amount = @amount, currency = @currency, occurred_at = @occurred_at, description = @description, counterparty = @counterparty, status = @status, money_movement = @money_movement, raw_type = @raw_type, raw_id = @raw_id WHERE connection = @connection AND id = @id`,
@@ -162,7 +119,6 @@ export class SqliteLedger {
       selectCursor: db.prepare<[string, string], { cursor: string }>(
         'SELECT cursor FROM cursors WHERE connection = ? AND stream = ?',
       ),
-      selectRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
       markProvisional: db.prepare<[string, string, string, string]>(
         'INSERT INTO provisional (connection, stream, id, read_id) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream, id) DO UPDATE SET read_id = excluded.read_id',
       ),
@@ -187,11 +143,12 @@ export class SqliteLedger {
       let deleted = 0;
       for (const record of page.records) {
         const row = toRow(record);
-        const existing = s.selectRecord.get(row.connection, row.id);
-        if (!existing) {
-          s.insertRecord.run(row);
+        if (s.insertRecord.run(row).changes === 1) {
           inserted++;
-        } else if (sameRow(existing, row)) {
+          continue;
+        }
+        const existing = s.selectRecord.get(row.connection, row.id)!;
+        if (sameRow(existing, row)) {
           unchanged++;
         } else {
           s.updateRecord.run(row);
@@ -204,7 +161,7 @@ export class SqliteLedger {
         if (page.cursor === undefined) {
           for (const record of page.records) s.markProvisional.run(connection, stream, record.id, readId);
           for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
-        } else {
+        } else if (s.anyProvisional.get(connection, stream)) {
           // This read reached a cursor: what it delivered stands; what only a cut-short read stored goes.
           for (const record of page.records) s.unmarkProvisional.run(connection, stream, record.id);
           for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
@@ -234,18 +191,12 @@ export class SqliteLedger {
 
   countRecords(connection?: string): number {
     const row =
-      connection === undefined
-        ? this.db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM record_counts').get()
-        : this.db
-            .prepare<[string], { n: number }>('SELECT count AS n FROM record_counts WHERE connection = ?')
-            .get(connection);
+      connection === undefined ? this.statements.countAll.get() : this.statements.countOne.get(connection);
     return row?.n ?? 0;
   }
 
   recordCounts(): Map<string, number> {
-    const rows = this.db
-      .prepare<[], { connection: string; count: number }>('SELECT connection, count FROM record_counts')
-      .all();
+    const rows = this.statements.counts.all();
     return new Map(rows.map((row) => [row.connection, row.count]));
   }
 
@@ -284,78 +235,5 @@ export class SqliteLedger {
       this.db.prepare('DELETE FROM record_counts WHERE connection = ?').run(connection);
       return changes;
     })();
-  }
-
-  startRun(run: SyncRun): void {
-    this.db
-      .prepare(
-        'INSERT INTO runs (id, connection, trigger, triggered_by, started_at, ended_at, status, streams, error_class, error_message, skipped) VALUES (@id, @connection, @trigger, @triggered_by, @started_at, @ended_at, @status, @streams, @error_class, @error_message, @skipped)',
-      )
-      .run(toRunRow(run));
-  }
-
-  updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): SyncRun | undefined {
-    const current = this.statements.selectRun.get(id);
-    if (!current) return undefined;
-    const next = { ...fromRunRow(current), ...patch };
-    this.db
-      .prepare(
-        'UPDATE runs SET trigger = @trigger, triggered_by = @triggered_by, started_at = @started_at, ended_at = @ended_at, status = @status, streams = @streams, error_class = @error_class, error_message = @error_message, skipped = @skipped WHERE id = @id',
-      )
-      .run(toRunRow(next));
-    return next;
-  }
-
-  listRuns(connection: string, limit: number): SyncRun[] {
-    return this.db
-      .prepare<[string, number], RunRow>(
-        'SELECT * FROM runs WHERE connection = ? ORDER BY started_at DESC, id DESC LIMIT ?',
-      )
-      .all(connection, limit)
-      .map(fromRunRow);
-  }
-
-  runSummaries(): Map<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }> {
-    const latest = this.db
-      .prepare<[], RunRow>(
-        'SELECT r.* FROM runs r WHERE r.started_at = (SELECT max(started_at) FROM runs WHERE connection = r.connection)',
-      )
-      .all();
-    const success = this.db
-      .prepare<[], RunRow>(
-        "SELECT r.* FROM runs r WHERE r.status IN ('success', 'partial') AND r.started_at = (SELECT max(started_at) FROM runs WHERE connection = r.connection AND status IN ('success', 'partial'))",
-      )
-      .all();
-    const out = new Map<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>();
-    for (const row of latest) out.set(row.connection, { latest: fromRunRow(row), lastSuccess: null });
-    for (const row of success) {
-      const entry = out.get(row.connection) ?? { latest: null, lastSuccess: null };
-      out.set(row.connection, { ...entry, lastSuccess: fromRunRow(row) });
-    }
-    return out;
-  }
-
-  closeOrphanRuns(reason: string): number {
-    return this.db
-      .prepare<[string, string]>(
-        "UPDATE runs SET status = 'failed', ended_at = ?, error_class = 'internal', error_message = ? WHERE status = 'running'",
-      )
-      .run(new Date().toISOString(), reason).changes;
-  }
-
-  appendAudit(entry: AuditEntry): void {
-    this.db
-      .prepare(
-        'INSERT INTO audit (at, actor, action, connection, outcome, detail) VALUES (@at, @actor, @action, @connection, @outcome, @detail)',
-      )
-      .run(entry);
-  }
-
-  listAudit(limit: number): AuditEntry[] {
-    return this.db
-      .prepare<[number], AuditEntry>(
-        'SELECT at, actor, action, connection, outcome, detail FROM audit ORDER BY seq DESC LIMIT ?',
-      )
-      .all(limit);
   }
 }
