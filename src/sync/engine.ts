@@ -150,6 +150,7 @@ export class SyncEngine {
         .streamsFor(connection)
         .filter((stream) => request.streams === undefined || request.streams.includes(stream.name));
       for (const stream of streams) {
+        if (request.signal?.aborted) throw new CancelledError();
         const streamCounts: StreamCounts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0 };
         counts[stream.name] = streamCounts;
         await this.withStreamRetries(connection.name, stream.name, request.signal, async () => {
@@ -203,14 +204,15 @@ export class SyncEngine {
             }
           } finally {
             // Whatever ends the read (its end, an error, a stop), what was fetched is kept.
-            await batcher.flush();
+            await batcher.drain();
           }
         });
       }
       if (skippedTotal > 0) status = 'partial';
     } catch (error) {
       failure = error;
-      status = error instanceof CancelledError ? 'cancelled' : 'failed';
+      // A stop aborts requests in flight too: whatever they threw, a run stopped on request is cancelled.
+      status = error instanceof CancelledError || request.signal?.aborted ? 'cancelled' : 'failed';
     }
     if (failure instanceof AuthError) {
       await store.updateConnection(connection.name, {

@@ -4,6 +4,9 @@
  * `maxRecords` records with the cursor of the last page. A crash loses at most one batch of work, which the
  * next run re-reads from the committed cursor and upserts; it never loses or doubles a record.
  *
+ * One write is in flight at a time: the next batch is fetched while the previous one commits (the store
+ * may commit on another thread), and `drain` waits for the last.
+ *
  * A batch is cut: before a page without a cursor when the batch already holds a cursor (so records after a
  * cursor stay provisional, see PageWrite.readId); at any page that removes records (removals apply after
  * upserts within a write); when it is big enough or old enough; and before an error or a stop is passed on,
@@ -36,6 +39,8 @@ export class PageBatcher {
   private cursor: StreamCursor | undefined = undefined;
   private startedAt = 0;
   private readonly now: () => number;
+  /** At most one write on its way: the next batch is read while the previous one commits. */
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly target: BatchTarget,
@@ -82,7 +87,17 @@ export class PageBatcher {
     this.records = [];
     this.removedIds = [];
     this.cursor = undefined;
-    this.target.committed(await this.target.write(write), count);
+    // Writes stay in order, and a failed write stops the read at the next batch.
+    await this.inFlight;
+    const next = this.target.write(write).then((result) => this.target.committed(result, count));
+    next.catch(() => undefined);
+    this.inFlight = next;
+  }
+
+  /** Commits what is buffered and waits until every write has committed (or throws its error). */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
   }
 }
 

@@ -162,10 +162,12 @@ describe('stripe faults in the middle of a sync', () => {
           Array(6).fill(c.logged),
         );
 
-        // The two committed pages stay committed: the cursor points after the 200th transaction.
+        // Committed pages stay committed: the two before the fault, and the one whose write was still on
+        // its way or prefetched when the fault hit (pipelined); the cursor points after the last of them.
         const cursor = parseCursor(await r.store.getCursor('stripe', 'balance_transactions'));
         assert.ok(cursor.startingAfter, JSON.stringify(cursor));
-        assert.equal(failed.streams.balance_transactions?.inserted, 200);
+        const committed = failed.streams.balance_transactions?.inserted ?? 0;
+        assert.ok(committed >= 200 && committed % 100 === 0, `${committed} committed`);
 
         emu.control.clearFaults();
         emu.control.clearLog();
@@ -177,7 +179,7 @@ describe('stripe faults in the middle of a sync', () => {
           cursor.startingAfter,
           'resumed after the last commit',
         );
-        assert.equal(btRequests.length, btPages - 2, 'no committed page is fetched again');
+        assert.equal(btRequests.length, btPages - committed / 100, 'no committed page is fetched again');
         assert.deepEqual(await storedMoney(r.store, 'stripe'), expected);
       } finally {
         await r.close();
@@ -213,7 +215,9 @@ describe('plaid faults in the middle of a pagination set', () => {
       assert.equal(failed.status, 'failed');
       assert.equal(failed.errorClass, 'transient');
       assert.match(failed.errorMessage ?? '', /INTERNAL_SERVER_ERROR/);
-      assert.equal(failed.streams.transactions?.inserted, 500, 'the first page was stored');
+      const stored = failed.streams.transactions?.inserted ?? 0;
+      // The first page, and the next when its write was already on its way (writes are pipelined).
+      assert.ok(stored === 500 || stored === 1000, `${stored}: the pages before the fault were stored`);
 
       // Before the retry, a pending transaction from that first page posts: Plaid removes it.
       const first = `txn-${item.itemId.replace('item-sandbox-', '')}-00005`;

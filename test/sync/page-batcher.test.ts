@@ -30,7 +30,7 @@ test('consecutive pages share one transaction with the last cursor, up to the si
   const { b, writes } = batcher(250);
   for (let i = 0; i < 5; i++)
     await b.add([rec(`a${i}`), ...Array.from({ length: 99 }, (_, j) => rec(`x${i}-${j}`))], [], { page: i });
-  await b.flush();
+  await b.drain();
   assert.deepEqual(
     writes.map((w) => [w.records.length, w.cursor]),
     [
@@ -45,7 +45,7 @@ test('records after a cursor never share its transaction: they stay provisional'
   await b.add([rec('1')], [], undefined);
   await b.add([rec('2')], [], { set: 1 });
   await b.add([rec('3')], [], undefined);
-  await b.flush();
+  await b.drain();
   assert.deepEqual(
     writes.map((w) => [w.records.map((r) => r.id), w.cursor]),
     [
@@ -60,7 +60,7 @@ test('a page that removes records is committed on its own, after what came befor
   await b.add([rec('1')], [], undefined);
   await b.add([rec('2')], ['1'], undefined);
   await b.add([rec('3')], [], undefined);
-  await b.flush();
+  await b.drain();
   assert.deepEqual(
     writes.map((w) => [w.records.map((r) => r.id), w.removedIds]),
     [

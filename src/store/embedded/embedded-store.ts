@@ -21,6 +21,7 @@ import type {
 } from '../types.ts';
 import { JsonDocument } from './json-document.ts';
 import { SqliteLedger } from './ledger.ts';
+import { LedgerWriter } from './ledger-writer.ts';
 import { SqliteRuns } from './runs.ts';
 
 interface ConnectionsDoc {
@@ -46,6 +47,7 @@ export class EmbeddedStore implements Store {
     private readonly settings: JsonDocument<SettingsDoc>,
     private readonly ledger: SqliteLedger,
     private readonly runs: SqliteRuns,
+    private readonly writer: LedgerWriter,
   ) {}
 
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */
@@ -57,8 +59,11 @@ export class EmbeddedStore implements Store {
       isConnectionsDoc,
     );
     const settings = await JsonDocument.open(join(dataDir, 'settings.json'), { settings: {} }, isSettingsDoc);
-    const ledger = new SqliteLedger(openSqlite(join(dataDir, DATABASE_FILE)));
-    return new EmbeddedStore(dataDir, connections, settings, ledger, new SqliteRuns(ledger.db));
+    const file = join(dataDir, DATABASE_FILE);
+    const ledger = new SqliteLedger(openSqlite(file));
+    // Started after the schema is migrated on this connection, so the writer's connection finds it ready.
+    const writer = await LedgerWriter.start(file);
+    return new EmbeddedStore(dataDir, connections, settings, ledger, new SqliteRuns(ledger.db), writer);
   }
 
   /** The SQLite handle, shared with the scheduler's Agenda backend. */
@@ -108,8 +113,8 @@ export class EmbeddedStore implements Store {
     return { recordsDeleted: this.ledger.removeConnectionData(name, options.deleteRecords) };
   }
 
-  async applyPage(page: PageWrite): Promise<PageResult> {
-    return this.ledger.applyPage(page);
+  applyPage(page: PageWrite): Promise<PageResult> {
+    return this.writer.apply(page);
   }
 
   async getCursor(connection: string, stream: string): Promise<StreamCursor | null> {
@@ -180,6 +185,7 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.ledger.db.open) this.ledger.db.close();
   }
 }

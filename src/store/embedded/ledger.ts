@@ -29,6 +29,43 @@ interface RecordRow {
 const RECORD_COLUMNS =
   'connection, id, provider, stream, kind, amount, currency, occurred_at, description, counterparty, status, money_movement, raw_type, raw_id';
 
+type RecordValues = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  string | null,
+  string,
+  string,
+  string | null,
+  string,
+  number,
+  string,
+  string,
+];
+
+/** The record as positional values, in RECORD_COLUMNS order. */
+function toValues(r: LedgerRecord): RecordValues {
+  return [
+    r.connection,
+    r.id,
+    r.provider,
+    r.stream,
+    r.kind,
+    r.amount,
+    r.currency,
+    r.occurredAt,
+    r.description,
+    r.counterparty,
+    r.status,
+    r.moneyMovement ? 1 : 0,
+    r.raw.type,
+    r.raw.id,
+  ];
+}
+
 function toRow(record: LedgerRecord): RecordRow {
   return {
     connection: record.connection,
@@ -93,8 +130,9 @@ export class SqliteLedger {
         `SELECT ${RECORD_COLUMNS} FROM records WHERE connection = ? AND id = ?`,
       ),
       // Insert first: new records (the common case) cost one statement; only conflicts are read and compared.
-      insertRecord: db.prepare(
-        `INSERT INTO records (${RECORD_COLUMNS}) VALUES (@connection, @id, @provider, @stream, @kind, @amount, @currency, @occurred_at, @description, @counterparty, @status, @money_movement, @raw_type, @raw_id) ON CONFLICT (connection, id) DO NOTHING`,
+      // Positional parameters: binding by name costs a property lookup per column per row.
+      insertRecord: db.prepare<RecordValues>(
+        `INSERT INTO records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connection, id) DO NOTHING`,
       ),
       anyProvisional: db.prepare<[string, string], { one: number }>(
         'SELECT 1 AS one FROM provisional WHERE connection = ? AND stream = ? LIMIT 1',
@@ -142,11 +180,11 @@ export class SqliteLedger {
       let unchanged = 0;
       let deleted = 0;
       for (const record of page.records) {
-        const row = toRow(record);
-        if (s.insertRecord.run(row).changes === 1) {
+        if (s.insertRecord.run(...toValues(record)).changes === 1) {
           inserted++;
           continue;
         }
+        const row = toRow(record);
         const existing = s.selectRecord.get(row.connection, row.id)!;
         if (sameRow(existing, row)) {
           unchanged++;
