@@ -5,7 +5,7 @@
 import type { Logger } from 'winston';
 import type { RecordDraft } from '../src/records.ts';
 
-export const PROVIDER_IDS = ['stripe', 'plaid'] as const;
+export const PROVIDER_IDS = ['stripe', 'plaid', 'quickbooks'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export function isProviderId(value: string): value is ProviderId {
@@ -30,6 +30,31 @@ export type Credentials = Readonly<Record<string, string>>;
 export interface ProviderSettings {
   readonly stripe: { readonly apiBase: string };
   readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
+  readonly quickbooks?: {
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+    readonly webhookVerifier?: string;
+    readonly authorizeUrl: string;
+    readonly tokenUrl: string;
+    readonly apiBase: string;
+    /** Where Intuit sends the person back: FINSYNC_PUBLIC_URL + /oauth/quickbooks/callback. */
+    readonly redirectUri: string;
+  };
+  readonly powerbi?: {
+    /** Microsoft identity host (https), e.g. https://login.microsoftonline.com. */
+    readonly authorityHost: string;
+    /** When set, the token endpoint used directly (no discovery): how tests reach a local emulator. */
+    readonly tokenUrl?: string;
+    readonly apiBase: string;
+  };
+}
+
+/**
+ * Lets a connector persist credentials that change while it works, such as a rotated OAuth refresh token:
+ * `save` resolves only once the new credentials are durable, so a connector can save before it uses them.
+ */
+export interface CredentialSession {
+  save(next: Credentials): Promise<void>;
 }
 
 export interface ConnectorContext {
@@ -85,6 +110,6 @@ export interface Connector {
   readonly credentialFields: readonly CredentialField[];
   /** Checks credentials against the provider before anything is stored. Throws AuthError with the provider's reason. */
   verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
-  /** The streams this connection syncs, bound to its stored credentials. */
-  streams(credentials: Credentials): readonly Stream[];
+  /** The streams this connection syncs, bound to its stored credentials (and where to save rotated ones). */
+  streams(credentials: Credentials, session?: CredentialSession): readonly Stream[];
 }

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import type { Config } from './config.ts';
+import { type Config, providerSettings } from './config.ts';
 import { type Core, createCore } from './core.ts';
 import { createLogger, type Logger } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
@@ -109,7 +109,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const linkDeps = {
     finsync: core.finsync,
     sessions: linkSessions,
-    settings: { stripe: config.stripe, plaid: config.plaid },
+    settings: providerSettings(config),
     log,
     notify: async (viewId: string | null, userId: string, text: string) => {
       try {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import type { ProviderSettings } from '../connectors/types.ts';
 import { ConfigError } from './errors.ts';
 
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly stripe: { readonly apiBase: string };
   readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
+  readonly quickbooks: NonNullable<ProviderSettings['quickbooks']>;
+  readonly powerbi: NonNullable<ProviderSettings['powerbi']>;
   readonly logLevel: string;
 }
 
@@ -96,6 +99,31 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
   }
   const plaidClientId = get('PLAID_CLIENT_ID');
   const plaidSecret = get('PLAID_SECRET');
+  const publicUrl = urlSetting(
+    get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
+    'FINSYNC_PUBLIC_URL',
+  ).replace(/\/$/, '');
+  const optional = (name: string) => {
+    const value = get(name);
+    return value === undefined ? {} : { [name]: value };
+  };
+  const qb = {
+    ...optional('QUICKBOOKS_CLIENT_ID'),
+    ...optional('QUICKBOOKS_CLIENT_SECRET'),
+    ...optional('QUICKBOOKS_WEBHOOK_VERIFIER'),
+  };
+  const msTokenUrl = get('MS_TOKEN_URL');
+  const msAuthorityHost = urlSetting(
+    get('MS_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',
+    'MS_AUTHORITY_HOST',
+  );
+  if (!msAuthorityHost.startsWith('https://')) {
+    // MSAL refuses an http authority (authority_uri_insecure); local emulators use MS_TOKEN_URL instead.
+    throw new ConfigError(
+      'MS_AUTHORITY_HOST',
+      'MS_AUTHORITY_HOST must be an https URL; point MS_TOKEN_URL at a local token endpoint instead',
+    );
+  }
 
   return deepFreeze({
     slack: {
@@ -153,6 +181,32 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
       baseUrl: urlSetting(plaidBase, get('PLAID_BASE_URL') ? 'PLAID_BASE_URL' : 'PLAID_ENV'),
       ...(plaidClientId ? { clientId: plaidClientId } : {}),
       ...(plaidSecret ? { secret: plaidSecret } : {}),
+    },
+    quickbooks: {
+      ...(qb['QUICKBOOKS_CLIENT_ID'] ? { clientId: qb['QUICKBOOKS_CLIENT_ID'] } : {}),
+      ...(qb['QUICKBOOKS_CLIENT_SECRET'] ? { clientSecret: qb['QUICKBOOKS_CLIENT_SECRET'] } : {}),
+      ...(qb['QUICKBOOKS_WEBHOOK_VERIFIER'] ? { webhookVerifier: qb['QUICKBOOKS_WEBHOOK_VERIFIER'] } : {}),
+      authorizeUrl: urlSetting(
+        get('QUICKBOOKS_AUTHORIZE_URL') ?? 'https://appcenter.intuit.com/connect/oauth2',
+        'QUICKBOOKS_AUTHORIZE_URL',
+      ),
+      tokenUrl: urlSetting(
+        get('QUICKBOOKS_TOKEN_URL') ?? 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+        'QUICKBOOKS_TOKEN_URL',
+      ),
+      apiBase: urlSetting(
+        get('QUICKBOOKS_API_BASE') ?? 'https://quickbooks.api.intuit.com',
+        'QUICKBOOKS_API_BASE',
+      ).replace(/\/$/, ''),
+      redirectUri: `${publicUrl}/oauth/quickbooks/callback`,
+    },
+    powerbi: {
+      authorityHost: msAuthorityHost.replace(/\/$/, ''),
+      ...(msTokenUrl ? { tokenUrl: urlSetting(msTokenUrl, 'MS_TOKEN_URL') } : {}),
+      apiBase: urlSetting(get('POWERBI_API_BASE') ?? 'https://api.powerbi.com', 'POWERBI_API_BASE').replace(
+        /\/$/,
+        '',
+      ),
     },
     logLevel,
   });
@@ -236,4 +290,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** What connectors may know of the config: provider endpoints and app-level keys. */
+export function providerSettings(config: Config): ProviderSettings {
+  return {
+    stripe: config.stripe,
+    plaid: config.plaid,
+    quickbooks: config.quickbooks,
+    powerbi: config.powerbi,
+  };
 }

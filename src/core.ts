@@ -4,7 +4,7 @@
  */
 import { connectorFor } from '../connectors/registry.ts';
 import type { ConnectorContext } from '../connectors/types.ts';
-import type { Config } from './config.ts';
+import { type Config, providerSettings } from './config.ts';
 import type { Logger } from './log.ts';
 import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
@@ -45,7 +45,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   const keyring = new Keyring(config.encryption.key, [config.encryption.previousKey]);
   const shutdown = new AbortController();
   const connectorContext = (signal?: AbortSignal): ConnectorContext => ({
-    settings: { stripe: config.stripe, plaid: config.plaid },
+    settings: providerSettings(config),
     log,
     signal: signal ?? shutdown.signal,
     ...(options.sleep ? { sleep: options.sleep } : {}),

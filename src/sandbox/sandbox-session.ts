@@ -5,6 +5,7 @@
  */
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import { providerSettings } from '../config.ts';
 import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
 import type { SlackEmulator } from './slack-emulator.ts';
@@ -63,10 +64,7 @@ export class SandboxSession {
   private async defaultFor(blockId: string, provider: string): Promise<string> {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
     if (blockId === 'cred_public_token' && provider === 'plaid')
-      return createSandboxPublicToken({
-        stripe: this.world.app.config.stripe,
-        plaid: this.world.app.config.plaid,
-      });
+      return createSandboxPublicToken(providerSettings(this.world.app.config));
     return '';
   }
 

@@ -88,6 +88,14 @@ export interface RecordQuery {
   readonly until?: string;
 }
 
+/** One entry of the ledger's change log: the record as it is now, or null when the change deleted it. */
+export interface LedgerChange {
+  readonly seq: number;
+  readonly connection: string;
+  readonly id: string;
+  readonly record: LedgerRecord | null;
+}
+
 export interface AuditEntry {
   readonly at: string;
   readonly actor: string;
@@ -116,9 +124,13 @@ export interface Store {
   // ledger
   applyPage(page: PageWrite): Promise<PageResult>;
   getCursor(connection: string, stream: string): Promise<StreamCursor | null>;
+  /** Stores a cursor that goes with no records (a destination's publish state). */
+  saveCursor(connection: string, stream: string, cursor: StreamCursor): Promise<void>;
   countRecords(connection?: string): Promise<number>;
   recordCounts(): Promise<ReadonlyMap<string, number>>;
   iterateRecords(query: RecordQuery): AsyncIterable<LedgerRecord>;
+  /** The change log after `afterSeq`, oldest first (what destinations publish). */
+  changesSince(afterSeq: number, limit: number): Promise<readonly LedgerChange[]>;
   // runs
   startRun(run: SyncRun): Promise<void>;
   updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun>;

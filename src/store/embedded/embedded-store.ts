@@ -12,6 +12,7 @@ import { openSqlite, type SqliteDatabase } from '../sqlite.ts';
 import type {
   AuditEntry,
   Connection,
+  LedgerChange,
   PageResult,
   PageWrite,
   RecordQuery,
@@ -117,6 +118,10 @@ export class EmbeddedStore implements Store {
     return this.writer.apply(page);
   }
 
+  async saveCursor(connection: string, stream: string, cursor: StreamCursor): Promise<void> {
+    this.ledger.saveCursor(connection, stream, cursor);
+  }
+
   async getCursor(connection: string, stream: string): Promise<StreamCursor | null> {
     return this.ledger.getCursor(connection, stream);
   }
@@ -131,6 +136,10 @@ export class EmbeddedStore implements Store {
 
   iterateRecords(query: RecordQuery): AsyncIterable<LedgerRecord> {
     return this.ledger.iterateRecords(query);
+  }
+
+  async changesSince(afterSeq: number, limit: number): Promise<readonly LedgerChange[]> {
+    return this.ledger.changesSince(afterSeq, limit);
   }
 
   async startRun(run: SyncRun): Promise<void> {

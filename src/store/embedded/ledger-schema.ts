@@ -40,6 +40,10 @@ const MIGRATIONS: readonly string[] = [
      connection TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL, read_id TEXT NOT NULL,
      PRIMARY KEY (connection, stream, id)
    ) WITHOUT ROWID;`,
+  // Every insert, update and delete of a record, in order: what destinations (Power BI) publish from.
+  `CREATE TABLE changes (
+     seq INTEGER PRIMARY KEY, connection TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL
+   );`,
 ];
 
 export function migrate(db: SqliteDatabase): void {

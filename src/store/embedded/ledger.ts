@@ -6,7 +6,7 @@
 import type { StreamCursor } from '../../../connectors/types.ts';
 import type { LedgerRecord, RecordKind } from '../../records.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
-import type { PageResult, PageWrite, RecordQuery } from '../types.ts';
+import type { LedgerChange, PageResult, PageWrite, RecordQuery } from '../types.ts';
 import { migrate } from './ledger-schema.ts';
 
 interface RecordRow {
@@ -148,6 +148,12 @@ export class SqliteLedger {
         `UPDATE records SET provider = @provider, stream = @stream, kind = @kind, amount = @amount, currency = @currency, occurred_at = @occurred_at, description = @description, counterparty = @counterparty, status = @status, money_movement = @money_movement, raw_type = @raw_type, raw_id = @raw_id WHERE connection = @connection AND id = @id`,
       ),
       deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE connection = ? AND id = ?'),
+      logChange: db.prepare<[string, string, number]>(
+        'INSERT INTO changes (connection, id, deleted) VALUES (?, ?, ?)',
+      ),
+      logAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
+        'INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM provisional WHERE connection = @connection AND stream = @stream AND read_id <> @readId',
+      ),
       bumpCount: db.prepare<{ connection: string; delta: number }>(
         'INSERT INTO record_counts (connection, count) VALUES (@connection, @delta) ON CONFLICT (connection) DO UPDATE SET count = count + @delta',
       ),
@@ -181,6 +187,7 @@ export class SqliteLedger {
       let deleted = 0;
       for (const record of page.records) {
         if (s.insertRecord.run(...toValues(record)).changes === 1) {
+          s.logChange.run(record.connection, record.id, 0);
           inserted++;
           continue;
         }
@@ -190,10 +197,15 @@ export class SqliteLedger {
           unchanged++;
         } else {
           s.updateRecord.run(row);
+          s.logChange.run(record.connection, record.id, 0);
           updated++;
         }
       }
-      for (const id of page.removedIds) deleted += s.deleteRecord.run(page.connection, id).changes;
+      for (const id of page.removedIds) {
+        const gone = s.deleteRecord.run(page.connection, id).changes;
+        if (gone > 0) s.logChange.run(page.connection, id, 1);
+        deleted += gone;
+      }
       if (page.readId !== undefined) {
         const { connection, stream, readId } = page;
         if (page.cursor === undefined) {
@@ -203,6 +215,7 @@ export class SqliteLedger {
           // This read reached a cursor: what it delivered stands; what only a cut-short read stored goes.
           for (const record of page.records) s.unmarkProvisional.run(connection, stream, record.id);
           for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
+          s.logAbandoned.run({ connection, stream, readId });
           deleted += s.deleteAbandoned.run({ connection, stream, readId }).changes;
           s.clearProvisional.run(connection, stream);
         }
@@ -220,6 +233,11 @@ export class SqliteLedger {
       return { inserted, updated, unchanged, deleted };
     });
     return write.immediate();
+  }
+
+  /** Stores a cursor on its own (publish state, which goes with no records). */
+  saveCursor(connection: string, stream: string, cursor: StreamCursor): void {
+    this.statements.upsertCursor.run(connection, stream, JSON.stringify(cursor), new Date().toISOString());
   }
 
   getCursor(connection: string, stream: string): StreamCursor | null {
@@ -269,9 +287,44 @@ export class SqliteLedger {
       this.db.prepare('DELETE FROM cursors WHERE connection = ?').run(connection);
       this.db.prepare('DELETE FROM provisional WHERE connection = ?').run(connection);
       if (!deleteRecords) return 0;
+      this.db
+        .prepare(
+          'INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM records WHERE connection = ?',
+        )
+        .run(connection);
       const { changes } = this.db.prepare('DELETE FROM records WHERE connection = ?').run(connection);
       this.db.prepare('DELETE FROM record_counts WHERE connection = ?').run(connection);
       return changes;
     })();
+  }
+
+  /** Changes after `afterSeq`, oldest first, with each record's current state (null once deleted). */
+  changesSince(afterSeq: number, limit: number): LedgerChange[] {
+    const rows = this.db
+      .prepare<
+        [number, number],
+        { seq: number; change_connection: string; change_id: string; deleted: number } & Partial<RecordRow>
+      >(
+        `SELECT c.seq, c.connection AS change_connection, c.id AS change_id, c.deleted, ${RECORD_COLUMNS.split(
+          ', ',
+        )
+          .map((col) => `r.${col}`)
+          .join(', ')}
+         FROM changes c LEFT JOIN records r ON r.connection = c.connection AND r.id = c.id
+         WHERE c.seq > ? ORDER BY c.seq LIMIT ?`,
+      )
+      .all(afterSeq, limit);
+    return rows.map((row) => ({
+      seq: row.seq,
+      connection: row.change_connection,
+      id: row.change_id,
+      record:
+        row.deleted === 0 && row.id !== undefined && row.id !== null ? fromRecordRow(row as RecordRow) : null,
+    }));
+  }
+
+  /** The newest change sequence (0 when nothing changed yet). */
+  lastChangeSeq(): number {
+    return this.db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM changes').get()?.seq ?? 0;
   }
 }
