@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
+import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
 import { type Core, createCore } from './core.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -18,6 +19,7 @@ import { section } from './slack/views/blocks.ts';
 import { resultModal } from './slack/views/notice-modal.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
+import { quickbooksCallback } from './webhooks/quickbooks-oauth.ts';
 
 export interface AppOptions {
   /** Hold HTTP answers until handlers finish (deterministic tests). */
@@ -55,6 +57,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bodyLimit: 1024 * 1024,
     customRoutes: [
       { path: '/plaid/link', method: ['GET'], handler: (req, res) => plaidRoutes.page(req, res) },
+      {
+        path: '/oauth/quickbooks/callback',
+        method: ['GET'],
+        handler: (req, res) => oauthRoutes.quickbooks(req, res),
+      },
       {
         path: '/plaid/link/complete',
         method: ['POST'],
@@ -98,6 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         const run = await c.finsync.runJob(job, (n) => reporter.progress(n), c.shutdown.signal);
         startedAt = run.startedAt;
         await reporter.finished(run);
+        await c.finsync.publishAfter(run, c.shutdown.signal);
       } catch (error) {
         // Already running (a second trigger raced the first): the first run reports.
         log.info('sync job not run', { connection: job.connection, reason: String(error) });
@@ -123,6 +131,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   };
   const plaidRoutes = { page: plaidLinkPage(linkDeps), complete: plaidLinkComplete(linkDeps) };
+  const oauthRoutes = {
+    quickbooks: quickbooksCallback({
+      ...linkDeps,
+      notify: async (userId: string, text: string) => {
+        try {
+          await bolt.client.chat.postMessage({ channel: userId, text, blocks: [section(text)] });
+          await publishHome(bolt.client, userId);
+        } catch (error) {
+          log.warn('could not tell the person how the QuickBooks connect ended', {
+            userId,
+            error: String(error),
+          });
+        }
+      },
+    }),
+  };
   registerListeners(bolt, {
     finsync: core.finsync,
     log,
@@ -130,6 +154,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     timezone: config.timezone,
     linkSessions,
     publicUrl: config.publicUrl,
+    authorizeUrl: (provider, state) => {
+      if (provider !== 'quickbooks') throw new Error(`${provider} does not connect by OAuth`);
+      return authorizeUrl({ settings: providerSettings(config), state });
+    },
   });
 
   let server: Server | undefined;

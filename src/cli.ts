@@ -121,14 +121,16 @@ async function run(core: Core, flags: Flags): Promise<number> {
       let failed = 0;
       // Each connection's run is independent: one failure does not stop the others.
       for (const name of names) {
-        const result = await core.engine.run({
+        const job = {
           connection: name,
           trigger: 'cli',
           triggeredBy: CLI_ACTOR,
-          signal: core.shutdown.signal,
-        });
+          notify: { kind: 'none' },
+        } as const;
+        const result = await finsync.runJob(job, undefined, core.shutdown.signal);
         if (result.status === 'failed' || result.status === 'cancelled') failed++;
         print(flags, syncResultMessage(result), result);
+        await finsync.publishAfter(result, core.shutdown.signal);
       }
       return failed > 0 ? 1 : 0;
     }
@@ -174,7 +176,7 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
       log,
       groupMembers: async () => [],
       runJob: async (c, job) => {
-        await c.finsync.runJob(job);
+        await c.finsync.publishAfter(await c.finsync.runJob(job));
       },
     });
     return await run(core, flags);

@@ -3,15 +3,17 @@
  * The Slack app (app.ts), the CLI and the sandbox build on it.
  */
 import { connectorFor } from '../connectors/registry.ts';
-import type { ConnectorContext } from '../connectors/types.ts';
+import type { ConnectorContext, Credentials } from '../connectors/types.ts';
 import { type Config, providerSettings } from './config.ts';
 import type { Logger } from './log.ts';
+import { registerSecret } from './log.ts';
 import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
+import { Publishing } from './services/publishing.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
 
@@ -57,7 +59,16 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     streamsFor: (connection) => {
       const connector = connectorFor(connection.provider);
       if (!connector) throw new Error(`no connector for provider ${connection.provider}`);
-      return connector.streams(openCredentials(keyring, connection));
+      // Rotated credentials (OAuth refresh tokens) are sealed and stored before the connector uses them.
+      const session = {
+        save: async (next: Credentials) => {
+          for (const value of Object.values(next)) registerSecret(value);
+          await store.updateConnection(connection.name, {
+            credentials: keyring.seal(JSON.stringify(next), `connection:${connection.name}`),
+          });
+        },
+      };
+      return connector.streams(openCredentials(keyring, connection), session);
     },
     ...(options.sleep
       ? { streamRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: options.sleep } }
@@ -74,11 +85,19 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     ...(options.schedulerLockMs ? { lockLifetimeMs: options.schedulerLockMs } : {}),
   });
   const roles = new Roles(config.admins, config.adminGroup, options.groupMembers);
+  const publishing = new Publishing({
+    store,
+    log,
+    credentialsOf: (connection) => openCredentials(keyring, connection),
+    connectorContext,
+    now: () => new Date(),
+  });
   const finsync = new Finsync({
     store,
     keyring,
     roles,
     engine,
+    publishing,
     scheduler,
     log,
     connectorContext,

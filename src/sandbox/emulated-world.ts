@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import { type PowerBiEmulator, startPowerBiEmulator } from '../../connectors/powerbi/emulator.ts';
 import { type StripeEmulator, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
 import { type AppOptions, createApp, type FinsyncApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
@@ -17,6 +18,7 @@ export interface EmulatedWorld {
   readonly slack: SlackEmulator;
   readonly stripe: StripeEmulator;
   readonly plaid: PlaidEmulator;
+  readonly powerbi: PowerBiEmulator;
   /** Where signed Slack requests go. */
   readonly target: { url: string; signingSecret: string };
   readonly dataDir: string;
@@ -40,6 +42,7 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
   const slack = await startSlackEmulator({ botToken });
   const stripe = await startStripeEmulator({ count: options.stripeObjects ?? 30 });
   const plaid = await startPlaidEmulator({});
+  const powerbi = await startPowerBiEmulator({});
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'finsync-'));
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: botToken,
@@ -53,6 +56,8 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     PLAID_BASE_URL: plaid.url,
     PLAID_CLIENT_ID: plaid.clientId,
     PLAID_SECRET: plaid.secret,
+    MS_TOKEN_URL: `${powerbi.url}/{tenant}/oauth2/v2.0/token`,
+    POWERBI_API_BASE: powerbi.url,
     LOG_LEVEL: 'warn',
     ...options.env,
   };
@@ -63,12 +68,13 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     slack,
     stripe,
     plaid,
+    powerbi,
     target: { url: `http://127.0.0.1:${port}`, signingSecret: env['SLACK_SIGNING_SECRET']! },
     dataDir,
     env,
     async close(closeOptions = {}) {
       await app.stop();
-      await Promise.all([slack.close(), stripe.close(), plaid.close()]);
+      await Promise.all([slack.close(), stripe.close(), plaid.close(), powerbi.close()]);
       if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,8 @@
  * Connect and disconnect: the use cases behind `/finsync connect`, `disconnect`, the Home tab and the CLI.
  * Credentials are verified with the provider before anything is stored, then sealed with the keyring.
  */
-import { connectorFor } from '../../connectors/registry.ts';
-import type { Connector, ConnectorContext, Credentials } from '../../connectors/types.ts';
+import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
+import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { ConflictError, NotFoundError, UserInputError } from '../errors.ts';
 import { registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
@@ -18,13 +18,14 @@ export interface ConnectionDeps {
   readonly now: () => Date;
 }
 
-export function requireConnector(provider: string): Connector {
-  const connector = connectorFor(provider);
-  if (!connector)
+export function requireIntegration(provider: string): Integration {
+  const integration = integrationFor(provider);
+  if (!integration) {
     throw new UserInputError(
-      `finsync cannot connect "${provider.slice(0, 40)}" yet; it connects stripe and plaid.`,
+      `finsync cannot connect "${provider.slice(0, 40)}" yet; it connects ${integrationNames()}.`,
     );
-  return connector;
+  }
+  return integration;
 }
 
 /** The provider id when free, else `<provider>-2`, `-3`, … */
@@ -46,15 +47,21 @@ export interface ConnectInput {
   readonly name: string;
   readonly input: Credentials;
   readonly actor: string;
+  /**
+   * Credentials that came from an OAuth exchange rather than a person's form: passed to `verify` whole.
+   * A form's input is always cut down to the integration's declared fields.
+   */
+  readonly fromOAuth?: boolean;
 }
 
 /** Verifies with the provider, then stores the sealed credentials. Nothing is stored when verification fails. */
 export async function connect(deps: ConnectionDeps, request: ConnectInput): Promise<Connection> {
-  const connector = requireConnector(request.provider);
+  const connector = requireIntegration(request.provider);
   const nameProblem = await checkNewName(deps.store, request.name);
   if (nameProblem) throw new UserInputError(nameProblem);
-  const input: Record<string, string> = {};
-  for (const field of connector.credentialFields) {
+  const input: Record<string, string> = request.fromOAuth ? { ...request.input } : {};
+  for (const value of request.fromOAuth ? Object.values(request.input) : []) registerSecret(value);
+  for (const field of request.fromOAuth ? [] : connector.credentialFields) {
     const value = request.input[field.key]?.trim() ?? '';
     if (field.secret) registerSecret(value);
     if (value === '' && !field.optional) throw new UserInputError(`${field.label} is required.`);

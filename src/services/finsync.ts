@@ -3,7 +3,7 @@
  * history, audit. Every change checks the role here (one place) and leaves an audit entry.
  */
 
-import { connectorFor } from '../../connectors/registry.ts';
+import { integrationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -13,6 +13,7 @@ import type { Roles } from '../security/roles.ts';
 import type { AuditEntry, Connection, Store, SyncRun } from '../store/types.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import * as connections from './connections.ts';
+import type { Publishing } from './publishing.ts';
 import { type StatusReport, statusReport } from './status.ts';
 
 /** Where a sync's progress and result should be shown. */
@@ -47,6 +48,7 @@ export interface FinsyncDeps {
   readonly keyring: Keyring;
   readonly roles: Roles;
   readonly engine: SyncEngine;
+  readonly publishing: Publishing;
   readonly scheduler: SchedulerPort;
   readonly log: Logger;
   readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
@@ -64,7 +66,7 @@ export class Finsync {
   constructor(readonly deps: FinsyncDeps) {}
 
   providerName(provider: string): string {
-    return connectorFor(provider)?.displayName ?? provider;
+    return integrationFor(provider)?.displayName ?? provider;
   }
 
   status(): Promise<StatusReport> {
@@ -126,6 +128,8 @@ export class Finsync {
     name: string;
     input: Credentials;
     actor: string;
+    /** Credentials from an OAuth exchange (not a form): verified whole. */
+    fromOAuth?: boolean;
   }): Promise<Connection> {
     await this.requireAdmin(request.actor, 'connect systems', request.name);
     return this.audited(request.actor, `connect ${request.provider}`, request.name, () =>
@@ -215,13 +219,17 @@ export class Finsync {
     return results;
   }
 
-  /** Runs a queued job (called by the scheduler's job handler). */
+  /** Runs a queued job (called by the scheduler's job handler): a source sync, or a destination's publish. */
   async runJob(
     job: SyncJob,
     onProgress?: (recordsSoFar: number) => void,
     signal?: AbortSignal,
   ): Promise<SyncRun> {
     try {
+      const connection = await this.deps.store.getConnection(job.connection);
+      if (connection && this.deps.publishing.isDestination(connection)) {
+        return await this.deps.publishing.publish(connection, job.trigger, job.triggeredBy, signal);
+      }
       return await this.deps.engine.run({
         connection: job.connection,
         trigger: job.trigger,
@@ -232,6 +240,15 @@ export class Finsync {
     } finally {
       this.queued.delete(job.connection);
     }
+  }
+
+  /** After a source sync that changed the ledger, publishes to every destination (their own runs). */
+  async publishAfter(run: SyncRun, signal?: AbortSignal): Promise<void> {
+    if (run.status !== 'success' && run.status !== 'partial') return;
+    const changed = Object.values(run.streams).some((c) => c.inserted + c.updated + c.deleted > 0);
+    const connection = await this.deps.store.getConnection(run.connection);
+    if (!changed || !connection || this.deps.publishing.isDestination(connection)) return;
+    await this.deps.publishing.publishAll(run.trigger, run.triggeredBy, signal);
   }
 
   async schedule(request: { connection: string; text: string; actor: string }): Promise<ScheduleResult> {

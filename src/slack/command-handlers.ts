@@ -3,14 +3,14 @@
  * ephemerally through `respond` (response_url) unless they asked to share.
  */
 import type { RespondFn, webApi } from '@slack/bolt';
-import { connectorFor } from '../../connectors/registry.ts';
+import { integrationFor, integrationNames } from '../../connectors/registry.ts';
 import { UserInputError } from '../errors.ts';
 import type { Command } from './command-grammar.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { auditMessage } from './views/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
-import { connectModal } from './views/connect.ts';
+import { connectModal, oauthConnectMessage } from './views/connect.ts';
 import { disconnectModal } from './views/disconnect.ts';
 import { helpMessage, notice } from './views/help.ts';
 import { statusMessage } from './views/status.ts';
@@ -43,12 +43,24 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return void (await reply(statusMessage(await finsync.status(), { shareable: true })));
     case 'connect': {
       await finsync.requireAdmin(ctx.userId, 'connect systems');
-      const connector = connectorFor(command.provider);
-      if (!connector)
+      const connector = integrationFor(command.provider);
+      if (!connector) {
         throw new UserInputError(
-          `finsync cannot connect "${command.provider}" yet; it connects stripe and plaid.`,
+          `finsync cannot connect "${command.provider}" yet; it connects ${integrationNames()}.`,
         );
+      }
       const proposedName = await finsync.proposeName(connector.id);
+      if (connector.oauth) {
+        // QuickBooks connects by OAuth: a consent link bound to this person, used once, valid 15 minutes.
+        const state = ctx.deps.linkSessions.create({
+          userId: ctx.userId,
+          provider: connector.id,
+          name: proposedName,
+        });
+        return void (await reply(
+          oauthConnectMessage(connector.displayName, ctx.deps.authorizeUrl(connector.id, state)),
+        ));
+      }
       // Plaid connects through Plaid Link in a browser: the modal links to our Link page, bound to this user.
       const state =
         connector.id === 'plaid'

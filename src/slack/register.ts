@@ -19,6 +19,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action('home_connect', homeConnect(deps));
   // The Plaid Link button opens a URL; Slack still reports the click, which only needs an ack.
   app.action('connect_open_link', async ({ ack }) => ack());
+  app.action('connect_open_oauth', async ({ ack }) => ack());
   app.action('home_sync', homeSync(deps));
   app.action('home_schedule', homeSchedule(deps));
   app.action('home_disconnect', homeDisconnect(deps));

@@ -15,4 +15,6 @@ export interface SlackDeps {
   readonly linkSessions: LinkSessions;
   /** Where browsers reach the app (FINSYNC_PUBLIC_URL). */
   readonly publicUrl: string;
+  /** The provider's consent page for an OAuth connect, carrying our `state`. */
+  readonly authorizeUrl: (provider: string, state: string) => string;
 }

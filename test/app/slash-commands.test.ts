@@ -102,7 +102,10 @@ describe('/finsync over signed HTTP', () => {
   });
 
   test('connect for an unknown provider names the ones that exist', async () => {
-    assert.match((await command('connect quickbooksx')).text, /connects stripe and plaid/);
+    assert.match(
+      (await command('connect quickbooksx')).text,
+      /connects stripe, plaid, quickbooks and powerbi/,
+    );
   });
 
   test('history of an unknown connection says which exist', async () => {

@@ -121,3 +121,22 @@ export function providerPickerModal(
 export function connectedMessageText(name: string, providerName: string, accountLabel: string): string {
   return `:white_check_mark: Connected *${safe(providerName, 40)}* as \`${safe(name, 40)}\` (${safe(accountLabel, 200)}). Sync it with \`/finsync sync ${safe(name, 40)}\`.`;
 }
+
+/** The answer to `connect <provider>` for providers that connect by OAuth (QuickBooks). */
+export function oauthConnectMessage(
+  displayName: string,
+  url: string,
+): { text: string; blocks: ReturnType<typeof section>[] } {
+  return {
+    text: `Connect ${displayName}: open the consent page to let finsync read your books`,
+    blocks: [
+      section(
+        `:link: Connect *${safe(displayName, 40)}*: sign in to Intuit and choose the company finsync may read.`,
+      ),
+      actions([button(`Connect ${displayName}`, 'connect_open_oauth', 'open', { url, style: 'primary' })]),
+      context(
+        'The link is yours alone, works once and expires in 15 minutes. finsync tells you here when the company is connected.',
+      ),
+    ],
+  };
+}

@@ -3,7 +3,7 @@
  * through the services, and answers in a modal (the Home tab has no channel to answer in).
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { allConnectors } from '../../../../connectors/registry.ts';
+import { allIntegrations } from '../../../../connectors/registry.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 import { providerPickerModal } from '../../views/connect.ts';
@@ -33,7 +33,7 @@ export function homeConnect(deps: SlackDeps) {
     await deps.finsync.requireAdmin(body.user.id, 'connect systems');
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: providerPickerModal(allConnectors(), null),
+      view: providerPickerModal(allIntegrations(), null),
     });
   });
 }

@@ -18,7 +18,9 @@ export function finsyncCommand(deps: SlackDeps) {
     if (!parsed.ok) return void (await ack(ephemeral(usageHint(parsed.error))));
     if (parsed.command.name === 'help') return void (await ack(ephemeral(helpMessage())));
     await ack();
-    // Let the ack's bytes leave before the (synchronous) store reads of the command begin.
+    // Yield one full event-loop turn before the command's (synchronous) store reads, so acks and other
+    // requests' I/O waiting in the poll phase go first: a second setImmediate lands after that poll.
+    await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     try {
       await runCommand(parsed.command, {

@@ -4,7 +4,7 @@
  * (field errors keep it open); a slower one turns the modal into "Verifying…" and updates it when done.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { connectorFor } from '../../../../connectors/registry.ts';
+import { integrationFor } from '../../../../connectors/registry.ts';
 import { FinsyncError } from '../../../errors.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
@@ -28,7 +28,7 @@ export function connectSubmit(deps: SlackDeps) {
     client,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const meta = JSON.parse(view.private_metadata || '{}') as { provider?: string };
-    const connector = connectorFor(meta.provider ?? '');
+    const connector = integrationFor(meta.provider ?? '');
     if (!connector)
       return void (await ack({
         response_action: 'errors',

@@ -1,6 +1,6 @@
 /** The provider picker (Home tab "Connect a System"): swaps itself for that provider's connect form. */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { connectorFor } from '../../../../connectors/registry.ts';
+import { integrationFor } from '../../../../connectors/registry.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 import { connectModal } from '../../views/connect.ts';
 
@@ -10,7 +10,7 @@ export function providerPick(deps: SlackDeps) {
     view,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const provider = view.state.values['provider']?.['value']?.selected_option?.value ?? '';
-    const connector = connectorFor(provider);
+    const connector = integrationFor(provider);
     if (!connector)
       return void (await ack({
         response_action: 'errors',

@@ -1,0 +1,129 @@
+/**
+ * Publishing to destinations (Power BI): after a source sync brings changes, and on `sync <destination>`.
+ * A publish is its own run on the destination's connection, with its own status: a failed publish never
+ * fails the source sync that preceded it. One publish per destination at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { destinationFor } from '../../connectors/registry.ts';
+import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
+import { AuthError, ConflictError, classify, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { redactText } from '../log.ts';
+import type { Connection, RunTrigger, Store, SyncRun } from '../store/types.ts';
+import { publishChanges } from '../sync/publish.ts';
+
+export interface PublishingDeps {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly credentialsOf: (connection: Connection) => Credentials;
+  readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  readonly now: () => Date;
+}
+
+export class Publishing {
+  private readonly active = new Set<string>();
+
+  constructor(private readonly deps: PublishingDeps) {}
+
+  isDestination(connection: Connection): boolean {
+    return destinationFor(connection.provider) !== undefined;
+  }
+
+  /** Publishes to every connected destination; each one's failure stays its own run. */
+  async publishAll(
+    trigger: RunTrigger,
+    triggeredBy: string | null,
+    signal?: AbortSignal,
+  ): Promise<SyncRun[]> {
+    const destinations = (await this.deps.store.listConnections()).filter((c) => this.isDestination(c));
+    const runs: SyncRun[] = [];
+    for (const destination of destinations) {
+      if (this.active.has(destination.name)) continue;
+      runs.push(await this.publish(destination, trigger, triggeredBy, signal));
+    }
+    return runs;
+  }
+
+  async publish(
+    connection: Connection,
+    trigger: RunTrigger,
+    triggeredBy: string | null,
+    signal?: AbortSignal,
+  ): Promise<SyncRun> {
+    const destination = destinationFor(connection.provider);
+    if (!destination) throw new ConflictError(`${connection.name} is not a destination`);
+    if (this.active.has(connection.name)) throw new ConflictError(`${connection.name} is already publishing`);
+    this.active.add(connection.name);
+    const { store } = this.deps;
+    const run: SyncRun = {
+      id: randomUUID(),
+      connection: connection.name,
+      trigger,
+      triggeredBy,
+      startedAt: this.deps.now().toISOString(),
+      endedAt: null,
+      status: 'running',
+      streams: {},
+      errorClass: null,
+      errorMessage: null,
+      skipped: [],
+    };
+    try {
+      await store.startRun(run);
+      try {
+        const publisher = destination.publisher(
+          this.deps.credentialsOf(connection),
+          this.deps.connectorContext(signal),
+        );
+        const result = await publishChanges({
+          store,
+          log: this.deps.log,
+          destination: connection.name,
+          publisher,
+          ...(signal ? { signal } : {}),
+        });
+        if (connection.state !== 'active')
+          await store.updateConnection(connection.name, { state: 'active', stateReason: null });
+        // Status and the Home tab name the dataset the ledger lands in.
+        if (!connection.accountLabel.includes(result.datasetLabel)) {
+          await store.updateConnection(connection.name, {
+            accountLabel: `${connection.accountLabel} · ${result.datasetLabel}`,
+          });
+        }
+        return await store.updateRun(run.id, {
+          status: 'success',
+          endedAt: this.deps.now().toISOString(),
+          streams: {
+            published: {
+              fetched: result.pushed,
+              inserted: result.pushed,
+              updated: 0,
+              deleted: 0,
+              skipped: 0,
+            },
+          },
+        });
+      } catch (error) {
+        if (error instanceof AuthError) {
+          await store.updateConnection(connection.name, {
+            state: 'needs_reconnect',
+            stateReason: redactText(error.message),
+          });
+        }
+        this.deps.log.warn('publish failed', {
+          connection: connection.name,
+          errorClass: classify(error),
+          error: redactText(errorMessage(error)),
+        });
+        return await store.updateRun(run.id, {
+          status: signal?.aborted ? 'cancelled' : 'failed',
+          endedAt: this.deps.now().toISOString(),
+          errorClass: classify(error),
+          errorMessage: redactText(errorMessage(error)).slice(0, 2000),
+        });
+      }
+    } finally {
+      this.active.delete(connection.name);
+    }
+  }
+}

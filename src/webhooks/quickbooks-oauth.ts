@@ -1,0 +1,114 @@
+/**
+ * GET /oauth/quickbooks/callback: where Intuit sends the person back after consent. The `state` must be one
+ * we issued to a Slack user (single use, 15-minute expiry); the code is exchanged at Intuit's token endpoint,
+ * the company verified and the connection stored encrypted, then the person is told in Slack. A wrong, reused
+ * or expired state, or an error from Intuit, gives a clear page and changes nothing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exchangeCode } from '../../connectors/quickbooks/oauth.ts';
+import type { ProviderSettings } from '../../connectors/types.ts';
+import { errorMessage, FinsyncError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { redactText } from '../log.ts';
+import type { Finsync } from '../services/finsync.ts';
+import type { LinkSessions } from '../services/link-sessions.ts';
+
+export interface OAuthCallbackDeps {
+  readonly finsync: Finsync;
+  readonly sessions: LinkSessions;
+  readonly settings: ProviderSettings;
+  readonly log: Logger;
+  /** Tells the person in Slack how it ended. */
+  readonly notify: (userId: string, text: string) => Promise<void>;
+}
+
+function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function resultPage(res: ServerResponse, status: number, title: string, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(
+    `<!doctype html><html lang="en"><meta charset="utf-8"><title>${html(title)}</title>` +
+      `<body style="font-family:system-ui;max-width:34rem;margin:4rem auto;padding:0 1rem"><h1>${html(title)}</h1><p>${html(text)}</p></body></html>`,
+  );
+}
+
+export function quickbooksCallback(deps: OAuthCallbackDeps) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void (async () => {
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const state = params.get('state') ?? '';
+      const session = deps.sessions.take(state);
+      if (!session || session.provider !== 'quickbooks') {
+        resultPage(
+          res,
+          400,
+          'This link has expired',
+          'It was already used, is older than 15 minutes, or did not come from finsync. Nothing was changed. Start again from Slack with /finsync connect quickbooks.',
+        );
+        return;
+      }
+      const intuitError = params.get('error');
+      if (intuitError) {
+        const reason = `QuickBooks did not grant access (${intuitError.slice(0, 80)}).`;
+        await deps.notify(session.userId, `:no_entry: ${reason} Nothing was connected.`);
+        resultPage(
+          res,
+          400,
+          'QuickBooks was not connected',
+          `${reason} Nothing was changed. You can close this window.`,
+        );
+        return;
+      }
+      const code = params.get('code');
+      const realmId = params.get('realmId');
+      if (!code || !realmId) {
+        resultPage(
+          res,
+          400,
+          'QuickBooks was not connected',
+          'The answer from Intuit had no authorization code or company id. Nothing was changed.',
+        );
+        return;
+      }
+      try {
+        const credentials = await exchangeCode({ settings: deps.settings, code, realmId });
+        const connection = await deps.finsync.connect({
+          provider: 'quickbooks',
+          name: session.name,
+          input: credentials,
+          actor: session.userId,
+          fromOAuth: true,
+        });
+        await deps.notify(
+          session.userId,
+          `:white_check_mark: Connected QuickBooks as \`${connection.name}\` (${connection.accountLabel}). Sync it with \`/finsync sync ${connection.name}\`.`,
+        );
+        resultPage(
+          res,
+          200,
+          'QuickBooks is connected',
+          `${connection.accountLabel} is connected to finsync as "${connection.name}". You can close this window and return to Slack.`,
+        );
+      } catch (error) {
+        const reason =
+          error instanceof FinsyncError && error.errorClass !== 'internal'
+            ? redactText(error.message)
+            : 'finsync could not complete the connection';
+        deps.log.warn('QuickBooks OAuth callback failed', { error: redactText(errorMessage(error)) });
+        await deps.notify(session.userId, `:no_entry: QuickBooks was not connected: ${reason}`);
+        resultPage(
+          res,
+          502,
+          'QuickBooks was not connected',
+          `${reason}. Nothing was changed. Start again from Slack with /finsync connect quickbooks.`,
+        );
+      }
+    })();
+  };
+}
