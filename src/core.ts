@@ -6,7 +6,7 @@ import { connectorFor } from '../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../connectors/types.ts';
 import { type Config, providerSettings } from './config.ts';
 import type { Logger } from './log.ts';
-import { registerSecret } from './log.ts';
+import { registerCredentialSecrets } from './log.ts';
 import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
@@ -62,7 +62,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
       // Rotated credentials (OAuth refresh tokens) are sealed and stored before the connector uses them.
       const session = {
         save: async (next: Credentials) => {
-          for (const value of Object.values(next)) registerSecret(value);
+          registerCredentialSecrets(next);
           await store.updateConnection(connection.name, {
             credentials: keyring.seal(JSON.stringify(next), `connection:${connection.name}`),
           });

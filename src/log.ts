@@ -16,6 +16,15 @@ export function registerSecret(value: string | undefined | null): void {
   secretPattern = null;
 }
 
+/**
+ * Registers the secret values of a credentials object: those under secret-sounding keys (api_key,
+ * access_token, refresh_token, client_secret, public_token, webhook_secret, …). Identifiers such as a
+ * realm or item id and expiry times stay readable in logs; the keys that name secrets are masked anyway.
+ */
+export function registerCredentialSecrets(credentials: Readonly<Record<string, string | undefined>>): void {
+  for (const [key, value] of Object.entries(credentials)) if (SECRET_KEY.test(key)) registerSecret(value);
+}
+
 /** Replaces every registered secret in a string with [redacted]. */
 export function redactText(text: string): string {
   if (knownSecrets.size === 0) return text;

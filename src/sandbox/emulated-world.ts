@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
 import { type PowerBiEmulator, startPowerBiEmulator } from '../../connectors/powerbi/emulator.ts';
+import { type QuickBooksEmulator, startQuickBooksEmulator } from '../../connectors/quickbooks/emulator.ts';
 import { type StripeEmulator, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
 import { type AppOptions, createApp, type FinsyncApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
@@ -19,6 +20,7 @@ export interface EmulatedWorld {
   readonly stripe: StripeEmulator;
   readonly plaid: PlaidEmulator;
   readonly powerbi: PowerBiEmulator;
+  readonly quickbooks: QuickBooksEmulator;
   /** Where signed Slack requests go. */
   readonly target: { url: string; signingSecret: string };
   readonly dataDir: string;
@@ -43,6 +45,7 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
   const stripe = await startStripeEmulator({ count: options.stripeObjects ?? 30 });
   const plaid = await startPlaidEmulator({});
   const powerbi = await startPowerBiEmulator({});
+  const quickbooks = await startQuickBooksEmulator({});
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'finsync-'));
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: botToken,
@@ -58,6 +61,11 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     PLAID_SECRET: plaid.secret,
     MS_TOKEN_URL: `${powerbi.url}/{tenant}/oauth2/v2.0/token`,
     POWERBI_API_BASE: powerbi.url,
+    QUICKBOOKS_CLIENT_ID: quickbooks.clientId,
+    QUICKBOOKS_CLIENT_SECRET: quickbooks.clientSecret,
+    QUICKBOOKS_AUTHORIZE_URL: `${quickbooks.url}/oauth2/authorize`,
+    QUICKBOOKS_TOKEN_URL: `${quickbooks.url}/oauth2/v1/tokens/bearer`,
+    QUICKBOOKS_API_BASE: quickbooks.url,
     LOG_LEVEL: 'warn',
     ...options.env,
   };
@@ -69,12 +77,13 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     stripe,
     plaid,
     powerbi,
+    quickbooks,
     target: { url: `http://127.0.0.1:${port}`, signingSecret: env['SLACK_SIGNING_SECRET']! },
     dataDir,
     env,
     async close(closeOptions = {}) {
       await app.stop();
-      await Promise.all([slack.close(), stripe.close(), plaid.close(), powerbi.close()]);
+      await Promise.all([slack.close(), stripe.close(), plaid.close(), powerbi.close(), quickbooks.close()]);
       if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,7 @@
 import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { ConflictError, NotFoundError, UserInputError } from '../errors.ts';
-import { registerSecret } from '../log.ts';
+import { registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Connection, Store } from '../store/types.ts';
 
@@ -60,7 +60,7 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   const nameProblem = await checkNewName(deps.store, request.name);
   if (nameProblem) throw new UserInputError(nameProblem);
   const input: Record<string, string> = request.fromOAuth ? { ...request.input } : {};
-  for (const value of request.fromOAuth ? Object.values(request.input) : []) registerSecret(value);
+  if (request.fromOAuth) registerCredentialSecrets(request.input);
   for (const field of request.fromOAuth ? [] : connector.credentialFields) {
     const value = request.input[field.key]?.trim() ?? '';
     if (field.secret) registerSecret(value);
@@ -70,7 +70,7 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   const verified = await connector.verify(input, deps.connectorContext());
   for (const field of connector.credentialFields)
     if (field.secret) registerSecret(verified.credentials[field.key]);
-  for (const value of Object.values(verified.credentials)) registerSecret(value);
+  registerCredentialSecrets(verified.credentials);
   const connection: Connection = {
     name: request.name,
     provider: connector.id,
@@ -98,7 +98,7 @@ export function openCredentials(keyring: Keyring, connection: Connection): Crede
   const credentials = JSON.parse(
     keyring.open(connection.credentials, `connection:${connection.name}`),
   ) as Record<string, string>;
-  for (const value of Object.values(credentials)) registerSecret(value);
+  registerCredentialSecrets(credentials);
   return credentials;
 }
 

@@ -5,7 +5,9 @@ import { type StripeEmulator, startStripeEmulator } from '../../connectors/strip
 import { ConflictError, StorageError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Roles } from '../../src/security/roles.ts';
+import { openCredentials } from '../../src/services/connections.ts';
 import { Finsync, type SchedulerPort, type SyncJob } from '../../src/services/finsync.ts';
+import { Publishing } from '../../src/services/publishing.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import {
   addConnection,
@@ -54,14 +56,22 @@ function services(r: Rig): { finsync: Finsync; jobs: SyncJob[] } {
     nextRuns: async () => new Map(),
   };
   const log = silentLogger();
+  const connectorContext = () => ({ settings: settingsFor({ stripe: stripe.url, plaid }), log });
   const finsync = new Finsync({
     store: r.store,
     keyring: KEYRING,
     roles: new Roles([ADMIN], undefined, async () => []),
     engine: r.engine,
+    publishing: new Publishing({
+      store: r.store,
+      log,
+      credentialsOf: (connection) => openCredentials(KEYRING, connection),
+      connectorContext,
+      now: () => new Date(),
+    }),
     scheduler,
     log,
-    connectorContext: () => ({ settings: settingsFor({ stripe: stripe.url, plaid }), log }),
+    connectorContext,
     now: () => new Date(),
   });
   return { finsync, jobs };
