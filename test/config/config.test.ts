@@ -60,6 +60,8 @@ describe('config', () => {
     ['MONGODB_URI', 'postgres://x', /mongodb:\/\//],
     ['PLAID_ENV', 'staging', /sandbox, development, production/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['MS_AUTHORITY_HOST', 'http://login.local', /must be an https URL/],
+    ['QUICKBOOKS_TOKEN_URL', 'not a url', /http\(s\) URL/],
   ];
   for (const [name, value, pattern] of invalid) {
     test(`an invalid ${name} (${value}) is refused with a clear message`, () => {
@@ -68,6 +70,15 @@ describe('config', () => {
       assert.match(error.message, pattern);
     });
   }
+
+  test('provider settings: QuickBooks redirect URI from FINSYNC_PUBLIC_URL, Microsoft defaults', () => {
+    const config = loadConfig({ ...valid, FINSYNC_PUBLIC_URL: 'https://finsync.example.com/' });
+    assert.equal(config.quickbooks.redirectUri, 'https://finsync.example.com/oauth/quickbooks/callback');
+    assert.equal(config.quickbooks.tokenUrl, 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer');
+    assert.equal(config.powerbi.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(config.powerbi.apiBase, 'https://api.powerbi.com');
+    assert.equal(config.powerbi.tokenUrl, undefined);
+  });
 
   test('the CLI does not need Slack credentials', () => {
     const config = loadConfig(
