@@ -92,4 +92,21 @@ describe('Power BI as a destination', () => {
     const reply = await h.slack.waitForResponse((r) => r.id === 'hist');
     assert.match(JSON.stringify(reply.body), /Sync history: powerbi/);
   });
+
+  test('a push that lands but whose answer is lost is not pushed twice; a push that fails is retried: every row once', async () => {
+    h.stripe.control.addObjects(40);
+    const run = await h.app.finsync.runJob({
+      connection: 'stripe',
+      trigger: 'manual',
+      triggeredBy: ADMIN,
+      notify: { kind: 'none' },
+    });
+    h.powerbi.control.failNext(1, 'lost');
+    h.powerbi.control.failNext(1, '500');
+    await h.app.finsync.publishAfter(run);
+    const ids = h.powerbi.control.rows('records').map((r) => `${String(r['id'])}@${String(r['version'])}`);
+    assert.equal(new Set(ids).size, ids.length, 'no row twice');
+    const current = new Set(h.powerbi.control.rows('records').map((r) => String(r['id'])));
+    assert.equal(current.size, await h.app.store.countRecords('stripe'), 'every record present');
+  });
 });
