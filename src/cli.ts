@@ -12,6 +12,7 @@ import { FinsyncError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
 import { CLI_ACTOR } from './security/roles.ts';
+import { rotateKeys } from './security/rotate-key.ts';
 import { parseCommand } from './slack/command-grammar.ts';
 import { auditMessage } from './slack/views/audit.ts';
 import type { SlackMessage } from './slack/views/blocks.ts';
@@ -54,6 +55,7 @@ function print(flags: Flags, message: SlackMessage, data: unknown): void {
 
 async function run(core: Core, flags: Flags): Promise<number> {
   const { finsync } = core;
+  if (flags.words[0] === 'rotate-key') return rotateKeyCommand(core, flags);
   if (flags.words[0] === 'export') {
     await writeExport(core, flags.words[1] ?? '', flags.values, process.stdout);
     return 0;
@@ -160,6 +162,51 @@ async function run(core: Core, flags: Flags): Promise<number> {
       });
       return 2;
   }
+}
+
+/**
+ * `npx finsync rotate-key`. Step 1, with FINSYNC_ENCRYPTION_KEY_NEW set: re-wrap everything under the new
+ * key. Step 3, after the switch (FINSYNC_ENCRYPTION_KEY = new, _PREVIOUS = old): re-wrap what the app sealed
+ * under the old key in between. README, "Rotating the encryption key", has the whole procedure.
+ */
+async function rotateKeyCommand(core: Core, flags: Flags): Promise<number> {
+  const { key, newKey, previousKey } = core.config.encryption;
+  const keys = newKey
+    ? { current: key, next: newKey, previous: previousKey }
+    : previousKey
+      ? { current: previousKey, next: key }
+      : null;
+  if (!keys) {
+    console.error(
+      'finsync: set FINSYNC_ENCRYPTION_KEY_NEW to the new key (openssl rand -base64 32), keep FINSYNC_ENCRYPTION_KEY as it is, then run rotate-key',
+    );
+    return 2;
+  }
+  const result = await rotateKeys(core.store, keys, {
+    afterEach: (name) => {
+      if (!flags.json) console.error(`re-wrapped ${name}`);
+    },
+  });
+  await core.store.appendAudit({
+    at: new Date().toISOString(),
+    actor: CLI_ACTOR,
+    action: 'rotate-key',
+    connection: null,
+    outcome: 'ok',
+    detail: `${result.rewrapped.length} re-wrapped, ${result.alreadyDone.length} already under key ${result.newKeyId}`,
+  });
+  if (flags.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(
+      `Every credential is sealed under key ${result.newKeyId} (${result.rewrapped.length} re-wrapped, ${result.alreadyDone.length} already were).`,
+    );
+    console.log(
+      newKey
+        ? 'Next: set FINSYNC_ENCRYPTION_KEY to the new key and FINSYNC_ENCRYPTION_KEY_PREVIOUS to the old one, unset _NEW, restart finsync, then run rotate-key once more.'
+        : 'Done: once every finsync process runs with the new key, unset FINSYNC_ENCRYPTION_KEY_PREVIOUS and restart.',
+    );
+  }
+  return 0;
 }
 
 export async function cliMain(argv: readonly string[]): Promise<number> {

@@ -44,7 +44,11 @@ export interface Core {
 export async function createCore(config: Config, options: CoreOptions): Promise<Core> {
   const { log } = options;
   const store = await EmbeddedStore.open(config.dataDir);
-  const keyring = new Keyring(config.encryption.key, [config.encryption.previousKey]);
+  // Seals with the current key; opens with any configured one, so a rotation can run while the app does.
+  const keyring = new Keyring(config.encryption.key, [
+    config.encryption.previousKey,
+    config.encryption.newKey,
+  ]);
   const shutdown = new AbortController();
   const connectorContext = (signal?: AbortSignal): ConnectorContext => ({
     settings: providerSettings(config),
