@@ -18,6 +18,13 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'ack', aliases: ['ack-latency'], file: 'ack-latency.ts', limitMs: 180_000 },
   { name: 'full-sync', aliases: ['stripe-full-sync', 'full'], file: 'stripe-full-sync.ts', limitMs: 150_000 },
   { name: 'incremental', aliases: ['incremental-sync'], file: 'incremental-sync.ts', limitMs: 150_000 },
+  {
+    name: 'quickbooks-full-load',
+    aliases: ['quickbooks'],
+    file: 'quickbooks-full-load.ts',
+    limitMs: 150_000,
+  },
+  { name: 'powerbi-publish', aliases: ['powerbi'], file: 'powerbi-publish.ts', limitMs: 300_000 },
 ];
 
 function runOne(benchmark: Benchmark): Promise<{ ok: boolean; ms: number; reason: string }> {

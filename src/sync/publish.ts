@@ -85,23 +85,28 @@ export async function publishChanges(input: {
   }
   let pushed = 0;
   let batches = 0;
-  for (;;) {
-    if (input.signal?.aborted) break;
-    // A pending batch that did not land is pushed again: the same range, so the same id.
-    const upTo = state.pending?.toSeq ?? Number.POSITIVE_INFINITY;
-    const changes = (await store.changesSince(state.seq, publisher.maxRowsPerPush)).filter(
-      (c) => c.seq <= upTo,
-    );
-    if (changes.length === 0) break;
+  // A pending batch that did not land is pushed again: the same range, so the same id.
+  const read = async (afterSeq: number, upTo: number) =>
+    (await store.changesSince(afterSeq, publisher.maxRowsPerPush)).filter((c) => c.seq <= upTo);
+  let changes = await read(state.seq, state.pending?.toSeq ?? Number.POSITIVE_INFINITY);
+  while (changes.length > 0 && !input.signal?.aborted) {
     const toSeq = changes[changes.length - 1]!.seq;
     const batchId = `${destination}:${state.seq + 1}-${toSeq}`;
     state = { ...state, pending: { batchId, toSeq } };
     await save(state);
-    await publisher.push('records', toPublishRows(changes), batchId);
+    const pushing = publisher.push('records', toPublishRows(changes), batchId);
+    pushing.catch(() => undefined);
+    // While the push is on the wire, read the next range (a read changes no state). Two turns of the event
+    // loop first, so the request has left before the synchronous read starts.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = await read(toSeq, Number.POSITIVE_INFINITY);
+    await pushing;
     state = { ...state, seq: toSeq, pending: null };
     await save(state);
     pushed += changes.length;
     batches++;
+    changes = next;
   }
   return { pushed, batches, datasetLabel: dataset.label };
 }

@@ -1,0 +1,233 @@
+/**
+ * A fresh process for one measured QuickBooks full load, so its RSS is its own. Ops:
+ * - `finsync`: builds the production core (createCore: embedded store, keyring, real SyncEngine, QuickBooks
+ *   connector) on `dataDir` and connects the company the way a person does: the consent URL (`authorizeUrl`)
+ *   is opened on the emulator, which answers at once with the redirect carrying a code, the code is
+ *   exchanged at the token endpoint (`exchangeCode`), and `finsync.connect({ fromOAuth: true })` verifies it
+ *   (CompanyInfo, Preferences) and stores the sealed tokens. Not timed. Then times `engine.run` for the
+ *   `invoices` stream only, sampling RSS every 50 ms and at record milestones.
+ * - `bare`: pages through the same invoices with bare node-quickbooks (the same query text finsync sends:
+ *   `ORDERBY Id STARTPOSITION n MAXRESULTS 1000`), one request at a time, storing nothing.
+ * The measurement fields are those of sync-worker.ts, so the reports read the same.
+ */
+import m from 'node-quickbooks';
+import { authorizeUrl, exchangeCode } from '../connectors/quickbooks/oauth.ts';
+import { loadConfig, providerSettings } from '../src/config.ts';
+import { createCore } from '../src/core.ts';
+import { CLI_ACTOR } from '../src/security/roles.ts';
+import { serveParent } from './children.ts';
+import { discardLogger, kernelPeakRss, RssSampler } from './common.ts';
+import type { FinsyncMeasurement, Milestone, WorkerMeasurement } from './sync-worker.ts';
+
+// Under nodenext the default import of this CommonJS package is typed as its module namespace.
+const QuickBooks = m as unknown as typeof m.default;
+
+export interface QuickBooksFinsyncMeasurement extends FinsyncMeasurement {
+  /** Consent redirect + code exchange + finsync.connect (verify and store), before the clock started. */
+  readonly connectMs: number;
+  readonly accountLabel: string;
+}
+
+interface FinsyncRequest {
+  readonly dataDir: string;
+  readonly keyBase64: string;
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly milestones: readonly number[];
+}
+
+interface BareRequest {
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly realmId: string;
+  readonly accessToken: string;
+  readonly milestones: readonly number[];
+}
+
+const CONNECTION = 'quickbooks';
+const STREAM = 'invoices';
+const PAGE = 1000;
+
+function afterGc(): { rssAfterGc: number; heapAfterGc: number } {
+  global.gc?.();
+  const memory = process.memoryUsage();
+  return { rssAfterGc: memory.rss, heapAfterGc: memory.heapUsed };
+}
+
+function milestoneTracker(targets: readonly number[], started: () => number, sampler: RssSampler) {
+  const pending = [...targets].sort((a, b) => a - b);
+  const reached: Milestone[] = [];
+  return {
+    reached,
+    progress(records: number) {
+      while (pending.length > 0 && records >= pending[0]!) {
+        pending.shift();
+        const memory = process.memoryUsage();
+        sampler.sample();
+        reached.push({
+          records,
+          ms: performance.now() - started(),
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+        });
+      }
+    },
+  };
+}
+
+/** Opens the consent URL on the emulator (which consents at once) and returns the code and company from its redirect. */
+async function consent(url: string): Promise<{ code: string; realmId: string }> {
+  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  await response.body?.cancel();
+  const location = response.headers.get('location');
+  if (response.status !== 302 || !location)
+    throw new Error(`consent answered ${response.status}, no redirect`);
+  const back = new URL(location).searchParams;
+  const code = back.get('code');
+  const realmId = back.get('realmId');
+  if (!code || !realmId) throw new Error(`consent redirect without code or realmId: ${location}`);
+  return { code, realmId };
+}
+
+async function measureFinsync(request: FinsyncRequest): Promise<QuickBooksFinsyncMeasurement> {
+  const config = loadConfig(
+    {
+      FINSYNC_DATA_DIR: request.dataDir,
+      FINSYNC_ENCRYPTION_KEY: request.keyBase64,
+      QUICKBOOKS_CLIENT_ID: request.clientId,
+      QUICKBOOKS_CLIENT_SECRET: request.clientSecret,
+      QUICKBOOKS_AUTHORIZE_URL: `${request.url}/oauth2/authorize`,
+      QUICKBOOKS_TOKEN_URL: `${request.url}/oauth2/v1/tokens/bearer`,
+      QUICKBOOKS_API_BASE: request.url,
+      LOG_LEVEL: 'info',
+    },
+    { requireSlack: false },
+  );
+  const log = discardLogger();
+  const openStart = performance.now();
+  const core = await createCore(config, { log, groupMembers: async () => [], runJob: async () => {} });
+  const openMs = performance.now() - openStart;
+  try {
+    const connectStart = performance.now();
+    const settings = providerSettings(config);
+    const { code, realmId } = await consent(authorizeUrl({ settings, state: 'bench-state' }));
+    const credentials = await exchangeCode({ settings, code, realmId });
+    const connection = await core.finsync.connect({
+      provider: 'quickbooks',
+      name: CONNECTION,
+      input: credentials,
+      actor: CLI_ACTOR,
+      fromOAuth: true,
+    });
+    const connectMs = performance.now() - connectStart;
+    global.gc?.();
+    const kernelPeakBefore = kernelPeakRss();
+    const sampler = new RssSampler();
+    let started = 0;
+    const milestones = milestoneTracker(request.milestones, () => started, sampler);
+    const cpuBefore = process.cpuUsage();
+    sampler.start(50);
+    started = performance.now();
+    const run = await core.engine.run({
+      connection: CONNECTION,
+      trigger: 'cli',
+      triggeredBy: 'bench',
+      streams: [STREAM],
+      onProgress: (p) => milestones.progress(p.recordsSoFar),
+    });
+    const wallMs = performance.now() - started;
+    sampler.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const fetched = Object.values(run.streams).reduce((sum, s) => sum + s.fetched, 0);
+    return {
+      openMs,
+      connectMs,
+      accountLabel: connection.accountLabel,
+      wallMs,
+      records: fetched,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      rssBefore: sampler.baseline,
+      rssPeakSampled: sampler.peak,
+      kernelPeakBefore,
+      kernelPeakAfter: kernelPeakRss(),
+      rssAfter: process.memoryUsage().rss,
+      ...afterGc(),
+      milestones: milestones.reached,
+      run: {
+        status: run.status,
+        streams: run.streams,
+        errorClass: run.errorClass,
+        errorMessage: run.errorMessage,
+      },
+      storeCountAfter: await core.store.countRecords(CONNECTION),
+    };
+  } finally {
+    await core.close();
+  }
+}
+
+async function measureBare(request: BareRequest): Promise<WorkerMeasurement> {
+  // As connectors/quickbooks/client.ts configures the SDK: endpoint from the static, OAuth 2.0, sandbox=true
+  // (keeps the URL verbatim), minor version 75.
+  QuickBooks.V3_ENDPOINT_BASE_URL = `${request.url}/v3/company/`;
+  const qbo = new QuickBooks(
+    request.clientId,
+    request.clientSecret,
+    request.accessToken,
+    false,
+    request.realmId,
+    true,
+    false,
+    '75',
+    '2.0',
+    null,
+  );
+  const page = (start: number) =>
+    new Promise<readonly unknown[]>((resolve, reject) => {
+      const criteria = `ORDERBY Id STARTPOSITION ${start} MAXRESULTS ${PAGE}`;
+      qbo.findInvoices(criteria as unknown as Parameters<typeof qbo.findInvoices>[0], (err, data) => {
+        if (err) return reject(new Error(`findInvoices failed: ${JSON.stringify(err).slice(0, 300)}`));
+        const list = (data as { QueryResponse?: { Invoice?: unknown[] } }).QueryResponse?.Invoice;
+        resolve(Array.isArray(list) ? list : []);
+      });
+    });
+  global.gc?.();
+  const kernelPeakBefore = kernelPeakRss();
+  const sampler = new RssSampler();
+  let started = 0;
+  const milestones = milestoneTracker(request.milestones, () => started, sampler);
+  const cpuBefore = process.cpuUsage();
+  sampler.start(50);
+  started = performance.now();
+  let records = 0;
+  // Bounded: 10,000 pages of 1,000 is far past any company this bench builds.
+  for (let start = 1; start < 10_000 * PAGE; start += PAGE) {
+    const invoices = await page(start);
+    for (const invoice of invoices) if ((invoice as { Id?: unknown }).Id !== undefined) records++;
+    milestones.progress(records);
+    if (invoices.length < PAGE) break;
+  }
+  const wallMs = performance.now() - started;
+  sampler.stop();
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wallMs,
+    records,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore: sampler.baseline,
+    rssPeakSampled: sampler.peak,
+    kernelPeakBefore,
+    kernelPeakAfter: kernelPeakRss(),
+    rssAfter: process.memoryUsage().rss,
+    ...afterGc(),
+    milestones: milestones.reached,
+  };
+}
+
+serveParent({
+  finsync: (request) => measureFinsync(request as unknown as FinsyncRequest),
+  bare: (request) => measureBare(request as unknown as BareRequest),
+});
+console.log(JSON.stringify({ ready: true }));
