@@ -44,6 +44,18 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE changes (
      seq INTEGER PRIMARY KEY, connection TEXT NOT NULL, id TEXT NOT NULL, deleted INTEGER NOT NULL
    );`,
+  // The Slack outbox (src/notify/outbox.ts): every message to Slack, in order per channel, kept until it is
+  // delivered or has failed for good. Times are epoch milliseconds.
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, channel TEXT NOT NULL,
+     method TEXT NOT NULL, args TEXT NOT NULL, depends_on TEXT NOT NULL, state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, transient_failures INTEGER NOT NULL DEFAULT 0,
+     not_before INTEGER NOT NULL DEFAULT 0, enqueued_at INTEGER NOT NULL, first_claimed_at INTEGER,
+     last_attempt_at INTEGER, unconfirmed INTEGER NOT NULL DEFAULT 0, delivered_at INTEGER,
+     result_ts TEXT, result_channel TEXT, error TEXT, failed_at INTEGER
+   );
+   CREATE INDEX outbox_open ON outbox (state, seq);
+   CREATE INDEX outbox_pace ON outbox (channel, last_attempt_at);`,
 ];
 
 export function migrate(db: SqliteDatabase): void {
