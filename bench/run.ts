@@ -25,6 +25,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     limitMs: 150_000,
   },
   { name: 'powerbi-publish', aliases: ['powerbi'], file: 'powerbi-publish.ts', limitMs: 300_000 },
+  { name: 'digest', aliases: ['daily-digest'], file: 'digest.ts', limitMs: 300_000 },
 ];
 
 function runOne(benchmark: Benchmark): Promise<{ ok: boolean; ms: number; reason: string }> {

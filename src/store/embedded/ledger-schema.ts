@@ -56,6 +56,9 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX outbox_open ON outbox (state, seq);
    CREATE INDEX outbox_pace ON outbox (channel, last_attempt_at);`,
+  // The digest's per-currency money in/out for a day reads only this index (no table lookups): 500,000
+  // movements in one day went from ~1.2 s to ~0.3 s (bench/digest.ts).
+  `CREATE INDEX records_money_by_time ON records (occurred_at, currency, amount) WHERE money_movement = 1;`,
 ];
 
 export function migrate(db: SqliteDatabase): void {

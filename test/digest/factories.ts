@@ -1,0 +1,191 @@
+/**
+ * Small factories for the digest tests: a real embedded store in a temp dir, connections, records written
+ * through `store.applyPage`, runs through `store.startRun/updateRun`, the real status report, and an
+ * independent recomputation of a day's money straight from the stored records (no SQL, no day.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { computeDigest, type Digest } from '../../src/digest/compute.ts';
+import type { CurrencyTotals } from '../../src/digest/queries.ts';
+import type { StaleRule } from '../../src/digest/stale.ts';
+import type { LedgerRecord } from '../../src/records.ts';
+import { Keyring } from '../../src/security/crypto.ts';
+import { type StatusReport, statusReport } from '../../src/services/status.ts';
+import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import type { Connection, RunStatus, Store, StreamCounts } from '../../src/store/types.ts';
+
+const dirs: string[] = [];
+const stores: EmbeddedStore[] = [];
+const keyring = new Keyring(randomBytes(32));
+
+export async function openStore(): Promise<EmbeddedStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'finsync-digest-'));
+  dirs.push(dir);
+  const store = await EmbeddedStore.open(dir);
+  stores.push(store);
+  return store;
+}
+
+export async function cleanUp(): Promise<void> {
+  for (const store of stores.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export function connection(name: string, overrides: Partial<Connection> = {}): Connection {
+  return {
+    name,
+    provider: 'stripe',
+    accountLabel: `${name} account`,
+    accountId: null,
+    credentials: keyring.seal('{"api_key":"sk_test_x"}', `connection:${name}`),
+    state: 'active',
+    stateReason: null,
+    schedule: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'UOWNER0001',
+    ...overrides,
+  };
+}
+
+let nextId = 0;
+
+export function record(
+  occurredAt: string,
+  amount: number,
+  currency: string,
+  overrides: Partial<LedgerRecord> = {},
+): LedgerRecord {
+  const external = `txn_${++nextId}`;
+  return {
+    id: `stripe:balance_transactions:${external}`,
+    connection: 'stripe',
+    provider: 'stripe',
+    stream: 'balance_transactions',
+    kind: amount >= 0 ? 'charge' : 'payout',
+    amount,
+    currency,
+    occurredAt,
+    description: 'Payment',
+    counterparty: null,
+    status: 'available',
+    moneyMovement: true,
+    raw: { type: 'balance_transaction', id: external },
+    ...overrides,
+  };
+}
+
+/** Writes records through applyPage, one page per connection and stream. */
+export async function storeRecords(target: Store, records: readonly LedgerRecord[]): Promise<void> {
+  const pages = new Map<string, LedgerRecord[]>();
+  for (const r of records) {
+    const key = `${r.connection}\u0000${r.stream}`;
+    pages.set(key, [...(pages.get(key) ?? []), r]);
+  }
+  for (const [key, page] of pages) {
+    const [connection = '', stream = ''] = key.split('\u0000');
+    await target.applyPage({ connection, stream, records: page, removedIds: [], cursor: undefined });
+  }
+}
+
+let nextRun = 0;
+
+/** A finished run: started at `startedAt`, ended at `endedAt`, with inserted/updated counts per stream. */
+export async function finishedRun(
+  target: Store,
+  connection: string,
+  startedAt: string,
+  endedAt: string,
+  status: RunStatus = 'success',
+  streams: Record<string, Partial<StreamCounts>> = {},
+): Promise<string> {
+  const id = `run-${++nextRun}`;
+  await target.startRun({
+    id,
+    connection,
+    trigger: 'schedule',
+    triggeredBy: null,
+    startedAt,
+    endedAt: null,
+    status: 'running',
+    streams: {},
+    errorClass: null,
+    errorMessage: null,
+    skipped: [],
+  });
+  const full = Object.fromEntries(
+    Object.entries(streams).map(([name, c]) => [
+      name,
+      { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0, ...c },
+    ]),
+  );
+  await target.updateRun(id, {
+    endedAt,
+    status,
+    streams: full,
+    errorClass: status === 'failed' ? 'transient' : null,
+    errorMessage: status === 'failed' ? 'HTTP 503' : null,
+  });
+  return id;
+}
+
+export function statusOf(
+  target: Store,
+  now: Date,
+  nextRuns: ReadonlyMap<string, Date> = new Map(),
+): Promise<StatusReport> {
+  return statusReport({
+    store: target,
+    providerName: (p) => (p === 'stripe' ? 'Stripe' : p),
+    nextRuns: async () => nextRuns,
+    now: () => now,
+  });
+}
+
+export async function digestOf(
+  target: Store,
+  now: Date,
+  timezone: string,
+  options: { staleRule?: StaleRule; nextRuns?: ReadonlyMap<string, Date> } = {},
+): Promise<Digest> {
+  return computeDigest({
+    store: target,
+    status: await statusOf(target, now, options.nextRuns),
+    timezone,
+    now,
+    ...(options.staleRule ? { staleRule: options.staleRule } : {}),
+  });
+}
+
+/**
+ * The day's money recomputed from every stored record, read one by one: instants compared as numbers
+ * (not strings), sums in BigInt, bounds given by the caller (not day.ts).
+ */
+export async function recompute(target: Store, startMs: number, endMs: number): Promise<CurrencyTotals[]> {
+  const sums = new Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>();
+  for await (const r of target.iterateRecords({})) {
+    const at = Date.parse(r.occurredAt);
+    if (!r.moneyMovement || r.currency === null || at < startMs || at >= endMs) continue;
+    const entry = sums.get(r.currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
+    if (r.amount > 0) entry.moneyIn += BigInt(r.amount);
+    if (r.amount < 0) entry.moneyOut += BigInt(-r.amount);
+    entry.movements++;
+    sums.set(r.currency, entry);
+  }
+  return [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, entry]) => ({ currency, ...entry }));
+}
+
+/** Seeded Mulberry32, so "random" amounts repeat run to run. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
