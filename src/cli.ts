@@ -129,6 +129,15 @@ async function run(core: Core, flags: Flags): Promise<number> {
           triggeredBy: CLI_ACTOR,
           notify: { kind: 'none' },
         } as const;
+        // Audited like a sync started from Slack (Finsync.syncNow), under the operator's name.
+        await core.store.appendAudit({
+          at: new Date().toISOString(),
+          actor: CLI_ACTOR,
+          action: 'sync',
+          connection: name,
+          outcome: 'ok',
+          detail: 'cli',
+        });
         const result = await finsync.runJob(job, undefined, core.shutdown.signal);
         if (result.status === 'failed' || result.status === 'cancelled') failed++;
         print(flags, syncResultMessage(result), result);

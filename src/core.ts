@@ -6,7 +6,7 @@ import { connectorFor } from '../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../connectors/types.ts';
 import { type Config, providerSettings } from './config.ts';
 import type { Logger } from './log.ts';
-import { registerCredentialSecrets } from './log.ts';
+import { registerCredentialSecrets, registerSecret } from './log.ts';
 import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
@@ -43,6 +43,19 @@ export interface Core {
 
 export async function createCore(config: Config, options: CoreOptions): Promise<Core> {
   const { log } = options;
+  // Secret settings are cut out of every log line, wherever they might appear.
+  for (const secret of [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.encryption.key.toString('base64'),
+    config.encryption.newKey?.toString('base64'),
+    config.encryption.previousKey?.toString('base64'),
+    config.plaid.secret,
+    config.quickbooks.clientSecret,
+    config.quickbooks.webhookVerifier,
+  ]) {
+    registerSecret(secret);
+  }
   const store = await EmbeddedStore.open(config.dataDir);
   // Seals with the current key; opens with any configured one, so a rotation can run while the app does.
   const keyring = new Keyring(config.encryption.key, [

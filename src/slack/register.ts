@@ -1,5 +1,5 @@
 /** Every Slack listener, registered in one place (Bolt starter-template style). */
-import type { App } from '@slack/bolt';
+import type { App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { homeConnect, homeDisconnect, homeSchedule, homeSync } from './listeners/actions/home-buttons.ts';
 import { statusShare } from './listeners/actions/status-share.ts';
 import { finsyncCommand } from './listeners/commands/finsync.ts';
@@ -8,21 +8,40 @@ import { connectSubmit } from './listeners/views/connect-submit.ts';
 import { disconnectSubmit } from './listeners/views/disconnect-submit.ts';
 import { providerPick } from './listeners/views/provider-pick.ts';
 import { scheduleSubmit } from './listeners/views/schedule-submit.ts';
+import { replayGuard } from './replay-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { CONNECT_CALLBACK, PICKER_CALLBACK } from './views/connect.ts';
 import { DISCONNECT_CALLBACK } from './views/disconnect.ts';
 import { SCHEDULE_CALLBACK } from './views/schedule.ts';
 
 export function registerListeners(app: App, deps: SlackDeps): void {
+  // First: a replayed request (same event_id or trigger_id) is acked and reaches no listener.
+  app.use(replayGuard({ log: deps.log }));
+  const actions: Record<string, Middleware<SlackActionMiddlewareArgs>> = {
+    status_share: statusShare(deps) as Middleware<SlackActionMiddlewareArgs>,
+    home_connect: homeConnect(deps) as Middleware<SlackActionMiddlewareArgs>,
+    home_sync: homeSync(deps) as Middleware<SlackActionMiddlewareArgs>,
+    home_schedule: homeSchedule(deps) as Middleware<SlackActionMiddlewareArgs>,
+    home_disconnect: homeDisconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
+    // URL buttons (Plaid Link, OAuth consent) open a page; Slack still reports the click, which only needs an ack.
+    connect_open_link: async ({ ack }) => ack(),
+    connect_open_oauth: async ({ ack }) => ack(),
+  };
+  // A click on a button no listener knows (an old message, a retired version) is acked at once rather than
+  // left to time out, which would show the person an error.
+  app.use(async ({ body, next, ...args }) => {
+    if (body.type === 'block_actions') {
+      const ids =
+        (body as { actions?: { action_id?: string }[] }).actions?.map((a) => a.action_id ?? '') ?? [];
+      if (!ids.some((id) => Object.hasOwn(actions, id))) {
+        await (args as { ack?: () => Promise<void> }).ack?.();
+        return;
+      }
+    }
+    await next();
+  });
   app.command('/finsync', finsyncCommand(deps));
-  app.action('status_share', statusShare(deps));
-  app.action('home_connect', homeConnect(deps));
-  // The Plaid Link button opens a URL; Slack still reports the click, which only needs an ack.
-  app.action('connect_open_link', async ({ ack }) => ack());
-  app.action('connect_open_oauth', async ({ ack }) => ack());
-  app.action('home_sync', homeSync(deps));
-  app.action('home_schedule', homeSchedule(deps));
-  app.action('home_disconnect', homeDisconnect(deps));
+  for (const [id, listener] of Object.entries(actions)) app.action(id, listener);
   app.view(PICKER_CALLBACK, providerPick(deps));
   app.view(CONNECT_CALLBACK, connectSubmit(deps));
   app.view(DISCONNECT_CALLBACK, disconnectSubmit(deps));

@@ -7,7 +7,7 @@ import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import type { SlackMessage } from './views/blocks.ts';
-import { notice } from './views/help.ts';
+import { notice, refusal } from './views/help.ts';
 
 const EMOJI: Record<string, string> = {
   forbidden: ':lock:',
@@ -18,6 +18,9 @@ const EMOJI: Record<string, string> = {
 };
 
 export function errorReply(error: unknown, log: Logger): SlackMessage {
+  if (error instanceof FinsyncError && error.errorClass === 'forbidden') {
+    return refusal(EMOJI['forbidden']!, redactText(error.message));
+  }
   if (error instanceof FinsyncError && error.errorClass !== 'internal' && error.errorClass !== 'storage') {
     return notice(EMOJI[error.errorClass] ?? ':x:', redactText(error.message));
   }

@@ -24,7 +24,8 @@ export function usageHint(error: ParseFailure): SlackMessage {
   const suggestion = error.suggestion ? ` Did you mean \`${error.suggestion}\`?` : '';
   const text = `${error.message}${suggestion} Usage: /finsync ${error.usage.usage}`;
   return {
-    text: clipText(text),
+    // The message repeats what the person typed: escaped in the notification text as in the blocks.
+    text: clipText(escapeMrkdwn(text)),
     blocks: [
       section(`:warning: ${safe(error.message, 600)}${suggestion}`),
       section(
@@ -38,8 +39,20 @@ export function usageHint(error: ParseFailure): SlackMessage {
 /** A plain answer for a person: one section and the same words as text. */
 export function notice(emoji: string, text: string, detail?: string): SlackMessage {
   return {
-    text: clipText(text),
+    text: clipText(escapeMrkdwn(text)),
     blocks: [section(`${emoji} ${safe(text, 2000)}`), ...(detail ? [context(safe(detail, 2000))] : [])],
+  };
+}
+
+/**
+ * A refusal that names the admins: the message is escaped like any other, then the user mentions finsync
+ * itself wrote (`<@U…>`, from FINSYNC_ADMINS) are restored so Slack shows names. No other markup survives.
+ */
+export function refusal(emoji: string, text: string): SlackMessage {
+  const mentions = (escaped: string) => escaped.replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, '<@$1>');
+  return {
+    text: clipText(escapeMrkdwn(text.replace(/<@([UW][A-Z0-9]{2,})>/g, '@$1'))),
+    blocks: [section(mentions(`${emoji} ${safe(text, 2000)}`))],
   };
 }
 

@@ -6,13 +6,15 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
 import { FinsyncError } from '../../../errors.ts';
+import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { context, section } from '../../views/blocks.ts';
+import { context, safe, section } from '../../views/blocks.ts';
 import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../views/connect.ts';
 import { noticeModal, resultModal } from '../../views/notice-modal.ts';
 
 const ANSWER_WITHIN_MS = 2_000;
+const PROVIDER_CLASSES = new Set(['auth', 'rate_limited', 'transient', 'invalid_request', 'invalid_data']);
 
 type Values = ViewSubmitAction['view']['state']['values'];
 
@@ -27,13 +29,22 @@ export function connectSubmit(deps: SlackDeps) {
     view,
     client,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const meta = JSON.parse(view.private_metadata || '{}') as { provider?: string };
+    const meta = readMetadata(view.private_metadata);
     const connector = integrationFor(meta.provider ?? '');
     if (!connector)
       return void (await ack({
         response_action: 'errors',
         errors: { [NAME_BLOCK]: 'This form is out of date; open it again.' },
       }));
+    if (connector.oauth || connector.credentialFields.length === 0) {
+      // OAuth providers have no form to submit: the consent page is the way in.
+      return void (await ack({
+        response_action: 'errors',
+        errors: {
+          [NAME_BLOCK]: `${connector.displayName} connects through its consent page: use /finsync connect ${connector.id}.`,
+        },
+      }));
+    }
     const values = view.state.values;
     const name = textValue(values, NAME_BLOCK);
     const nameProblem = await deps.finsync.checkNewName(name);
@@ -43,7 +54,7 @@ export function connectSubmit(deps: SlackDeps) {
     for (const field of connector.credentialFields)
       input[field.key] = textValue(values, fieldBlockId(field.key));
     // The block where the provider's reason is shown: the first secret field (the key it rejected).
-    const errorBlock = fieldBlockId(
+    const providerBlock = fieldBlockId(
       connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key,
     );
 
@@ -60,14 +71,21 @@ export function connectSubmit(deps: SlackDeps) {
         'Connected',
         connectedMessageText(connection.name, connector.displayName, connection.accountLabel),
       );
+    // Only what the provider answered is "<Provider> said"; our own refusals (role, name) speak for finsync.
+    const fromProvider = (error: unknown) =>
+      error instanceof FinsyncError && PROVIDER_CLASSES.has(error.errorClass);
     const failed = (error: unknown): string =>
-      error instanceof FinsyncError
-        ? `${connector.displayName} said: ${error.message}`.slice(0, 2000)
-        : errorReply(error, deps.log).text;
+      fromProvider(error)
+        ? `${connector.displayName} said: ${(error as Error).message}`.slice(0, 2000)
+        : error instanceof FinsyncError
+          ? error.message.slice(0, 2000)
+          : errorReply(error, deps.log).text;
+    const errorBlock = (error: unknown) => (fromProvider(error) ? providerBlock : NAME_BLOCK);
 
     if (quick !== null) {
       if (quick.ok) await ack({ response_action: 'update', view: done(quick.connection) });
-      else await ack({ response_action: 'errors', errors: { [errorBlock]: failed(quick.error) } });
+      else
+        await ack({ response_action: 'errors', errors: { [errorBlock(quick.error)]: failed(quick.error) } });
     } else {
       await ack({
         response_action: 'update',
@@ -83,7 +101,7 @@ export function connectSubmit(deps: SlackDeps) {
         : noticeModal('Not connected', {
             text: 'Not connected',
             blocks: [
-              section(`:no_entry: Nothing was saved. ${failed(result.error)}`),
+              section(`:no_entry: Nothing was saved. ${safe(failed(result.error), 2000)}`),
               context('Open the form again with `/finsync connect` to retry.'),
             ],
           });

@@ -1,8 +1,9 @@
 /** The disconnect confirmation's submission: removes the connection (and its records when ticked). */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { section } from '../../views/blocks.ts';
+import { type Block, safe, section } from '../../views/blocks.ts';
 import { DELETE_RECORDS_BLOCK } from '../../views/disconnect.ts';
 
 export function disconnectSubmit(deps: SlackDeps) {
@@ -12,19 +13,23 @@ export function disconnectSubmit(deps: SlackDeps) {
     view,
     client,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const meta = JSON.parse(view.private_metadata || '{}') as { connection?: string };
+    const meta = readMetadata(view.private_metadata);
     const name = meta.connection ?? '';
     const deleteRecords = (view.state.values[DELETE_RECORDS_BLOCK]?.['value']?.selected_options ?? []).some(
       (o) => o.value === 'delete',
     );
-    let text: string;
+    let blocks: Block[];
     try {
       const { recordsDeleted } = await deps.finsync.disconnect({ name, deleteRecords, actor: body.user.id });
-      text = deleteRecords
-        ? `:white_check_mark: Disconnected *${name}* and deleted its ${recordsDeleted.toLocaleString('en-US')} synced records.`
-        : `:white_check_mark: Disconnected *${name}*. Its synced records were kept.`;
+      blocks = [
+        section(
+          deleteRecords
+            ? `:white_check_mark: Disconnected *${safe(name, 40)}* and deleted its ${recordsDeleted.toLocaleString('en-US')} synced records.`
+            : `:white_check_mark: Disconnected *${safe(name, 40)}*. Its synced records were kept.`,
+        ),
+      ];
     } catch (error) {
-      text = errorReply(error, deps.log).text;
+      blocks = errorReply(error, deps.log).blocks;
     }
     await ack({
       response_action: 'update',
@@ -32,7 +37,7 @@ export function disconnectSubmit(deps: SlackDeps) {
         type: 'modal',
         title: { type: 'plain_text', text: 'Disconnect' },
         close: { type: 'plain_text', text: 'Close' },
-        blocks: [section(text)],
+        blocks,
       },
     });
     await deps.publishHome(client, body.user.id);

@@ -2,11 +2,13 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { connectModal } from '../../views/connect.ts';
+import { clip } from '../../views/blocks.ts';
+import { connectModal, oauthConnectMessage } from '../../views/connect.ts';
 
 export function providerPick(deps: SlackDeps) {
   return async ({
     ack,
+    body,
     view,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const provider = view.state.values['provider']?.['value']?.selected_option?.value ?? '';
@@ -16,6 +18,24 @@ export function providerPick(deps: SlackDeps) {
         response_action: 'errors',
         errors: { provider: 'Pick a system from the list.' },
       }));
+    if (connector.oauth) {
+      // OAuth providers connect on their consent page: show the link (bound to this person) in the modal.
+      const state = deps.linkSessions.create({
+        userId: body.user.id,
+        provider: connector.id,
+        name: await deps.finsync.proposeName(connector.id),
+      });
+      const message = oauthConnectMessage(connector.displayName, deps.authorizeUrl(connector.id, state));
+      return void (await ack({
+        response_action: 'update',
+        view: {
+          type: 'modal',
+          title: { type: 'plain_text', text: clip(`Connect ${connector.displayName}`, 24) },
+          close: { type: 'plain_text', text: 'Close' },
+          blocks: message.blocks,
+        },
+      }));
+    }
     await ack({
       response_action: 'update',
       view: connectModal({
