@@ -7,7 +7,14 @@ import { plaidConnector } from './plaid/connector.ts';
 import { powerbiDestination } from './powerbi/destination.ts';
 import { quickbooksConnector } from './quickbooks/connector.ts';
 import { stripeConnector } from './stripe/connector.ts';
-import type { Connector, ConnectorContext, CredentialField, Credentials, ProviderId, VerifyResult } from './types.ts';
+import type {
+  Connector,
+  ConnectorContext,
+  CredentialField,
+  Credentials,
+  ProviderId,
+  VerifyResult,
+} from './types.ts';
 
 export const CONNECTORS = {
   stripe: stripeConnector,
@@ -41,9 +48,21 @@ export function destinationFor(provider: string): Destination | undefined {
 
 export function integrationFor(provider: string): Integration | undefined {
   const connector = connectorFor(provider);
-  if (connector) return { ...connector, verify: connector.verify.bind(connector), kind: 'source', oauth: connector.id === 'quickbooks' };
+  if (connector)
+    return {
+      ...connector,
+      verify: connector.verify.bind(connector),
+      kind: 'source',
+      oauth: connector.id === 'quickbooks',
+    };
   const destination = destinationFor(provider);
-  if (destination) return { ...destination, verify: destination.verify.bind(destination), kind: 'destination', oauth: false };
+  if (destination)
+    return {
+      ...destination,
+      verify: destination.verify.bind(destination),
+      kind: 'destination',
+      oauth: false,
+    };
   return undefined;
 }
 

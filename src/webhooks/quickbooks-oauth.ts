@@ -44,7 +44,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
       const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
       const state = params.get('state') ?? '';
       const session = deps.sessions.take(state);
-      if (!session || session.provider !== 'quickbooks') {
+      if (session?.provider !== 'quickbooks') {
         resultPage(
           res,
           400,
