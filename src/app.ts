@@ -2,7 +2,7 @@
  * The composition root of the Slack app: the core (store, services, scheduler) plus Bolt over HTTP.
  * main.ts, the sandbox and the tests all build the app here, so they run the same code.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
@@ -10,7 +10,7 @@ import { type Core, createCore } from './core.ts';
 import { createLogger, type Logger } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
-import type { Finsync } from './services/finsync.ts';
+import type { DebounceOptions, Finsync } from './services/finsync.ts';
 import { LinkSessions } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
@@ -19,6 +19,7 @@ import { section } from './slack/views/blocks.ts';
 import { resultModal } from './slack/views/notice-modal.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
+import { providerWebhooks } from './webhooks/provider-webhooks.ts';
 import { quickbooksCallback } from './webhooks/quickbooks-oauth.ts';
 
 export interface AppOptions {
@@ -29,6 +30,8 @@ export interface AppOptions {
   readonly schedulerLockMs?: number;
   /** Injected waits for connector retries (tests). */
   readonly sleep?: Sleep;
+  /** How webhook-triggered syncs are debounced (default WEBHOOK_DEBOUNCE: 5 s, at most 60 s). */
+  readonly webhookDebounce?: DebounceOptions;
 }
 
 export interface FinsyncApp {
@@ -67,6 +70,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         method: ['POST'],
         handler: (req, res) => plaidRoutes.complete(req, res),
       },
+      // Provider webhooks: each route reads and verifies the raw body itself (signatures cover exact bytes).
+      ...(['stripe', 'plaid', 'quickbooks'] as const).map((provider) => ({
+        path: `/webhooks/${provider}`,
+        method: ['POST'],
+        handler: (req: IncomingMessage, res: ServerResponse) => webhookRoutes[provider](req, res),
+      })),
       {
         path: '/healthz',
         method: ['GET'],
@@ -113,9 +122,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
   const publishHome = homePublisher(core.finsync, log);
+  if (options.webhookDebounce) core.finsync.webhookDebounce = options.webhookDebounce;
+  const webhookRoutes = providerWebhooks({
+    log,
+    store: core.store,
+    finsync: core.finsync,
+    settings: providerSettings(config),
+    connectorContext: () => core.finsync.deps.connectorContext(),
+  });
   const linkSessions = new LinkSessions();
   const linkDeps = {
     finsync: core.finsync,
+    publicUrl: config.publicUrl,
     sessions: linkSessions,
     settings: providerSettings(config),
     log,

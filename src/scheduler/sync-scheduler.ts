@@ -1,12 +1,13 @@
 /**
  * finsync's use of Agenda: one repeating job per scheduled connection (`scheduled-sync:<name>`, so Agenda's
- * `every` keeps exactly one per name), and one-off `sync-now` jobs for manual, webhook and CLI triggers.
+ * `every` keeps exactly one per name), and one-off `sync-now` jobs for manual, webhook and CLI triggers
+ * (webhook ones debounced per connection).
  * Schedules live in Agenda's store and survive restarts. The backend is chosen in `agendaBackend` (one place).
  */
 import { Agenda, type AgendaBackend, InMemoryNotificationChannel, type Job } from 'agenda';
 import { UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { ScheduleResult, SchedulerPort, SyncJob } from '../services/finsync.ts';
+import type { DebounceOptions, ScheduleResult, SchedulerPort, SyncJob } from '../services/finsync.ts';
 import type { SqliteDatabase } from '../store/sqlite.ts';
 import type { Connection } from '../store/types.ts';
 import { describeSchedule, nextRunAfter, parseSchedule, toAgendaRepeat } from './schedule-spec.ts';
@@ -84,6 +85,28 @@ export class SyncScheduler implements SchedulerPort {
 
   async enqueue(job: SyncJob): Promise<void> {
     await this.agenda.now(SYNC_NOW_JOB, job);
+  }
+
+  /**
+   * Agenda's `nowDebounced`, keyed by connection, trigger and streams. The key also requires `lastRunAt` to
+   * be unset: a job whose run has begun (Agenda saves lastRunAt before calling the handler) is not updated,
+   * so an event during a run makes a new job instead of being folded into the running one (whose completion
+   * would clear the new due time and remove it). A job merely locked and about to start may still absorb
+   * an event: its run reads the provider after the event arrived.
+   */
+  async enqueueDebounced(job: SyncJob, options: DebounceOptions): Promise<void> {
+    await this.agenda.nowDebounced(
+      SYNC_NOW_JOB,
+      job,
+      {
+        'data.connection': job.connection,
+        'data.trigger': job.trigger,
+        'data.streams': job.streams ?? null,
+        lastRunAt: null,
+      },
+      options.debounceMs,
+      { maxWait: options.maxWaitMs },
+    );
   }
 
   async setSchedule(connection: string, text: string | null): Promise<ScheduleResult> {

@@ -5,7 +5,7 @@
 
 import { integrationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
-import { errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
+import { ConflictError, errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
@@ -27,7 +27,20 @@ export interface SyncJob {
   readonly trigger: 'manual' | 'schedule' | 'webhook' | 'cli';
   readonly triggeredBy: string | null;
   readonly notify: NotifyTarget;
+  /** Only these streams (a Plaid transactions webhook); every stream when absent. */
+  readonly streams?: readonly string[];
 }
+
+/** How webhook-triggered syncs of one connection are merged: a quiet period, and a cap on the wait. */
+export interface DebounceOptions {
+  /** The run starts this long after the latest event (each new event restarts the wait)… */
+  readonly debounceMs: number;
+  /** …but no later than this after the first event of a burst. */
+  readonly maxWaitMs: number;
+}
+
+/** A burst of provider events makes one run 5 s after it ends, and a steady stream one run a minute. */
+export const WEBHOOK_DEBOUNCE: DebounceOptions = { debounceMs: 5_000, maxWaitMs: 60_000 };
 
 export interface ScheduleResult {
   readonly description: string;
@@ -37,6 +50,13 @@ export interface ScheduleResult {
 /** What the services need from the scheduler (Agenda); tests and the CLI can run without one. */
 export interface SchedulerPort {
   enqueue(job: SyncJob): Promise<void>;
+  /**
+   * Queues a run that waits for `debounceMs` of quiet (at most `maxWaitMs`), merged with the connection's
+   * pending debounced job that has not started yet. A job that has started is never merged into: events
+   * after a run began make a new job, so the changes they announce get a run that starts after them.
+   * Optional so that test doubles need not debounce: without it a webhook sync is a plain `enqueue`.
+   */
+  enqueueDebounced?(job: SyncJob, options: DebounceOptions): Promise<void>;
   /** Validates and applies a schedule (null: off). Throws UserInputError with the grammar's message. */
   setSchedule(connection: string, text: string | null): Promise<ScheduleResult>;
   /** Next scheduled run of every scheduled connection, as the scheduler has stored it. */
@@ -62,6 +82,8 @@ export type SyncStart =
 export class Finsync {
   /** Syncs queued but not yet started, so two quick triggers make one run. */
   private readonly queued = new Map<string, string>();
+  /** The debounce of webhook-triggered syncs; the app may shorten it (tests do). */
+  webhookDebounce: DebounceOptions = WEBHOOK_DEBOUNCE;
 
   constructor(readonly deps: FinsyncDeps) {}
 
@@ -219,6 +241,28 @@ export class Finsync {
     return results;
   }
 
+  /**
+   * A verified provider webhook announced changes: queues a debounced sync of the connection (trigger
+   * `webhook`). Not gated by `queued` or an active run as syncNow is: an event that arrives while a run is
+   * active may describe a change that run has already read past, so it always gets a run of its own (the
+   * debounce merges a burst into one).
+   */
+  async syncOnWebhook(connection: string, streams?: readonly string[]): Promise<void> {
+    await this.enqueueWebhookJob({
+      connection,
+      trigger: 'webhook',
+      triggeredBy: null,
+      notify: { kind: 'none' },
+      ...(streams ? { streams: [...streams].sort() } : {}),
+    });
+  }
+
+  private async enqueueWebhookJob(job: SyncJob): Promise<void> {
+    const { scheduler } = this.deps;
+    if (scheduler.enqueueDebounced) await scheduler.enqueueDebounced(job, this.webhookDebounce);
+    else await scheduler.enqueue(job);
+  }
+
   /** Runs a queued job (called by the scheduler's job handler): a source sync, or a destination's publish. */
   async runJob(
     job: SyncJob,
@@ -234,11 +278,25 @@ export class Finsync {
         connection: job.connection,
         trigger: job.trigger,
         triggeredBy: job.triggeredBy,
+        ...(job.streams ? { streams: job.streams } : {}),
         ...(onProgress ? { onProgress: (p) => onProgress(p.recordsSoFar) } : {}),
         ...(signal ? { signal } : {}),
       });
+    } catch (error) {
+      // One run per connection: a webhook job that finds another run active (a manual one, or the run its
+      // events arrived during) must not be dropped, or the changes it announces wait for the next schedule.
+      // It is queued again and runs once the active run has ended.
+      if (
+        job.trigger === 'webhook' &&
+        error instanceof ConflictError &&
+        this.deps.engine.activeRun(job.connection)
+      ) {
+        await this.enqueueWebhookJob(job);
+      }
+      throw error;
     } finally {
-      this.queued.delete(job.connection);
+      // Webhook jobs never set the marker: they must not clear a manual sync's.
+      if (job.trigger !== 'webhook') this.queued.delete(job.connection);
     }
   }
 

@@ -15,6 +15,8 @@ import type { LinkSessions } from '../services/link-sessions.ts';
 
 export interface PlaidLinkDeps {
   readonly finsync: Finsync;
+  /** FINSYNC_PUBLIC_URL: where Plaid sends webhooks for the items linked here. */
+  readonly publicUrl: string;
   readonly sessions: LinkSessions;
   readonly settings: ProviderSettings;
   readonly log: Logger;
@@ -62,7 +64,12 @@ export function plaidLinkPage(deps: PlaidLinkDeps) {
       );
       return;
     }
-    createPlaidLinkToken(deps.settings, { clientUserId: session.userId, clientName: 'finsync' }).then(
+    // Items linked here send SYNC_UPDATES_AVAILABLE to our webhook, so new transactions arrive in real time.
+    createPlaidLinkToken(deps.settings, {
+      clientUserId: session.userId,
+      clientName: 'finsync',
+      webhook: `${deps.publicUrl}/webhooks/plaid`,
+    }).then(
       ({ linkToken }) =>
         send(
           res,

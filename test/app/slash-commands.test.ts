@@ -71,7 +71,7 @@ describe('/finsync over signed HTTP', () => {
 
   test('a malformed command shows the usage of that command', async () => {
     const reply = await command('history');
-    assert.match(reply.text, /Usage: \/finsync history <connection> \[N\]/);
+    assert.match(reply.text, /Usage: \/finsync history &lt;connection&gt; \[N\]/);
   });
 
   test('very long, unicode and injection-looking texts get a clear ephemeral answer', async () => {

@@ -1,0 +1,117 @@
+/**
+ * POST /webhooks/stripe: Stripe events, verified with the SDK (`constructEvent`, 300 s tolerance) against the
+ * endpoint secret (`webhook_secret`) stored with each Stripe connection. The secret that verifies names the
+ * connection; a Connect event's `account` must also be that connection's account. Events about the objects
+ * finsync syncs queue a debounced incremental sync; others are acknowledged and ignored.
+ */
+import Stripe from 'stripe';
+import type { Connection } from '../store/types.ts';
+import {
+  ignoreReplay,
+  ReplayGuard,
+  readWebhookBody,
+  refuse,
+  sendJson,
+  type WebhookDeps,
+  webhookRoute,
+} from './webhook-http.ts';
+
+/** Stripe's own default: a signed timestamp older than this is refused. */
+export const STRIPE_TOLERANCE_SECONDS = 300;
+
+/** Event types that announce a change to something the Stripe streams read. */
+const RELEVANT =
+  /^(balance\.available|charge\.[a-z_.]+|payout\.[a-z_.]+|refund\.[a-z_.]+|customer\.[a-z_.]+)$/;
+
+export function isRelevantStripeEvent(type: string): boolean {
+  return RELEVANT.test(type);
+}
+
+type Verification =
+  | { readonly kind: 'verified'; readonly event: Stripe.Event }
+  | { readonly kind: 'stale' | 'not_json' | 'no' };
+
+/** One secret against the header: verified, genuine but too old, signed but not JSON, or not this secret. */
+function verifyWith(body: Buffer, header: string, secret: string): Verification {
+  try {
+    return {
+      kind: 'verified',
+      event: Stripe.webhooks.constructEvent(body, header, secret, STRIPE_TOLERANCE_SECONDS),
+    };
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) return { kind: 'not_json' };
+  }
+  try {
+    // Only to tell "stale" from "forged" in the log: the same check with no practical age limit.
+    Stripe.webhooks.constructEvent(body, header, secret, 10 ** 12);
+    return { kind: 'stale' };
+  } catch {
+    return { kind: 'no' };
+  }
+}
+
+export function stripeWebhook(deps: WebhookDeps) {
+  const { log } = deps;
+  const replays = new ReplayGuard(deps.now);
+  return webhookRoute(log, 'stripe', async (req, res) => {
+    const body = await readWebhookBody(req, res, log, 'stripe');
+    if (!body) return;
+    const header = req.headers['stripe-signature'];
+    if (typeof header !== 'string' || header.trim() === '')
+      return refuse(res, log, 'stripe', 'missing_signature');
+
+    const verified: Connection[] = [];
+    let event: Stripe.Event | undefined;
+    let outcome: 'forged' | 'stale' | 'invalid_body' = 'forged';
+    let secrets = 0;
+    for (const connection of await deps.connections()) {
+      if (connection.provider !== 'stripe') continue;
+      let secret: string | undefined;
+      try {
+        secret = deps.credentialsOf(connection)['webhook_secret'];
+      } catch (error) {
+        log.warn("Stripe webhook: a connection's credentials could not be opened", {
+          connection: connection.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        continue;
+      }
+      if (!secret) continue;
+      secrets += 1;
+      const result = verifyWith(body, header, secret);
+      if (result.kind === 'verified') {
+        event = result.event;
+        verified.push(connection);
+      } else if (result.kind === 'stale') outcome = 'stale';
+      else if (result.kind === 'not_json') outcome = 'invalid_body';
+    }
+    // `secrets`: how many connections have an endpoint secret to try (0: none was ever entered).
+    if (!event) return refuse(res, log, 'stripe', outcome, { secrets });
+
+    // Several connections may share an endpoint secret (a Connect platform endpoint): the event's account
+    // picks among them. Without an account (a direct account's event) every verifying connection syncs.
+    const account = typeof event.account === 'string' ? event.account : undefined;
+    const targets = account ? verified.filter((c) => c.accountId === account) : verified;
+    if (targets.length === 0) {
+      return refuse(res, log, 'stripe', 'unknown_account', { eventId: event.id, account });
+    }
+    if (!isRelevantStripeEvent(event.type)) {
+      log.debug('Stripe webhook ignored: not about synced objects', { eventId: event.id, type: event.type });
+      return sendJson(res, 200, { ok: true, ignored: true });
+    }
+    const key = `stripe:${event.id}`;
+    if (!replays.claim(key)) return ignoreReplay(res, log, 'stripe', { eventId: event.id });
+    try {
+      for (const connection of targets) await deps.syncOnWebhook(connection.name);
+    } catch (error) {
+      replays.release(key);
+      throw error;
+    }
+    log.debug('Stripe webhook queued a sync', {
+      eventId: event.id,
+      type: event.type,
+      connections: targets.map((c) => c.name).join(','),
+    });
+    sendJson(res, 200, { ok: true });
+  });
+}
