@@ -130,3 +130,45 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export function heading(text: string): void {
   console.log(`\n=== ${text} ${'='.repeat(Math.max(0, 100 - text.length))}`);
 }
+
+/** RSS and heap after a forced full GC (node --expose-gc): what stays once garbage is gone. */
+export function afterGc(): { rssAfterGc: number; heapAfterGc: number } {
+  global.gc?.();
+  const memory = process.memoryUsage();
+  return { rssAfterGc: memory.rss, heapAfterGc: memory.heapUsed };
+}
+
+export interface Milestone {
+  readonly records: number;
+  readonly ms: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/** Samples time and memory when the record count first reaches each target. */
+export function milestoneTracker(
+  targets: readonly number[],
+  started: () => number,
+  sampler: RssSampler,
+  gcFirst = false,
+) {
+  const pending = [...targets].sort((a, b) => a - b);
+  const reached: Milestone[] = [];
+  return {
+    reached,
+    progress(records: number) {
+      while (pending.length > 0 && records >= pending[0]!) {
+        pending.shift();
+        if (gcFirst) global.gc?.();
+        const memory = process.memoryUsage();
+        sampler.sample();
+        reached.push({
+          records,
+          ms: performance.now() - started(),
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+        });
+      }
+    },
+  };
+}

@@ -16,8 +16,8 @@ import { loadConfig, providerSettings } from '../src/config.ts';
 import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
-import { discardLogger, kernelPeakRss, RssSampler } from './common.ts';
-import type { FinsyncMeasurement, Milestone, WorkerMeasurement } from './sync-worker.ts';
+import { afterGc, discardLogger, kernelPeakRss, milestoneTracker, RssSampler } from './common.ts';
+import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
 // Under nodenext the default import of this CommonJS package is typed as its module namespace.
 const QuickBooks = m as unknown as typeof m.default;
@@ -49,33 +49,6 @@ interface BareRequest {
 const CONNECTION = 'quickbooks';
 const STREAM = 'invoices';
 const PAGE = 1000;
-
-function afterGc(): { rssAfterGc: number; heapAfterGc: number } {
-  global.gc?.();
-  const memory = process.memoryUsage();
-  return { rssAfterGc: memory.rss, heapAfterGc: memory.heapUsed };
-}
-
-function milestoneTracker(targets: readonly number[], started: () => number, sampler: RssSampler) {
-  const pending = [...targets].sort((a, b) => a - b);
-  const reached: Milestone[] = [];
-  return {
-    reached,
-    progress(records: number) {
-      while (pending.length > 0 && records >= pending[0]!) {
-        pending.shift();
-        const memory = process.memoryUsage();
-        sampler.sample();
-        reached.push({
-          records,
-          ms: performance.now() - started(),
-          rss: memory.rss,
-          heapUsed: memory.heapUsed,
-        });
-      }
-    },
-  };
-}
 
 /** Opens the consent URL on the emulator (which consents at once) and returns the code and company from its redirect. */
 async function consent(url: string): Promise<{ code: string; realmId: string }> {

@@ -12,14 +12,10 @@ import { loadConfig } from '../src/config.ts';
 import { createCore } from '../src/core.ts';
 import type { SyncRun } from '../src/store/types.ts';
 import { serveParent } from './children.ts';
-import { discardLogger, kernelPeakRss, RssSampler } from './common.ts';
+import type { Milestone } from './common.ts';
+import { afterGc, discardLogger, kernelPeakRss, milestoneTracker, RssSampler } from './common.ts';
 
-export interface Milestone {
-  readonly records: number;
-  readonly ms: number;
-  readonly rss: number;
-  readonly heapUsed: number;
-}
+export type { Milestone };
 
 export interface WorkerMeasurement {
   readonly wallMs: number;
@@ -55,39 +51,6 @@ interface FinsyncRequest {
   readonly milestones: readonly number[];
   /** Diagnostic: force a full GC before each milestone sample, to show live memory rather than garbage. */
   readonly gcAtMilestones?: boolean;
-}
-
-function afterGc(): { rssAfterGc: number; heapAfterGc: number } {
-  global.gc?.();
-  const memory = process.memoryUsage();
-  return { rssAfterGc: memory.rss, heapAfterGc: memory.heapUsed };
-}
-
-function milestoneTracker(
-  targets: readonly number[],
-  started: () => number,
-  sampler: RssSampler,
-  gcFirst = false,
-) {
-  const pending = [...targets].sort((a, b) => a - b);
-  const reached: Milestone[] = [];
-  return {
-    reached,
-    progress(records: number) {
-      while (pending.length > 0 && records >= pending[0]!) {
-        pending.shift();
-        if (gcFirst) global.gc?.();
-        const memory = process.memoryUsage();
-        sampler.sample();
-        reached.push({
-          records,
-          ms: performance.now() - started(),
-          rss: memory.rss,
-          heapUsed: memory.heapUsed,
-        });
-      }
-    },
-  };
 }
 
 async function measureFinsync(request: FinsyncRequest): Promise<FinsyncMeasurement> {
