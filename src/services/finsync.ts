@@ -5,6 +5,7 @@
 
 import { integrationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
+import { computeDigest, type Digest } from '../digest/compute.ts';
 import { ConflictError, errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -333,6 +334,16 @@ export class Finsync {
   ): Promise<{ connection: Connection; runs: readonly SyncRun[] }> {
     const found = await connections.requireConnection(this.deps.store, connection);
     return { connection: found, runs: await this.deps.store.listRuns(found.name, limit) };
+  }
+
+  /** Yesterday's digest in the team timezone (the last complete day), computed now. */
+  async digest(timezone: string): Promise<Digest> {
+    return computeDigest({
+      store: this.deps.store,
+      status: await this.status(),
+      timezone,
+      now: this.deps.now(),
+    });
   }
 
   async auditLog(actor: string, limit: number): Promise<readonly AuditEntry[]> {

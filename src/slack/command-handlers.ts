@@ -11,6 +11,7 @@ import type { SlackDeps } from './slack-deps.ts';
 import { auditMessage } from './views/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
 import { connectModal, oauthConnectMessage } from './views/connect.ts';
+import { digestMessage } from './views/digest.ts';
 import { disconnectModal } from './views/disconnect.ts';
 import { helpMessage, notice } from './views/help.ts';
 import { statusMessage } from './views/status.ts';
@@ -120,8 +121,13 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     }
     case 'audit':
       return void (await reply(auditMessage(await finsync.auditLog(ctx.userId, command.limit))));
-    case 'alerts':
     case 'digest':
+      if (command.mode === 'now' && command.channel === null) {
+        // The digest of the last complete day, for the person who asked (sharing and scheduling come with alerts).
+        return void (await reply(digestMessage(await finsync.digest(ctx.deps.timezone))));
+      }
+      return void (await reply(later(command.mode === 'now' ? 'digest now #channel' : 'digest #channel')));
+    case 'alerts':
     case 'subscribe':
     case 'subscribe-list':
     case 'unsubscribe':
