@@ -190,6 +190,11 @@ export class Finsync {
     return connections.requireConnection(this.deps.store, name);
   }
 
+  /** How many synced records a connection has (for the disconnect confirmation). */
+  recordCount(connection: string): Promise<number> {
+    return this.deps.store.countRecords(connection);
+  }
+
   credentialsOf(connection: Connection): Credentials {
     return connections.openCredentials(this.deps.keyring, connection);
   }

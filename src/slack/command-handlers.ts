@@ -89,7 +89,7 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
         view: disconnectModal({
           name: connection.name,
           providerName: finsync.providerName(connection.provider),
-          records: await finsync.deps.store.countRecords(connection.name),
+          records: await finsync.recordCount(connection.name),
           channelId: ctx.channelId,
         }),
       });

@@ -78,7 +78,7 @@ export function homeDisconnect(deps: SlackDeps) {
       view: disconnectModal({
         name: connection.name,
         providerName: deps.finsync.providerName(connection.provider),
-        records: await deps.finsync.deps.store.countRecords(connection.name),
+        records: await deps.finsync.recordCount(connection.name),
         channelId: null,
       }),
     });
