@@ -172,3 +172,57 @@ export function milestoneTracker(
     },
   };
 }
+
+export interface WorkerMeasurement {
+  readonly wallMs: number;
+  readonly records: number;
+  readonly cpuMs: number;
+  /** RSS just before the measured work started (process, imports and open store included). */
+  readonly rssBefore: number;
+  /** Highest RSS sampled (every 50 ms and at each milestone) during the measured work. */
+  readonly rssPeakSampled: number;
+  /** The kernel's peak RSS of the whole process (getrusage), before and after the measured work. */
+  readonly kernelPeakBefore: number;
+  readonly kernelPeakAfter: number;
+  readonly rssAfter: number;
+  /** After the work and a forced full GC: what stays (garbage excluded). */
+  readonly rssAfterGc: number;
+  readonly heapAfterGc: number;
+  readonly milestones: readonly Milestone[];
+}
+
+/**
+ * Times `work` with everything the workers report: wall and CPU time, RSS sampled every 50 ms and at each
+ * milestone (record counts passed to `progress`), the kernel's peak, and memory after a forced GC.
+ */
+export async function measureWork<T>(
+  milestoneTargets: readonly number[],
+  work: (progress: (records: number) => void) => Promise<{ records: number; result: T }>,
+  gcAtMilestones = false,
+): Promise<WorkerMeasurement & { result: T }> {
+  global.gc?.();
+  const kernelPeakBefore = kernelPeakRss();
+  const sampler = new RssSampler();
+  let started = 0;
+  const milestones = milestoneTracker(milestoneTargets, () => started, sampler, gcAtMilestones);
+  const cpuBefore = process.cpuUsage();
+  sampler.start(50);
+  started = performance.now();
+  const { records, result } = await work((n) => milestones.progress(n));
+  const wallMs = performance.now() - started;
+  sampler.stop();
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wallMs,
+    records,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore: sampler.baseline,
+    rssPeakSampled: sampler.peak,
+    kernelPeakBefore,
+    kernelPeakAfter: kernelPeakRss(),
+    rssAfter: process.memoryUsage().rss,
+    ...afterGc(),
+    milestones: milestones.reached,
+    result,
+  };
+}

@@ -16,7 +16,7 @@ import { loadConfig, providerSettings } from '../src/config.ts';
 import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
-import { afterGc, discardLogger, kernelPeakRss, milestoneTracker, RssSampler } from './common.ts';
+import { discardLogger, measureWork } from './common.ts';
 import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
 // Under nodenext the default import of this CommonJS package is typed as its module namespace.
@@ -95,39 +95,21 @@ async function measureFinsync(request: FinsyncRequest): Promise<QuickBooksFinsyn
       fromOAuth: true,
     });
     const connectMs = performance.now() - connectStart;
-    global.gc?.();
-    const kernelPeakBefore = kernelPeakRss();
-    const sampler = new RssSampler();
-    let started = 0;
-    const milestones = milestoneTracker(request.milestones, () => started, sampler);
-    const cpuBefore = process.cpuUsage();
-    sampler.start(50);
-    started = performance.now();
-    const run = await core.engine.run({
-      connection: CONNECTION,
-      trigger: 'cli',
-      triggeredBy: 'bench',
-      streams: [STREAM],
-      onProgress: (p) => milestones.progress(p.recordsSoFar),
+    const { result: run, ...measurement } = await measureWork(request.milestones, async (progress) => {
+      const result = await core.engine.run({
+        connection: CONNECTION,
+        trigger: 'cli',
+        triggeredBy: 'bench',
+        streams: [STREAM],
+        onProgress: (p) => progress(p.recordsSoFar),
+      });
+      return { records: Object.values(result.streams).reduce((sum, s) => sum + s.fetched, 0), result };
     });
-    const wallMs = performance.now() - started;
-    sampler.stop();
-    const cpu = process.cpuUsage(cpuBefore);
-    const fetched = Object.values(run.streams).reduce((sum, s) => sum + s.fetched, 0);
     return {
       openMs,
       connectMs,
       accountLabel: connection.accountLabel,
-      wallMs,
-      records: fetched,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      rssBefore: sampler.baseline,
-      rssPeakSampled: sampler.peak,
-      kernelPeakBefore,
-      kernelPeakAfter: kernelPeakRss(),
-      rssAfter: process.memoryUsage().rss,
-      ...afterGc(),
-      milestones: milestones.reached,
+      ...measurement,
       run: {
         status: run.status,
         streams: run.streams,
@@ -166,37 +148,17 @@ async function measureBare(request: BareRequest): Promise<WorkerMeasurement> {
         resolve(Array.isArray(list) ? list : []);
       });
     });
-  global.gc?.();
-  const kernelPeakBefore = kernelPeakRss();
-  const sampler = new RssSampler();
-  let started = 0;
-  const milestones = milestoneTracker(request.milestones, () => started, sampler);
-  const cpuBefore = process.cpuUsage();
-  sampler.start(50);
-  started = performance.now();
-  let records = 0;
-  // Bounded: 10,000 pages of 1,000 is far past any company this bench builds.
-  for (let start = 1; start < 10_000 * PAGE; start += PAGE) {
-    const invoices = await page(start);
-    for (const invoice of invoices) if ((invoice as { Id?: unknown }).Id !== undefined) records++;
-    milestones.progress(records);
-    if (invoices.length < PAGE) break;
-  }
-  const wallMs = performance.now() - started;
-  sampler.stop();
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    wallMs,
-    records,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    rssBefore: sampler.baseline,
-    rssPeakSampled: sampler.peak,
-    kernelPeakBefore,
-    kernelPeakAfter: kernelPeakRss(),
-    rssAfter: process.memoryUsage().rss,
-    ...afterGc(),
-    milestones: milestones.reached,
-  };
+  return measureWork(request.milestones, async (progress) => {
+    let records = 0;
+    // Bounded: 10,000 pages of 1,000 is far past any company this bench builds.
+    for (let start = 1; start < 10_000 * PAGE; start += PAGE) {
+      const invoices = await page(start);
+      for (const invoice of invoices) if ((invoice as { Id?: unknown }).Id !== undefined) records++;
+      progress(records);
+      if (invoices.length < PAGE) break;
+    }
+    return { records, result: null };
+  });
 }
 
 serveParent({

@@ -12,28 +12,10 @@ import { loadConfig } from '../src/config.ts';
 import { createCore } from '../src/core.ts';
 import type { SyncRun } from '../src/store/types.ts';
 import { serveParent } from './children.ts';
-import type { Milestone } from './common.ts';
-import { afterGc, discardLogger, kernelPeakRss, milestoneTracker, RssSampler } from './common.ts';
+import type { Milestone, WorkerMeasurement } from './common.ts';
+import { discardLogger, measureWork } from './common.ts';
 
-export type { Milestone };
-
-export interface WorkerMeasurement {
-  readonly wallMs: number;
-  readonly records: number;
-  readonly cpuMs: number;
-  /** RSS just before the measured work started (process, imports and open store included). */
-  readonly rssBefore: number;
-  /** Highest RSS sampled (every 50 ms and at each milestone) during the measured work. */
-  readonly rssPeakSampled: number;
-  /** The kernel's peak RSS of the whole process (getrusage), before and after the measured work. */
-  readonly kernelPeakBefore: number;
-  readonly kernelPeakAfter: number;
-  readonly rssAfter: number;
-  /** After the work and a forced full GC: what stays (garbage excluded). */
-  readonly rssAfterGc: number;
-  readonly heapAfterGc: number;
-  readonly milestones: readonly Milestone[];
-}
+export type { Milestone, WorkerMeasurement };
 
 export interface FinsyncMeasurement extends WorkerMeasurement {
   readonly openMs: number;
@@ -85,37 +67,24 @@ async function measureFinsync(request: FinsyncRequest): Promise<FinsyncMeasureme
         createdBy: 'bench',
       });
     }
-    global.gc?.();
-    const kernelPeakBefore = kernelPeakRss();
-    const sampler = new RssSampler();
-    let started = 0;
-    const milestones = milestoneTracker(request.milestones, () => started, sampler, request.gcAtMilestones);
-    const cpuBefore = process.cpuUsage();
-    sampler.start(50);
-    started = performance.now();
-    const run = await core.engine.run({
-      connection: request.connection,
-      trigger: 'cli',
-      triggeredBy: 'bench',
-      streams: request.streams,
-      onProgress: (p) => milestones.progress(p.recordsSoFar),
-    });
-    const wallMs = performance.now() - started;
-    sampler.stop();
-    const cpu = process.cpuUsage(cpuBefore);
-    const fetched = Object.values(run.streams).reduce((sum, s) => sum + s.fetched, 0);
+    const measured = await measureWork(
+      request.milestones,
+      async (progress) => {
+        const run = await core.engine.run({
+          connection: request.connection,
+          trigger: 'cli',
+          triggeredBy: 'bench',
+          streams: request.streams,
+          onProgress: (p) => progress(p.recordsSoFar),
+        });
+        return { records: Object.values(run.streams).reduce((sum, s) => sum + s.fetched, 0), result: run };
+      },
+      request.gcAtMilestones,
+    );
+    const { result: run, ...measurement } = measured;
     return {
       openMs,
-      wallMs,
-      records: fetched,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      rssBefore: sampler.baseline,
-      rssPeakSampled: sampler.peak,
-      kernelPeakBefore,
-      kernelPeakAfter: kernelPeakRss(),
-      rssAfter: process.memoryUsage().rss,
-      ...afterGc(),
-      milestones: milestones.reached,
+      ...measurement,
       run: {
         status: run.status,
         streams: run.streams,
@@ -135,34 +104,14 @@ async function measureBare(request: {
 }): Promise<WorkerMeasurement> {
   const url = new URL(request.stripeUrl);
   const stripe = new Stripe(EMULATOR_SECRET_KEY, { host: url.hostname, port: url.port, protocol: 'http' });
-  global.gc?.();
-  const kernelPeakBefore = kernelPeakRss();
-  const sampler = new RssSampler();
-  let started = 0;
-  const milestones = milestoneTracker(request.milestones, () => started, sampler);
-  const cpuBefore = process.cpuUsage();
-  sampler.start(50);
-  started = performance.now();
-  let records = 0;
-  for await (const transaction of stripe.balanceTransactions.list({ limit: 100 })) {
-    if (transaction.id) records++;
-    if (records % 100 === 0) milestones.progress(records);
-  }
-  const wallMs = performance.now() - started;
-  sampler.stop();
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    wallMs,
-    records,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    rssBefore: sampler.baseline,
-    rssPeakSampled: sampler.peak,
-    kernelPeakBefore,
-    kernelPeakAfter: kernelPeakRss(),
-    rssAfter: process.memoryUsage().rss,
-    ...afterGc(),
-    milestones: milestones.reached,
-  };
+  return measureWork(request.milestones, async (progress) => {
+    let records = 0;
+    for await (const transaction of stripe.balanceTransactions.list({ limit: 100 })) {
+      if (transaction.id) records++;
+      if (records % 100 === 0) progress(records);
+    }
+    return { records, result: null };
+  });
 }
 
 serveParent({
