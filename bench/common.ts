@@ -226,3 +226,30 @@ export async function measureWork<T>(
     result,
   };
 }
+
+/** A result with the CPU the emulator child spent serving it, in ms, and the requests it answered. */
+export interface Timed<T> {
+  readonly result: T;
+  readonly emulatorCpuMs: number;
+  readonly emulatorRequests: number;
+}
+
+interface EmulatorCpu {
+  readonly user: number;
+  readonly system: number;
+  readonly requests: number;
+}
+
+/** Wraps work so the emulator child's CPU for it is measured too (its `cpu` op), to tell emulator-bound runs. */
+export function emulatorTimer(emulator: { call<R>(op: string): Promise<R> }) {
+  return async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
+    const before = await emulator.call<EmulatorCpu>('cpu');
+    const result = await work();
+    const after = await emulator.call<EmulatorCpu>('cpu');
+    return {
+      result,
+      emulatorCpuMs: (after.user + after.system - before.user - before.system) / 1000,
+      emulatorRequests: after.requests - before.requests,
+    };
+  };
+}

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { TokenResponse } from '../connectors/quickbooks/emulator-oauth.ts';
 import { runInWorker, startChild } from './children.ts';
 import {
+  emulatorTimer,
   fmtInt,
   fmtMb,
   fmtMs,
@@ -24,6 +25,7 @@ import {
   median,
   note,
   printTable,
+  type Timed,
   tempDir,
   verdict,
 } from './common.ts';
@@ -49,19 +51,6 @@ interface EmulatorInfo {
   readonly counts: { invoices: number; customers: number; payments: number };
 }
 
-interface EmulatorCpu {
-  readonly user: number;
-  readonly system: number;
-  readonly requests: number;
-}
-
-interface Timed<T> {
-  readonly result: T;
-  /** CPU the emulator process spent serving this run, in ms, and its API requests. */
-  readonly emulatorCpuMs: number;
-  readonly emulatorRequests: number;
-}
-
 export async function run(): Promise<void> {
   heading(`quickbooks-full-load: ${fmtInt(INVOICES)} invoices, finsync SyncEngine vs bare node-quickbooks`);
   const startedAt = performance.now();
@@ -73,16 +62,7 @@ export async function run(): Promise<void> {
   const emulatorReadyMs = performance.now() - startedAt;
   const info = emulator.info;
   const keyBase64 = randomBytes(32).toString('base64');
-  const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
-    const before = await emulator.call<EmulatorCpu>('cpu');
-    const result = await work();
-    const after = await emulator.call<EmulatorCpu>('cpu');
-    return {
-      result,
-      emulatorCpuMs: (after.user + after.system - before.user - before.system) / 1000,
-      emulatorRequests: after.requests - before.requests,
-    };
-  };
+  const timed = emulatorTimer(emulator);
   const bare: Timed<WorkerMeasurement>[] = [];
   const finsync: Timed<QuickBooksFinsyncMeasurement>[] = [];
   let statuses: Record<string, number> = {};

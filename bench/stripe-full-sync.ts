@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { runInWorker, startChild } from './children.ts';
 import {
+  emulatorTimer,
   fmtInt,
   fmtMb,
   fmtMs,
@@ -17,6 +18,7 @@ import {
   isMain,
   note,
   printTable,
+  type Timed,
   tempDir,
   verdict,
 } from './common.ts';
@@ -31,19 +33,6 @@ const GOAL_RATE = 20_000;
 const GOAL_RSS = 300 * 1024 * 1024;
 const GOAL_FLAT = 10 * 1024 * 1024;
 
-interface EmulatorCpu {
-  readonly user: number;
-  readonly system: number;
-  readonly requests: number;
-}
-
-interface Timed<T> {
-  readonly result: T;
-  /** CPU the emulator process spent serving this run, in ms, and its requests. */
-  readonly emulatorCpuMs: number;
-  readonly emulatorRequests: number;
-}
-
 export async function run(): Promise<void> {
   heading(`stripe-full-sync: ${fmtInt(COUNT)} balance transactions, finsync SyncEngine vs bare Stripe SDK`);
   const startedAt = performance.now();
@@ -53,16 +42,7 @@ export async function run(): Promise<void> {
   );
   const emulatorReadyMs = performance.now() - startedAt;
   const keyBase64 = randomBytes(32).toString('base64');
-  const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
-    const before = await emulator.call<EmulatorCpu>('cpu');
-    const result = await work();
-    const after = await emulator.call<EmulatorCpu>('cpu');
-    return {
-      result,
-      emulatorCpuMs: (after.user + after.system - before.user - before.system) / 1000,
-      emulatorRequests: after.requests - before.requests,
-    };
-  };
+  const timed = emulatorTimer(emulator);
   const bare: Timed<WorkerMeasurement>[] = [];
   const finsync: Timed<FinsyncMeasurement>[] = [];
   let diagnostic: FinsyncMeasurement | undefined;
