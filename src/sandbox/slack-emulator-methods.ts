@@ -3,6 +3,7 @@
  * workspace, with the error codes Slack uses for the same mistakes.
  */
 import { randomBytes } from 'node:crypto';
+import { HISTORY_METHODS, threadMessages } from './slack-emulator-history.ts';
 import { checkMessage, checkView, type Refusal } from './slack-emulator-rules.ts';
 import {
   channelShape,
@@ -12,26 +13,39 @@ import {
   EMULATED_TEAM_DOMAIN,
   EMULATED_TEAM_ID,
   type EmulatedMessage,
+  type EmulatedMetadata,
   type EmulatorState,
+  fail,
+  flag,
   type Json,
   messageKey,
   messageShape,
+  str,
   userShape,
 } from './slack-emulator-state.ts';
 
 export type MethodHandler = (args: Json, state: EmulatorState) => Json;
 
-function fail(error: string, messages: string[] = []): Json {
-  return messages.length > 0 ? { ok: false, error, response_metadata: { messages } } : { ok: false, error };
-}
-
 function refused(refusal: Refusal): Json {
   return fail(refusal.error, refusal.messages);
 }
 
-function str(args: Json, key: string): string | undefined {
-  const value = args[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The `metadata` argument (the server already parsed a JSON string): absent, `{}` (chat.update: remove
+ * it), a valid `{ event_type, event_payload }`, or Slack's error code.
+ */
+function metadataOf(args: Json): EmulatedMetadata | 'absent' | 'remove' | { error: string } {
+  const value = args['metadata'];
+  if (value === undefined || value === '') return 'absent';
+  if (!isObject(value)) return { error: 'invalid_metadata_format' };
+  if (Object.keys(value).length === 0) return 'remove';
+  const { event_type: type, event_payload: payload } = value;
+  if (typeof type !== 'string' || type === '' || !isObject(payload))
+    return { error: 'invalid_metadata_schema' };
+  return { event_type: type, event_payload: payload };
 }
 
 /** Slack ts values are `seconds.micros` and strictly increase; callers rely on ordering them. */
@@ -95,13 +109,21 @@ export const METHODS: Record<string, MethodHandler> = {
   'chat.postMessage': (args, state) => {
     const channel = postable(args, state);
     if (typeof channel !== 'string') return channel;
+    const metadata = metadataOf(args);
+    if (typeof metadata === 'object' && 'error' in metadata) return fail(metadata.error);
+    // Slack accepts a thread_ts that names no message: the reply is stored, and shows nowhere.
+    const threadTs = str(args, 'thread_ts');
     const message: EmulatedMessage = {
       channel,
       ts: nextTs(state),
       text: str(args, 'text') ?? '',
       blocks: Array.isArray(args['blocks']) ? args['blocks'] : undefined,
-      threadTs: str(args, 'thread_ts'),
+      threadTs,
+      replyBroadcast: threadTs !== undefined && flag(args, 'reply_broadcast'),
+      metadata: typeof metadata === 'object' ? metadata : undefined,
       edited: false,
+      editedTs: undefined,
+      updates: 0,
     };
     state.messages.set(messageKey(channel, message.ts), message);
     return { ok: true, channel, ts: message.ts, message: messageShape(message) };
@@ -111,13 +133,23 @@ export const METHODS: Record<string, MethodHandler> = {
     const channel = str(args, 'channel');
     const ts = str(args, 'ts');
     const existing = channel && ts ? state.messages.get(messageKey(channel, ts)) : undefined;
-    if (!existing) return fail('message_not_found');
+    if (!channel || !existing) return fail('message_not_found');
     const refusal = checkMessage(args);
     if (refusal) return refused(refusal);
+    const metadata = metadataOf(args);
+    if (typeof metadata === 'object' && 'error' in metadata) return fail(metadata.error);
     existing.text = str(args, 'text') ?? '';
-    existing.blocks = Array.isArray(args['blocks']) ? args['blocks'] : undefined;
+    // Slack keeps the previous blocks (and metadata) when the field is absent; `[]` (`{}`) removes them.
+    if (Array.isArray(args['blocks']))
+      existing.blocks = args['blocks'].length > 0 ? args['blocks'] : undefined;
+    if (metadata === 'remove') existing.metadata = undefined;
+    else if (typeof metadata === 'object') existing.metadata = metadata;
+    if (existing.threadTs !== undefined && flag(args, 'reply_broadcast')) existing.replyBroadcast = true;
     existing.edited = true;
-    return { ok: true, channel, ts, text: existing.text, message: messageShape(existing) };
+    existing.editedTs = nextTs(state);
+    existing.updates += 1;
+    const replies = threadMessages(state, channel, existing.ts);
+    return { ok: true, channel, ts, text: existing.text, message: messageShape(existing, { replies }) };
   },
 
   'chat.delete': (args, state) => {
@@ -219,4 +251,6 @@ export const METHODS: Record<string, MethodHandler> = {
     if (!users) return fail('no_such_subteam');
     return { ok: true, users: [...users] };
   },
+
+  ...HISTORY_METHODS,
 };

@@ -24,14 +24,28 @@ export interface EmulatedUser {
   isAdmin: boolean;
 }
 
+/** Message metadata as chat.postMessage takes it and conversations.history returns it. */
+export interface EmulatedMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 /** A message as it stands now (after updates), keyed by channel and ts. */
 export interface EmulatedMessage {
   channel: string;
   ts: string;
   text: string;
   blocks: unknown[] | undefined;
+  /** The parent's ts for a thread reply (as posted, even when no such parent exists); else undefined. */
   threadTs: string | undefined;
+  /** A thread reply also shown in the channel (`reply_broadcast`): it appears in conversations.history. */
+  replyBroadcast: boolean;
+  metadata: EmulatedMetadata | undefined;
   edited: boolean;
+  /** When it was last edited (Slack's `edited.ts`), undefined until a chat.update. */
+  editedTs: string | undefined;
+  /** How many successful chat.update calls it has had. */
+  updates: number;
 }
 
 export interface EmulatorState {
@@ -46,6 +60,23 @@ export interface EmulatorState {
 }
 
 export type Json = Record<string, unknown>;
+
+/** A Slack refusal: `{ ok: false, error }`, with `response_metadata.messages` when there are details. */
+export function fail(error: string, messages: string[] = []): Json {
+  return messages.length > 0 ? { ok: false, error, response_metadata: { messages } } : { ok: false, error };
+}
+
+/** A non-empty string argument, or undefined. */
+export function str(args: Json, key: string): string | undefined {
+  const value = args[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A boolean argument as the client sends it: `true`, or `"true"`/`"1"` in a form body. */
+export function flag(args: Json, key: string): boolean {
+  const value = args[key];
+  return value === true || value === 1 || value === 'true' || value === '1';
+}
 
 export function newEmulatorState(): EmulatorState {
   return {
@@ -64,9 +95,22 @@ export function messageKey(channel: string, ts: string): string {
   return `${channel}/${ts}`;
 }
 
-export function messageShape(message: EmulatedMessage): Json {
+/** What a message's shape depends on beyond the message itself. */
+export interface ShapeContext {
+  /** The thread's replies, oldest first, when the message is a thread parent. */
+  replies?: EmulatedMessage[];
+  /** The thread parent and its replies, for a broadcast reply (Slack nests the parent as `root`). */
+  root?: { message: EmulatedMessage; replies: EmulatedMessage[] };
+  /** conversations.history/replies show metadata only with `include_all_metadata`; post answers always. */
+  withMetadata?: boolean;
+}
+
+export function messageShape(message: EmulatedMessage, context: ShapeContext = {}): Json {
+  const replies = message.threadTs ? [] : (context.replies ?? []);
+  const withMetadata = context.withMetadata ?? true;
   return {
     type: 'message',
+    ...(message.replyBroadcast && message.threadTs ? { subtype: 'thread_broadcast' } : {}),
     user: EMULATED_BOT_USER_ID,
     bot_id: EMULATED_BOT_ID,
     app_id: EMULATED_APP_ID,
@@ -74,10 +118,23 @@ export function messageShape(message: EmulatedMessage): Json {
     text: message.text,
     ts: message.ts,
     ...(message.blocks ? { blocks: message.blocks } : {}),
-    ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
-    ...(message.edited
-      ? { edited: { user: EMULATED_BOT_USER_ID, ts: `${Math.floor(Date.now() / 1000)}.000000` } }
+    ...(message.threadTs ? { thread_ts: message.threadTs, parent_user_id: EMULATED_BOT_USER_ID } : {}),
+    ...(replies.length > 0
+      ? {
+          thread_ts: message.ts,
+          reply_count: replies.length,
+          reply_users_count: 1,
+          latest_reply: replies[replies.length - 1]!.ts,
+          reply_users: [EMULATED_BOT_USER_ID],
+          is_locked: false,
+          subscribed: false,
+        }
       : {}),
+    ...(message.replyBroadcast && context.root
+      ? { root: messageShape(context.root.message, { replies: context.root.replies, withMetadata }) }
+      : {}),
+    ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+    ...(message.edited ? { edited: { user: EMULATED_BOT_USER_ID, ts: message.editedTs } } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { channelMessages, threadMessages } from './slack-emulator-history.ts';
 import { METHODS } from './slack-emulator-methods.ts';
 import { checkMessage } from './slack-emulator-rules.ts';
 import {
@@ -26,6 +27,7 @@ export {
   EMULATED_TEAM_ID,
   type EmulatedChannel,
   type EmulatedMessage,
+  type EmulatedMetadata,
   type EmulatedUser,
 } from './slack-emulator-state.ts';
 
@@ -78,8 +80,12 @@ export interface SlackEmulator {
   setUserGroup(id: string, userIds: string[]): void;
   /** A message as it stands now (after chat.update), or undefined once deleted or never posted. */
   message(channel: string, ts: string): EmulatedMessage | undefined;
-  /** Messages currently in a channel, oldest first. */
+  /** Messages currently in a channel, thread replies included, oldest first. */
   messagesIn(channel: string): EmulatedMessage[];
+  /** What the channel shows (conversations.history's messages), oldest first: broadcast replies included. */
+  topLevelMessages(channel: string): EmulatedMessage[];
+  /** The replies in the thread of parent `ts` (without the parent; broadcast ones too), oldest first. */
+  threadReplies(channel: string, ts: string): EmulatedMessage[];
   /** The Home tab last published for a user. */
   homeView(userId: string): Record<string, unknown> | undefined;
   /** Forgets calls, responses, queued failures, messages and views; keeps channels, users and groups. */
@@ -296,10 +302,12 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     },
     message: (channel, ts) => {
       const found = state.messages.get(messageKey(channel, ts));
-      return found ? { ...found } : undefined;
+      return found ? structuredClone(found) : undefined;
     },
     messagesIn: (channel) =>
-      [...state.messages.values()].filter((m) => m.channel === channel).map((m) => ({ ...m })),
+      [...state.messages.values()].filter((m) => m.channel === channel).map((m) => structuredClone(m)),
+    topLevelMessages: (channel) => channelMessages(state, channel).map((m) => structuredClone(m)),
+    threadReplies: (channel, ts) => threadMessages(state, channel, ts).map((m) => structuredClone(m)),
     homeView: (userId) => {
       const id = state.homeViews.get(userId);
       return id ? state.views.get(id) : undefined;
