@@ -154,6 +154,16 @@ function checkElement(element: unknown, path: string, report: Report, allowed: r
     case 'checkboxes':
       checkOptions(element['options'], `${path}.options`, report, 1, 10);
       break;
+    case 'radio_buttons': {
+      const options = element['options'];
+      checkOptions(options, `${path}.options`, report, 1, 10);
+      const initial = element['initial_option'];
+      if (isObject(initial) && Array.isArray(options)) {
+        const known = options.some((o) => isObject(o) && o['value'] === initial['value']);
+        if (!known) report(`${path}.initial_option`, 'not one of the options');
+      }
+      break;
+    }
     case 'conversations_select':
       checkPlaceholder(element, path, report);
       break;
@@ -176,7 +186,13 @@ const INTERACTIVE_ELEMENTS = [
   'conversations_select',
   'checkboxes',
 ] as const;
-const INPUT_ELEMENTS = ['plain_text_input', 'static_select', 'checkboxes', 'conversations_select'] as const;
+const INPUT_ELEMENTS = [
+  'plain_text_input',
+  'static_select',
+  'checkboxes',
+  'conversations_select',
+  'radio_buttons',
+] as const;
 
 function checkBlock(block: Json, path: string, report: Report): void {
   switch (block['type']) {

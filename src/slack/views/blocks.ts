@@ -38,8 +38,9 @@ export function escapeMrkdwn(text: string): string {
 /** Clips to a limit with an ellipsis, never splitting a surrogate pair or an escape entity. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  let cut = Array.from(text.slice(0, max - 1)).join('');
-  if (cut.length > max - 1) cut = cut.slice(0, max - 2);
+  let cut = text.slice(0, max - 1);
+  // A cut between the two halves of a surrogate pair (an emoji) would leave half a character.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   cut = cut.replace(/&[a-z]{0,4}$/, '');
   return `${cut}…`;
 }
@@ -57,8 +58,10 @@ export function slackDate(date: Date | string, format = '{date_short_pretty} {ti
   return `<!date^${unix}^${format}|${fallback}>`;
 }
 
+/** Plain text is not parsed for markup, but angle brackets from outside text have no business there either. */
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.headerText), emoji: true } };
+  const plain = text.replace(/[<>]/g, '');
+  return { type: 'header', text: { type: 'plain_text', text: clip(plain, LIMITS.headerText), emoji: true } };
 }
 
 export function section(mrkdwn: string, accessory?: Button): Block {

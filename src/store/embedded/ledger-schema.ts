@@ -1,4 +1,5 @@
 /** Schema of the embedded SQLite database; `user_version` tracks migrations. */
+import { INCIDENTS_MIGRATION } from '../../incidents/incident-store.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
 
 const MIGRATIONS: readonly string[] = [
@@ -59,6 +60,8 @@ const MIGRATIONS: readonly string[] = [
   // The digest's per-currency money in/out for a day reads only this index (no table lookups): 500,000
   // movements in one day went from ~1.2 s to ~0.3 s (bench/digest.ts).
   `CREATE INDEX records_money_by_time ON records (occurred_at, currency, amount) WHERE money_movement = 1;`,
+  // Incidents and the clicks taken on them (src/incidents/incident-store.ts).
+  INCIDENTS_MIGRATION,
 ];
 
 export function migrate(db: SqliteDatabase): void {
