@@ -6,8 +6,11 @@
  * manual schedules; 10 failing, some stale), 1,000,000 records (5,000 per connection) written through
  * `store.applyPage` — half of them money movements, half the same money seen through a second stream, as
  * Stripe's charges and balance transactions are — in USD, EUR, GBP, JPY and KWD, and hourly runs of every
- * connection through `store.startRun/updateRun`. Two spreads of the records: over 30 days (the digest
- * day holds 1/30 of them) and all in the digest day (the worst case for the money query).
+ * connection through `store.startRun/updateRun`. Two connections in five are Plaid or QuickBooks ones whose
+ * movements carry a calendar date only (stored at 00:00 UTC of the date, counted on that date in the team's
+ * zone; `BENCH_DIGEST_DATED=0` makes every connection Stripe). Two spreads of the records: over 30 days (the
+ * digest day holds 1/30 of them) and all in the digest day (the worst case for the money query: its instants
+ * then hold the next date's calendar dates too, which the query must skip).
  *
  * Measured, in a fresh child process that has opened the store (open time shown apart): the status report
  * (as the service builds it), `computeDigest` and `digestMessage`, the first call after open and the median
@@ -52,11 +55,17 @@ const NOW = Date.parse('2026-06-16T12:00:00Z');
 const DAY_START = Date.parse('2026-06-15T04:00:00Z');
 const DAY_END = Date.parse('2026-06-16T04:00:00Z');
 const DAY_MS = 86_400_000;
+/** The digest day's date: calendar-date records count when they carry it. */
+const DAY_DATE = '2026-06-15';
+const DATED = process.env.BENCH_DIGEST_DATED !== '0';
 const CURRENCIES = ['USD', 'USD', 'EUR', 'GBP', 'JPY', 'KWD'] as const;
 const GOAL_MS = 1_000;
 const GOAL_RSS = 300 * 1024 * 1024;
 
 const nameOf = (c: number) => `conn-${String(c).padStart(3, '0')}`;
+/** Plaid and QuickBooks send dates (no time) for their money; Stripe sends instants. */
+const providerOf = (c: number) =>
+  !DATED ? 'stripe' : ['stripe', 'plaid', 'stripe', 'quickbooks', 'stripe'][c % 5]!;
 const scheduleOf = (c: number) =>
   c >= 190 ? null : ['hourly', 'daily 02:00', 'every 15 minutes', 'hourly'][c % 4]!;
 
@@ -131,6 +140,8 @@ interface Seeded {
   readonly runs: number;
   readonly bytes: number;
   readonly expected: Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>;
+  /** Movements of the digest day that carry a calendar date (Plaid, QuickBooks). */
+  readonly datedInDay: number;
 }
 
 async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
@@ -141,11 +152,12 @@ async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
   const windowStart = DAY_END - spreadDays * DAY_MS;
   const perConnection = Math.ceil(RECORDS / CONNECTIONS);
   let runs = 0;
+  let datedInDay = 0;
   for (let c = 0; c < CONNECTIONS; c++) {
     const name = nameOf(c);
     const connection: Connection = {
       name,
-      provider: 'stripe',
+      provider: providerOf(c),
       accountLabel: `Bench account ${c}`,
       accountId: null,
       credentials: keyring.seal('{"api_key":"sk_test_bench"}', `connection:${name}`),
@@ -167,27 +179,32 @@ async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
       const amount = Math.floor((pair + c) / CURRENCIES.length) % 3 === 0 ? -magnitude : magnitude;
       const movement = k % 2 === 0;
       const stream = movement ? 'balance_transactions' : 'charges';
+      const provider = providerOf(c);
+      // A dated movement: the UTC calendar date of `at`, at 00:00 UTC (as the Plaid and QuickBooks normalizers
+      // store a date).
+      const date = movement && provider !== 'stripe' ? new Date(at).toISOString().slice(0, 10) : null;
       records.push({
-        id: `stripe:${stream}:obj_${i}`,
+        id: `${provider}:${stream}:obj_${i}`,
         connection: name,
-        provider: 'stripe',
+        provider,
         stream,
         kind: amount > 0 ? 'charge' : 'payout',
         amount,
         currency,
-        occurredAt: new Date(at).toISOString(),
+        occurredAt: date === null ? new Date(at).toISOString() : `${date}T00:00:00.000Z`,
         description: `Order #${i}`,
         counterparty: i % 4 === 0 ? null : `cus_${i % 5000}`,
         status: 'available',
         moneyMovement: movement,
         raw: { type: movement ? 'balance_transaction' : 'charge', id: `obj_${i}` },
       });
-      if (movement && at >= DAY_START && at < DAY_END) {
+      if (movement && (date === null ? at >= DAY_START && at < DAY_END : date === DAY_DATE)) {
         const entry = expected.get(currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
         if (amount > 0) entry.moneyIn += BigInt(amount);
         else entry.moneyOut += BigInt(-amount);
         entry.movements++;
         expected.set(currency, entry);
+        if (date !== null) datedInDay++;
       }
     }
     for (const stream of ['balance_transactions', 'charges']) {
@@ -201,6 +218,7 @@ async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
     ms: performance.now() - started,
     runs,
     expected,
+    datedInDay,
     bytes: statSync(join(dataDir, DATABASE_FILE)).size,
   };
 }
@@ -344,11 +362,13 @@ function report(results: readonly Result[]): void {
     note(
       `${spread(r)}: seeding took ${fmtS(r.seeded.ms)} (${fmtInt(RECORDS)} records through applyPage, ${fmtInt(r.seeded.runs)} runs through startRun/updateRun); ${DATABASE_FILE} is ${fmtMb(r.seeded.bytes)}.`,
     );
-    note(`  verdict "${r.m.verdict}"; records synced ${JSON.stringify(r.m.synced)}`);
+    note(
+      `  ${fmtInt(r.seeded.datedInDay)} of the day's movements carry a calendar date; verdict "${r.m.verdict}"; records synced ${JSON.stringify(r.m.synced)}`,
+    );
   }
   note('What is timed: statusReport (as the service builds it, next runs from the schedules), computeDigest');
   note(
-    '(money by SQL aggregate over records_by_time, records synced from the runs index, failure streaks, stale',
+    '(money by SQL aggregate over records_money_by_time_provider, records synced from the runs index, failure streaks, stale',
   );
   note(
     'rules) and digestMessage, for Monday 2026-06-15 in America/New_York. "peak RSS" is sampled every 5 ms during',

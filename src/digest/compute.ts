@@ -30,6 +30,8 @@ export interface DigestInput {
   readonly staleRule?: StaleRule;
   /** Overrides the store's own queries (tests, other store kinds). */
   readonly queries?: DigestQueries;
+  /** The day to cover; default the last complete day at `now` (a late digest names its own day). */
+  readonly day?: DigestDay;
 }
 
 export interface DigestProblem {
@@ -90,13 +92,13 @@ export async function computeDigest(input: DigestInput): Promise<Digest> {
   const { store, status, timezone, now } = input;
   const rule = input.staleRule ?? DEFAULT_STALE_RULE;
   const queries = input.queries ?? digestQueries(store);
-  const day = lastCompleteDay(now, timezone);
+  const day = input.day ?? lastCompleteDay(now, timezone);
   const before = dayBefore(day);
   const names = status.connections.map((c) => c.name);
   const [connections, summaries, money, syncedDay, syncedBefore] = await Promise.all([
     store.listConnections(),
     store.runSummaries(),
-    queries.moneyTotals(day.start, day.end),
+    queries.moneyTotals(day),
     queries.syncedCounts(names, day.start, day.end),
     queries.syncedCounts(names, before.start, before.end),
   ]);

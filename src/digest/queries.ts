@@ -2,10 +2,18 @@
  * The three questions the digest asks the store, answered with SQL aggregates on the embedded store and
  * through the plain Store interface on any other (slower, same answers; the tests compare the two).
  *
+ * The day's money counts two kinds of records (see `isCalendarDate`):
+ * - instants (Stripe's `created`, Plaid's `datetime`, …) that lie in the local day `[start, end)`;
+ * - calendar dates (a Plaid transaction with only a `date`, a QuickBooks `TxnDate`), stored as that date at
+ *   00:00:00.000Z, counted on that same date in the team's zone: on the day whose `date` they carry, whatever
+ *   the zone's offset. Compared as instants, west of UTC (New York: 2026-03-08T00:00Z is 19:00 on March 7)
+ *   they would land on the day before; east of UTC (up to +14 h) and at UTC they happen to land on their date.
+ *
  * Money is summed by SQLite's integer `sum()` (exact 64-bit arithmetic, read back as BigInt), over the
- * `records_by_time` index: one range scan of the day's records (and a lookup of each in the table for its
- * flag, currency and amount), nothing loaded into JavaScript. If a sum
- * ever left 64 bits, SQLite raises "integer overflow" and the same rows are summed here in BigInt instead.
+ * `records_money_by_time_provider` index (occurred_at, provider, currency, amount WHERE money_movement = 1):
+ * one range scan of the day's instants and one seek to the day's calendar dates, neither reading the table,
+ * nothing loaded into JavaScript. If a sum ever left 64 bits, SQLite raises "integer overflow" and the same
+ * rows are summed here in BigInt instead.
  *
  * Time bounds compare ISO strings, as the records index stores them. Every record's `occurredAt` comes from
  * `toISOString()` (`YYYY-MM-DDTHH:MM:SS.mmmZ`), and the bounds are whole-second instants in the same form,
@@ -14,6 +22,7 @@
 import { EmbeddedStore } from '../store/embedded/embedded-store.ts';
 import type { SqliteDatabase } from '../store/sqlite.ts';
 import type { Store, SyncRun } from '../store/types.ts';
+import type { DigestDay } from './day.ts';
 
 export interface CurrencyTotals {
   /** ISO 4217, upper case. */
@@ -39,9 +48,15 @@ export interface FailureStreak {
   readonly failedRuns: number;
 }
 
+/** The local day the money is counted for: its calendar date and its instants `[start, end)`. */
+export type MoneyDay = Pick<DigestDay, 'date' | 'start' | 'end'>;
+
 export interface DigestQueries {
-  /** Money-movement records that occurred in `[start, end)`, by currency (sorted by code). */
-  moneyTotals(start: Date, end: Date): Promise<readonly CurrencyTotals[]>;
+  /**
+   * Money-movement records of the day, by currency (sorted by code): instants in `[start, end)`, and
+   * calendar-date records dated `day.date` (`isCalendarDate`).
+   */
+  moneyTotals(day: MoneyDay): Promise<readonly CurrencyTotals[]>;
   /** Runs of `connections` that ended in `[start, end)`. */
   syncedCounts(connections: readonly string[], start: Date, end: Date): Promise<SyncedCounts>;
   /** The current failure streak: failed runs that started after the last success started. */
@@ -66,23 +81,60 @@ interface MoneyRow {
 }
 
 /**
- * No INDEXED BY: the planner takes `records_by_time` today (a test pins the plan), and would take a covering
- * index on (occurred_at, currency, amount) WHERE money_movement = 1 if a migration adds one.
+ * Providers whose normalizers store a calendar date with no time of day as that date at 00:00:00.000Z:
+ * Plaid transactions without a `datetime` (connectors/plaid/normalize.ts `occurredAt`) and QuickBooks
+ * transactions by their `TxnDate` (connectors/quickbooks/normalize.ts `txnInstant`). Stripe has only instants.
  */
-const DAY_MONEY_WHERE =
-  'FROM records WHERE occurred_at >= ? AND occurred_at < ? AND money_movement = 1 AND currency IS NOT NULL';
+export const CALENDAR_DATE_PROVIDERS: readonly string[] = ['plaid', 'quickbooks'];
+/** The time part (from the 11th character) of a calendar date stored as an instant. */
+const MIDNIGHT_UTC = 'T00:00:00.000Z';
 
-/** The day's money by currency (parameters: start and end, ISO). Exported for the query-plan test. */
+/**
+ * True when the record's `occurredAt` stands for a calendar date, not an instant: its provider stores dates
+ * at 00:00:00.000Z and its time part is exactly that. Ambiguity left, by provider:
+ * - Plaid: a `datetime` of exactly 00:00:00 UTC reads as a date. Plaid documents that `datetime` "may
+ *   contain default time values (such as 00:00:00)", i.e. often is a date in disguise, so a date is the
+ *   better reading of it anyway.
+ * - QuickBooks: only the fallback for an entity without a valid TxnDate (its `MetaData.CreateTime`, a real
+ *   instant in whole seconds) could fall on 00:00:00 UTC exactly; that record counts on its UTC date.
+ * - Plaid account balances (a real `as_of` instant) may hit midnight too, but they are not money movements.
+ */
+export function isCalendarDate(record: { readonly provider: string; readonly occurredAt: string }): boolean {
+  return record.occurredAt.slice(10) === MIDNIGHT_UTC && CALENDAR_DATE_PROVIDERS.includes(record.provider);
+}
+
+const PROVIDER_LIST = CALENDAR_DATE_PROVIDERS.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
+const MONEY = 'money_movement = 1 AND currency IS NOT NULL';
+
+/**
+ * The day's money records (parameters @start and @end, ISO, and @date, the day's date at 00:00:00.000Z):
+ * instants in the range, except the calendar dates that fall in it; plus the calendar dates of the day.
+ * The two branches are disjoint, so a record is counted at most once. No INDEXED BY: the planner takes
+ * `records_money_by_time_provider` for both, covering (a test pins the plan).
+ */
+const DAY_MONEY_ROWS = `SELECT currency, amount FROM records
+    WHERE occurred_at >= @start AND occurred_at < @end AND ${MONEY}
+      AND NOT (provider IN (${PROVIDER_LIST}) AND substr(occurred_at, 11) = '${MIDNIGHT_UTC}')
+  UNION ALL
+  SELECT currency, amount FROM records
+    WHERE occurred_at = @date AND provider IN (${PROVIDER_LIST}) AND ${MONEY}`;
+
+/** The day's money by currency (parameters as DAY_MONEY_ROWS). Exported for the query-plan test. */
 export const MONEY_BY_CURRENCY_SQL = `SELECT currency, sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS money_in,
   sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS money_out, count(*) AS movements
-  ${DAY_MONEY_WHERE} GROUP BY currency ORDER BY currency`;
+  FROM (${DAY_MONEY_ROWS}) GROUP BY currency ORDER BY currency`;
+
+/** The bound parameters of the day's money queries; the ISO strings the store holds. */
+function moneyParameters(day: MoneyDay): { start: string; end: string; date: string } {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day.date)) throw new RangeError(`"${day.date}" is not a YYYY-MM-DD date`);
+  return { start: day.start.toISOString(), end: day.end.toISOString(), date: `${day.date}${MIDNIGHT_UTC}` };
+}
 
 export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
-  const money = db.prepare<[string, string], MoneyRow>(MONEY_BY_CURRENCY_SQL).safeIntegers(true);
+  type Bounds = ReturnType<typeof moneyParameters>;
+  const money = db.prepare<[Bounds], MoneyRow>(MONEY_BY_CURRENCY_SQL).safeIntegers(true);
   const amounts = db
-    .prepare<[string, string], { currency: string; amount: bigint }>(
-      `SELECT currency, amount ${DAY_MONEY_WHERE}`,
-    )
+    .prepare<[Bounds], { currency: string; amount: bigint }>(DAY_MONEY_ROWS)
     .safeIntegers(true);
   const synced = db.prepare<[string, string, string, string, string], { runs: number; records: number }>(
     `SELECT count(*) AS runs, coalesce(sum((
@@ -95,10 +147,10 @@ export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
      WHERE connection = ? AND started_at > ? AND status IN ('failed', 'cancelled')`,
   );
   return {
-    async moneyTotals(start, end) {
-      const range = [start.toISOString(), end.toISOString()] as const;
+    async moneyTotals(day) {
+      const bounds = moneyParameters(day);
       try {
-        return money.all(...range).map((row) => ({
+        return money.all(bounds).map((row) => ({
           currency: row.currency,
           moneyIn: row.money_in,
           moneyOut: row.money_out,
@@ -107,7 +159,7 @@ export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
       } catch (error) {
         if (!(error instanceof Error && /integer overflow/i.test(error.message))) throw error;
         const totals = new Totals();
-        for (const row of amounts.iterate(...range)) totals.add(row.currency, row.amount);
+        for (const row of amounts.iterate(bounds)) totals.add(row.currency, row.amount);
         return totals.list();
       }
     },
@@ -133,13 +185,18 @@ export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
 /** The same answers through the Store interface only (for stores without SQL). */
 export function storeDigestQueries(store: Store): DigestQueries {
   return {
-    async moneyTotals(start, end) {
+    async moneyTotals(day) {
+      const { start, end, date } = moneyParameters(day);
       const totals = new Totals();
-      for await (const record of store.iterateRecords({
-        since: start.toISOString(),
-        until: end.toISOString(),
-      })) {
-        if (record.moneyMovement && record.currency !== null)
+      // The instants of the local day, without the calendar dates that happen to fall in it.
+      for await (const record of store.iterateRecords({ since: start, until: end })) {
+        if (record.moneyMovement && record.currency !== null && !isCalendarDate(record))
+          totals.add(record.currency, BigInt(record.amount));
+      }
+      // The day's calendar dates: all stored at `date` exactly, so the first millisecond holds them.
+      const until = new Date(Date.parse(date) + 1).toISOString();
+      for await (const record of store.iterateRecords({ since: date, until })) {
+        if (record.moneyMovement && record.currency !== null && isCalendarDate(record))
           totals.add(record.currency, BigInt(record.amount));
       }
       return totals.list();

@@ -1,15 +1,21 @@
 /**
  * Small factories for the digest tests: a real embedded store in a temp dir, connections, records written
- * through `store.applyPage`, runs through `store.startRun/updateRun`, the real status report, and an
- * independent recomputation of a day's money straight from the stored records (no SQL, no day.ts).
+ * through `store.applyPage` (Plaid and QuickBooks ones made by their real normalizers), runs through
+ * `store.startRun/updateRun`, the real status report, and an independent recomputation of a day's money
+ * straight from the stored records (no SQL, no day.ts, no rule from src/digest).
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Transaction } from 'plaid';
+import { normalizeTransaction } from '../../connectors/plaid/normalize.ts';
+import { normalizePayment } from '../../connectors/quickbooks/normalize.ts';
 import { computeDigest, type Digest } from '../../src/digest/compute.ts';
 import type { CurrencyTotals } from '../../src/digest/queries.ts';
 import type { StaleRule } from '../../src/digest/stale.ts';
+import { minorToDecimal } from '../../src/money.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import { Keyring } from '../../src/security/crypto.ts';
 import { type StatusReport, statusReport } from '../../src/services/status.ts';
@@ -74,6 +80,55 @@ export function record(
     raw: { type: 'balance_transaction', id: external },
     ...overrides,
   };
+}
+
+let nextPlaid = 0;
+
+/**
+ * A Plaid transaction as connectors/plaid/normalize.ts stores it. `amount` is the ledger's (positive = money
+ * in; Plaid's own sign is the opposite); `datetime` null means Plaid gave only the posting date.
+ */
+export function plaidTransaction(
+  date: string,
+  amount: number,
+  currency: string,
+  options: { datetime?: string | null; connection?: string } = {},
+): LedgerRecord {
+  const raw = {
+    transaction_id: `plaid_txn_${++nextPlaid}`,
+    account_id: 'acc_1',
+    amount: Number(minorToDecimal(-amount, currency)),
+    iso_currency_code: currency,
+    unofficial_currency_code: null,
+    date,
+    datetime: options.datetime ?? null,
+    name: 'Card purchase',
+    merchant_name: 'Corner Shop',
+    pending: false,
+  } as unknown as Transaction;
+  const stored = { ...normalizeTransaction(raw), connection: options.connection ?? 'bank' };
+  assert.equal(stored.amount, amount, "the amount survives Plaid's decimal form");
+  return stored;
+}
+
+let nextQuickBooks = 0;
+
+/** A QuickBooks payment (money received) as connectors/quickbooks/normalize.ts stores it, by its TxnDate. */
+export function quickbooksPayment(
+  txnDate: string,
+  amount: number,
+  currency: string,
+  options: { connection?: string } = {},
+): LedgerRecord {
+  const raw = {
+    Id: String(++nextQuickBooks),
+    TxnDate: txnDate,
+    TotalAmt: minorToDecimal(amount, currency),
+    CurrencyRef: { value: currency },
+    CustomerRef: { value: '1', name: 'Acme Corp' },
+    MetaData: { CreateTime: '2026-01-02T10:15:00-08:00' },
+  };
+  return { ...normalizePayment(raw), connection: options.connection ?? 'books' };
 }
 
 /** Writes records through applyPage, one page per connection and stream. */
@@ -158,15 +213,29 @@ export async function digestOf(
   });
 }
 
+/** Providers that send calendar dates for money, which the ledger stores at 00:00 UTC of the date. */
+const DATE_PROVIDERS = new Set(['plaid', 'quickbooks']);
+
 /**
  * The day's money recomputed from every stored record, read one by one: instants compared as numbers
- * (not strings), sums in BigInt, bounds given by the caller (not day.ts).
+ * (not strings), sums in BigInt, bounds given by the caller (not day.ts). A Plaid or QuickBooks record at a
+ * whole UTC day is a calendar date and counts when it is `date`; every other record counts when its
+ * instant is in `[startMs, endMs)`.
  */
-export async function recompute(target: Store, startMs: number, endMs: number): Promise<CurrencyTotals[]> {
+export async function recompute(
+  target: Store,
+  startMs: number,
+  endMs: number,
+  date: string,
+): Promise<CurrencyTotals[]> {
+  const dateMs = Date.parse(`${date}T00:00:00Z`);
+  assert.ok(Number.isFinite(dateMs), `recompute needs a YYYY-MM-DD date, not "${date}"`);
   const sums = new Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>();
   for await (const r of target.iterateRecords({})) {
     const at = Date.parse(r.occurredAt);
-    if (!r.moneyMovement || r.currency === null || at < startMs || at >= endMs) continue;
+    const calendarDate = DATE_PROVIDERS.has(r.provider) && at % 86_400_000 === 0;
+    const inDay = calendarDate ? at === dateMs : at >= startMs && at < endMs;
+    if (!r.moneyMovement || r.currency === null || !inDay) continue;
     const entry = sums.get(r.currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
     if (r.amount > 0) entry.moneyIn += BigInt(r.amount);
     if (r.amount < 0) entry.moneyOut += BigInt(-r.amount);

@@ -79,14 +79,14 @@ describe('digest money: exact, per currency, over the local day', () => {
       assert.deepEqual(digest.money, [
         { currency: 'USD', moneyIn: expectedIn, moneyOut: 0n, movements: d.hours === 25 ? 4 : 3 },
       ]);
-      assert.deepEqual(digest.money, await recompute(store, start, end));
+      assert.deepEqual(digest.money, await recompute(store, start, end, d.date));
     });
   }
 
   test('USD, EUR, JPY and KWD totals reconcile with the stored records to the last minor unit', async () => {
     const store = await openStore();
     for (const name of ['stripe', 'bank', 'books']) await store.createConnection(connection(name));
-    const { start, end, zone } = {
+    const { start, end, zone, date } = {
       ...DST_DAYS[3],
       start: Date.parse(DST_DAYS[3].start),
       end: Date.parse(DST_DAYS[3].end),
@@ -120,7 +120,7 @@ describe('digest money: exact, per currency, over the local day', () => {
     await storeRecords(store, records);
 
     const digest = await digestOf(store, new Date(end + 7 * HOUR), zone);
-    const expected = await recompute(store, start, end);
+    const expected = await recompute(store, start, end, date);
     assert.deepEqual(
       expected.map((t) => t.currency),
       ['EUR', 'JPY', 'KWD', 'USD'],
@@ -163,18 +163,32 @@ describe('digest money: exact, per currency, over the local day', () => {
     assert.deepEqual(digest.money, [
       { currency: 'USD', moneyIn: 9_900_000_000_000_000_000n, moneyOut: 0n, movements: 1_100 },
     ]);
-    assert.deepEqual(digest.money, await recompute(store, start, start + 24 * HOUR));
+    assert.deepEqual(digest.money, await recompute(store, start, start + 24 * HOUR, '2026-01-15'));
   });
 
-  test('the money query is a range scan of an index on occurred_at, not a scan of every record', async () => {
+  test('the money query reads one covering index: a range scan of the instants and a seek to the dates', async () => {
     const store = await openStore();
     const plan = store.database
-      .prepare<[string, string], { detail: string }>(`EXPLAIN QUERY PLAN ${MONEY_BY_CURRENCY_SQL}`)
-      .all('2026-01-15T00:00:00.000Z', '2026-01-16T00:00:00.000Z')
+      .prepare<[Record<string, string>], { detail: string }>(`EXPLAIN QUERY PLAN ${MONEY_BY_CURRENCY_SQL}`)
+      .all({
+        start: '2026-01-15T05:00:00.000Z',
+        end: '2026-01-16T05:00:00.000Z',
+        date: '2026-01-15T00:00:00.000Z',
+      })
       .map((row) => row.detail);
+    const searches = plan.filter((d) => /^SEARCH records/.test(d));
+    assert.equal(searches.length, 2, plan.join('; '));
+    // The day's instants: a range of occurred_at.
     assert.ok(
-      plan.some((d) =>
-        /^SEARCH records USING (COVERING )?INDEX \w+ \(occurred_at>\? AND occurred_at<\?\)$/.test(d),
+      searches.some((d) =>
+        /^SEARCH records USING COVERING INDEX \w+ \(occurred_at>\? AND occurred_at<\?\)$/.test(d),
+      ),
+      plan.join('; '),
+    );
+    // The day's calendar dates: one occurred_at, Plaid's and QuickBooks' entries of it.
+    assert.ok(
+      searches.some((d) =>
+        /^SEARCH records USING COVERING INDEX \w+ \(occurred_at=\? AND provider=\?/.test(d),
       ),
       plan.join('; '),
     );

@@ -62,6 +62,13 @@ const MIGRATIONS: readonly string[] = [
   `CREATE INDEX records_money_by_time ON records (occurred_at, currency, amount) WHERE money_movement = 1;`,
   // Incidents and the clicks taken on them (src/incidents/incident-store.ts).
   INCIDENTS_MIGRATION,
+  // The digest counts a Plaid or QuickBooks calendar date (stored at 00:00:00.000Z) on that date in the team's
+  // zone, not as an instant, so its money query needs the provider too (src/digest/queries.ts). This index
+  // covers both of its scans, the day's instants and the day's dates, and replaces records_money_by_time
+  // (same leading column; no other query uses it).
+  `DROP INDEX IF EXISTS records_money_by_time;
+   CREATE INDEX records_money_by_time_provider ON records (occurred_at, provider, currency, amount)
+     WHERE money_movement = 1;`,
 ];
 
 export function migrate(db: SqliteDatabase): void {
