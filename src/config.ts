@@ -24,6 +24,8 @@ export interface Config {
   readonly alertChannel: string | undefined;
   readonly digestChannel: string | undefined;
   readonly digestTime: string;
+  /** Transient failed runs in a row before an alert, and failed runs before the owner is mentioned. */
+  readonly alertPolicy: { readonly alertAfter: number; readonly escalateAfter: number };
   readonly publicUrl: string;
   readonly stripe: { readonly apiBase: string };
   readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
@@ -172,6 +174,20 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
       'a Slack channel ID such as C012ABCDEF',
     ),
     digestTime,
+    alertPolicy: {
+      alertAfter: integerSetting(
+        get('FINSYNC_ALERT_AFTER_FAILURES') ?? '2',
+        'FINSYNC_ALERT_AFTER_FAILURES',
+        1,
+        100,
+      ),
+      escalateAfter: integerSetting(
+        get('FINSYNC_ESCALATE_AFTER_FAILURES') ?? '5',
+        'FINSYNC_ESCALATE_AFTER_FAILURES',
+        1,
+        1000,
+      ),
+    },
     publicUrl: urlSetting(
       get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
       'FINSYNC_PUBLIC_URL',

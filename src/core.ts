@@ -2,11 +2,17 @@
  * The part of finsync that needs no Slack: store, keyring, sync engine, scheduler and services.
  * The Slack app (app.ts), the CLI and the sandbox build on it.
  */
-import { connectorFor } from '../connectors/registry.ts';
+import { connectorFor, integrationFor } from '../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../connectors/types.ts';
 import { type Config, providerSettings } from './config.ts';
+import { DigestSender } from './digest/sender.ts';
+import { IncidentService } from './incidents/incident-service.ts';
+import { IncidentStore } from './incidents/incident-store.ts';
 import type { Logger } from './log.ts';
 import { registerCredentialSecrets, registerSecret } from './log.ts';
+import { displayNames } from './notify/display-names.ts';
+import { Outbox, type OutboxItem, outboxWebClient } from './notify/outbox.ts';
+import { AlertRouting } from './notify/routing.ts';
 import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
@@ -14,6 +20,7 @@ import { type GroupMembers, Roles } from './security/roles.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
 import { Publishing } from './services/publishing.ts';
+import { deliveryFailureMessage } from './slack/views/delivery-failure.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
 
@@ -26,6 +33,13 @@ export interface CoreOptions {
   /** Agenda's lock lifetime; tests use a short one so no keep-alive timer outlives them. */
   readonly schedulerLockMs?: number;
   readonly sleep?: Sleep;
+  /** The outbox's per-channel pace and retries (tests scale them down). */
+  readonly outbox?: {
+    readonly paceMs?: number;
+    readonly retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  };
+  /** The clock of incidents, routing and digests (tests move it). */
+  readonly now?: () => Date;
 }
 
 export interface Core {
@@ -36,6 +50,11 @@ export interface Core {
   readonly engine: SyncEngine;
   readonly scheduler: SyncScheduler;
   readonly finsync: Finsync;
+  /** Every message to Slack (alerts, digests, DMs) goes through it; only the app starts its sender. */
+  readonly outbox: Outbox;
+  readonly routing: AlertRouting;
+  readonly incidents: IncidentService;
+  readonly digests: DigestSender;
   /** Aborted at shutdown: running syncs stop after their current page commits. */
   readonly shutdown: AbortController;
   close(): Promise<void>;
@@ -102,6 +121,48 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     ...(options.schedulerLockMs ? { lockLifetimeMs: options.schedulerLockMs } : {}),
   });
   const roles = new Roles(config.admins, config.adminGroup, options.groupMembers);
+  const now = options.now ?? (() => new Date());
+  const slackClient = outboxWebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
+  const outbox = new Outbox({
+    db: store.database,
+    client: slackClient,
+    log,
+    ...(options.outbox?.paceMs !== undefined ? { paceMs: options.outbox.paceMs } : {}),
+    ...(options.outbox?.retry ? { retry: options.outbox.retry } : {}),
+    onPersistentFailure: (item) => reportDeliveryFailure(item),
+  });
+  const routing = new AlertRouting(store, config, now);
+  const incidents = new IncidentService({
+    store,
+    incidents: new IncidentStore(store.database),
+    outbox,
+    routing,
+    providerName: (provider) => integrationFor(provider)?.displayName ?? provider,
+    policy: config.alertPolicy,
+    log,
+    now,
+    admins: config.admins,
+  });
+  /**
+   * A message that failed for good is reported to each admin by DM, at most once an hour per channel and
+   * error, and never for a report itself (no loop when DMs fail too).
+   */
+  const reportDeliveryFailure = async (item: OutboxItem): Promise<void> => {
+    // A message that failed because the one it refers to failed (an update of a post that never landed)
+    // is a consequence: the first failure was reported.
+    if (item.key.startsWith('ops:') || item.error?.startsWith('dependency_failed')) return;
+    const hour = now().toISOString().slice(0, 13);
+    const error = (item.error ?? 'failed').split(',')[0]!.slice(0, 60);
+    for (const admin of config.admins) {
+      const message = deliveryFailureMessage(item, error);
+      await outbox.enqueue({
+        key: `ops:delivery-failure:${item.channel}:${error}:${hour}:${admin}`,
+        channel: admin,
+        method: 'chat.postMessage',
+        args: { text: message.text, blocks: message.blocks },
+      });
+    }
+  };
   const publishing = new Publishing({
     store,
     log,
@@ -118,7 +179,21 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     scheduler,
     log,
     connectorContext,
-    now: () => new Date(),
+    now,
+    onRunEnded: (run) => incidents.onRunEnded(run),
+    onDisconnected: (connection) => incidents.onDisconnected(connection),
+  });
+  const digests = new DigestSender({
+    routing,
+    outbox,
+    compute: (day) => finsync.digest(config.timezone, day),
+    openIncident: (connection) => incidents.open(connection),
+    permalink: async (channel, ts) =>
+      (await slackClient.chat.getPermalink({ channel, message_ts: ts })).permalink ?? null,
+    displayNames: (ids) => displayNames(slackClient, ids),
+    timezone: config.timezone,
+    now,
+    log,
   });
   core = {
     config,
@@ -128,11 +203,17 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     engine,
     scheduler,
     finsync,
+    outbox,
+    routing,
+    incidents,
+    digests,
     shutdown,
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));
       await scheduler.stop();
       await engine.drain();
+      await incidents.drain();
+      await outbox.stop();
       await store.close();
     },
   };

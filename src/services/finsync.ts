@@ -6,6 +6,7 @@
 import { integrationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { computeDigest, type Digest } from '../digest/compute.ts';
+import type { DigestDay } from '../digest/day.ts';
 import { ConflictError, errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -74,6 +75,10 @@ export interface FinsyncDeps {
   readonly log: Logger;
   readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
+  /** Told of every run that ended (incidents and alerts); must not throw. */
+  readonly onRunEnded?: (run: SyncRun) => Promise<void>;
+  /** Told of every connection removed (its open incident closes); must not throw. */
+  readonly onDisconnected?: (connection: string) => Promise<void>;
 }
 
 export type SyncStart =
@@ -114,7 +119,8 @@ export class Finsync {
     );
   }
 
-  private async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+  /** Leaves an audit entry (changes made through other services use it too). */
+  async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     await this.deps.store.appendAudit({ ...entry, at: this.deps.now().toISOString() });
   }
 
@@ -181,7 +187,11 @@ export class Finsync {
       request.name,
       async () => {
         await this.deps.scheduler.setSchedule(request.name, null);
-        return this.deps.store.removeConnection(request.name, { deleteRecords: request.deleteRecords });
+        const removed = await this.deps.store.removeConnection(request.name, {
+          deleteRecords: request.deleteRecords,
+        });
+        await this.deps.onDisconnected?.(request.name);
+        return removed;
       },
     );
   }
@@ -278,9 +288,11 @@ export class Finsync {
     try {
       const connection = await this.deps.store.getConnection(job.connection);
       if (connection && this.deps.publishing.isDestination(connection)) {
-        return await this.deps.publishing.publish(connection, job.trigger, job.triggeredBy, signal);
+        return await this.ended(
+          await this.deps.publishing.publish(connection, job.trigger, job.triggeredBy, signal),
+        );
       }
-      return await this.deps.engine.run({
+      const run = await this.deps.engine.run({
         connection: job.connection,
         trigger: job.trigger,
         triggeredBy: job.triggeredBy,
@@ -288,6 +300,7 @@ export class Finsync {
         ...(onProgress ? { onProgress: (p) => onProgress(p.recordsSoFar) } : {}),
         ...(signal ? { signal } : {}),
       });
+      return await this.ended(run);
     } catch (error) {
       // One run per connection: a webhook job that finds another run active (a manual one, or the run its
       // events arrived during) must not be dropped, or the changes it announces wait for the next schedule.
@@ -312,7 +325,14 @@ export class Finsync {
     const changed = Object.values(run.streams).some((c) => c.inserted + c.updated + c.deleted > 0);
     const connection = await this.deps.store.getConnection(run.connection);
     if (!changed || !connection || this.deps.publishing.isDestination(connection)) return;
-    await this.deps.publishing.publishAll(run.trigger, run.triggeredBy, signal);
+    for (const published of await this.deps.publishing.publishAll(run.trigger, run.triggeredBy, signal))
+      await this.ended(published);
+  }
+
+  /** Hands a finished run to the incident bookkeeping (which never throws) and returns it. */
+  private async ended(run: SyncRun): Promise<SyncRun> {
+    await this.deps.onRunEnded?.(run);
+    return run;
   }
 
   async schedule(request: { connection: string; text: string; actor: string }): Promise<ScheduleResult> {
@@ -341,13 +361,14 @@ export class Finsync {
     return { connection: found, runs: await this.deps.store.listRuns(found.name, limit) };
   }
 
-  /** Yesterday's digest in the team timezone (the last complete day), computed now. */
-  async digest(timezone: string): Promise<Digest> {
+  /** A day's digest in the team timezone (default yesterday, the last complete day), computed now. */
+  async digest(timezone: string, day?: DigestDay): Promise<Digest> {
     return computeDigest({
       store: this.deps.store,
       status: await this.status(),
       timezone,
       now: this.deps.now(),
+      ...(day ? { day } : {}),
     });
   }
 

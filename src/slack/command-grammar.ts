@@ -151,13 +151,15 @@ function parseCount(token: string | undefined, fallback: number, max: number): n
   return value >= 1 && value <= max ? value : null;
 }
 
-function parseKinds(tokens: readonly string[]): SubscriptionKind[] | null {
+/** What to send; none named means failures and recoveries to subscribe, and everything to unsubscribe. */
+function parseKinds(tokens: readonly string[], verb: 'subscribe' | 'unsubscribe'): SubscriptionKind[] | null {
   const kinds = new Set<SubscriptionKind>();
   for (const token of tokens) {
     if (token !== 'failures' && token !== 'recoveries' && token !== 'digest') return null;
     kinds.add(token);
   }
-  return kinds.size === 0 ? ['failures', 'recoveries'] : [...kinds];
+  if (kinds.size > 0) return [...kinds];
+  return verb === 'subscribe' ? ['failures', 'recoveries'] : ['failures', 'recoveries', 'digest'];
 }
 
 export function parseCommand(rawText: string): ParseResult {
@@ -238,7 +240,10 @@ export function parseCommand(rawText: string): ParseResult {
       if (verb === 'subscribe' && a0 === 'list' && args.length === 1)
         return { ok: true, command: { name: 'subscribe-list' } };
       if (!a0 || !NAME.test(a0)) return fail(verb, 'Name a connection, or `all`.');
-      const kinds = parseKinds(args.slice(1).map((t) => t.toLowerCase()));
+      const kinds = parseKinds(
+        args.slice(1).map((t) => t.toLowerCase()),
+        verb,
+      );
       if (!kinds) return fail(verb, 'What to send is any of `failures`, `recoveries`, `digest`.');
       return { ok: true, command: { name: verb, target: a0, kinds } };
     }

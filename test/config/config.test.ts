@@ -55,6 +55,8 @@ describe('config', () => {
     ['PORT', 'eighty', /whole number from 0 to 65535/],
     ['FINSYNC_TIMEZONE', 'Mars/Olympus', /IANA timezone/],
     ['FINSYNC_DIGEST_TIME', '8am', /HH:MM/],
+    ['FINSYNC_ALERT_AFTER_FAILURES', '0', /whole number from 1 to 100/],
+    ['FINSYNC_ESCALATE_AFTER_FAILURES', 'five', /whole number from 1 to 1000/],
     ['FINSYNC_ADMINS', 'U123ABC,bob', /"bob" is not one/],
     ['SLACK_API_URL', 'ftp://x', /http\(s\) URL/],
     ['MONGODB_URI', 'postgres://x', /mongodb:\/\//],

@@ -11,24 +11,15 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogLevel, type webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { createLogger, type Logger, silentLogger } from '../../src/log.ts';
 import { Outbox, type OutboxItem, type OutboxMessage, outboxWebClient } from '../../src/notify/outbox.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 const TOKEN = 'xoxb-outbox-restart-test';
 const CHANNEL = 'C0ALERTS';
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
-
 let emu: SlackEmulator;
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -103,7 +94,7 @@ async function openOutbox(dir: string, fetch: webApi.FetchFunction, log: Logger 
   const store = await EmbeddedStore.open(dir);
   const outbox = new Outbox({
     db: store.database,
-    client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quiet, fetch }),
+    client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quietSlackLogger, fetch }),
     log,
     paceMs: 10,
     retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 },

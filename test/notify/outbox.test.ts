@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogLevel } from '@slack/bolt';
 import { silentLogger } from '../../src/log.ts';
 import {
   Outbox,
@@ -17,20 +16,11 @@ import { type SlackCall, type SlackEmulator, startSlackEmulator } from '../../sr
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { migrate } from '../../src/store/embedded/ledger-schema.ts';
 import { openSqlite } from '../../src/store/sqlite.ts';
+import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 const TOKEN = 'xoxb-outbox-test';
 /** The per-channel pace under test: Slack's 1 s, scaled down so the file runs in a few seconds. */
 const PACE_MS = 20;
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
-
 let emu: SlackEmulator;
 const dirs: string[] = [];
 const open: { close(): Promise<void> }[] = [];
@@ -58,7 +48,7 @@ async function openOutbox(dir: string | undefined, options: Partial<OutboxOption
   if (!store) migrate(db);
   const outbox = new Outbox({
     db,
-    client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quiet }),
+    client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quietSlackLogger }),
     log: silentLogger(),
     paceMs: PACE_MS,
     retry: { attempts: 4, baseDelayMs: 20, maxDelayMs: 100 },

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { LogLevel, webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import {
   EMULATED_BOT_USER_ID,
   type SlackEmulator,
   startSlackEmulator,
 } from '../../src/sandbox/slack-emulator.ts';
+import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 const TOKEN = 'xoxb-test-token';
 let emu: SlackEmulator;
 let slack: webApi.WebClient;
-
-/** Keeps the client's echo of Slack's `response_metadata` messages out of the test output. */
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const modal = (title: string, blocks: unknown[] = [section('hi')]) => ({
@@ -45,7 +35,7 @@ before(async () => {
   slack = new webApi.WebClient(TOKEN, {
     slackApiUrl: emu.url,
     retryConfig: { retries: 0 },
-    logger: quiet,
+    logger: quietSlackLogger,
   });
 });
 after(() => emu.close());
@@ -292,7 +282,7 @@ test('conversations.history pages newest first by cursor: 250 messages at limit 
 
 test('conversations.history leaves thread replies out except broadcast ones; parents carry reply counts', async () => {
   const parent = await slack.chat.postMessage({ channel: 'C1', text: 'parent' });
-  await slack.chat.postMessage({ channel: 'C1', text: 'quiet reply', thread_ts: parent.ts! });
+  await slack.chat.postMessage({ channel: 'C1', text: 'quietSlackLogger reply', thread_ts: parent.ts! });
   const loud = await slack.chat.postMessage({
     channel: 'C1',
     text: 'state change',
@@ -310,7 +300,7 @@ test('conversations.history leaves thread replies out except broadcast ones; par
   assert.equal(top?.reply_count, 2);
   assert.equal(top?.latest_reply, loud.ts);
   assert.deepEqual(texts(emu.topLevelMessages('C1')), ['parent', 'state change', 'later']);
-  assert.deepEqual(texts(emu.threadReplies('C1', parent.ts!)), ['quiet reply', 'state change']);
+  assert.deepEqual(texts(emu.threadReplies('C1', parent.ts!)), ['quietSlackLogger reply', 'state change']);
   assert.equal(emu.messagesIn('C1').length, 4);
 });
 
@@ -440,7 +430,7 @@ test('oldest and latest bound history, exclusive unless inclusive; bad bounds an
 test('reading history: not_in_channel for a public channel not joined, channel_not_found when unseen', async () => {
   emu.setChannel('CNOTJOINED', { name: 'finance', isMember: false });
   emu.setChannel('GSECRET', { name: 'secret', isMember: false, isPrivate: true });
-  emu.setChannel('CEMPTY', { name: 'quiet', isMember: true });
+  emu.setChannel('CEMPTY', { name: 'quietSlackLogger', isMember: true });
   assert.equal(await platformError(slack.conversations.history({ channel: 'CNOTJOINED' })), 'not_in_channel');
   assert.equal(
     await platformError(slack.conversations.replies({ channel: 'CNOTJOINED', ts: '1.000001' })),
@@ -461,7 +451,7 @@ test('conversations.list pages through declared channels; private ones only wher
     const client = new webApi.WebClient(TOKEN, {
       slackApiUrl: own.url,
       retryConfig: { retries: 0 },
-      logger: quiet,
+      logger: quietSlackLogger,
     });
     for (const i of [1, 2, 3, 4, 5]) own.setChannel(`CL${i}`, { name: `list-${i}`, isMember: i % 2 === 0 });
     own.setChannel('CLA', { name: 'archived', isMember: false, isArchived: true });
