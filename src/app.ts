@@ -2,14 +2,16 @@
  * The composition root of the Slack app: the core (store, services, scheduler) plus Bolt over HTTP.
  * main.ts, the sandbox and the tests all build the app here, so they run the same code.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
-import { type Core, createCore } from './core.ts';
+import { type Core, type CoreOptions, createCore } from './core.ts';
 import { createLogger, type Logger } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
+import { AlertSettings } from './services/alert-settings.ts';
 import type { DebounceOptions, Finsync } from './services/finsync.ts';
 import { LinkSessions } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
@@ -17,6 +19,7 @@ import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
 import { section } from './slack/views/blocks.ts';
 import { resultModal } from './slack/views/notice-modal.ts';
+import { alertRouteText, digestRouteText } from './slack/views/routing.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
 import { providerWebhooks } from './webhooks/provider-webhooks.ts';
@@ -32,6 +35,12 @@ export interface AppOptions {
   readonly sleep?: Sleep;
   /** How webhook-triggered syncs are debounced (default WEBHOOK_DEBOUNCE: 5 s, at most 60 s). */
   readonly webhookDebounce?: DebounceOptions;
+  /** The outbox's per-channel pace and retries (tests scale Slack's 1 s down). */
+  readonly outbox?: CoreOptions['outbox'];
+  /** How often snooze expiries and due digests are checked (default 30 s). */
+  readonly tickMs?: number;
+  /** The clock of incidents and digests (tests move it). */
+  readonly now?: () => Date;
 }
 
 export interface FinsyncApp {
@@ -102,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.schedulerPollMs ? { schedulerPollMs: options.schedulerPollMs } : {}),
     ...(options.schedulerLockMs ? { schedulerLockMs: options.schedulerLockMs } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.outbox ? { outbox: options.outbox } : {}),
+    ...(options.now ? { now: options.now } : {}),
     runJob: async (c, job) => {
       let startedAt = new Date().toISOString();
       const reporter = syncReporter(
@@ -121,7 +132,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
     },
   });
-  const publishHome = homePublisher(core.finsync, log);
+  const publishHome = homePublisher(core.finsync, log, async () => {
+    const [alerts, digest, lastAlert, lastDigest] = await Promise.all([
+      core.routing.alertRoute(),
+      core.routing.digestRoute(),
+      core.outbox.lastDelivered('alert:'),
+      core.outbox.lastDelivered('digest:'),
+    ]);
+    return {
+      alerts: alertRouteText(alerts),
+      digest: digestRouteText(digest),
+      lastAlertAt: lastAlert?.deliveredAt ?? null,
+      lastDigestAt: lastDigest?.deliveredAt ?? null,
+    };
+  });
   if (options.webhookDebounce) core.finsync.webhookDebounce = options.webhookDebounce;
   const webhookRoutes = providerWebhooks({
     log,
@@ -130,6 +154,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     settings: providerSettings(config),
     connectorContext: () => core.finsync.deps.connectorContext(),
   });
+  /** A DM (the app's Messages tab) through the outbox: kept across restarts, paced, never sent twice. */
+  const directMessage = (userId: string, text: string) =>
+    core.outbox.enqueue({
+      key: `dm:${userId}:${randomUUID()}`,
+      channel: userId,
+      method: 'chat.postMessage',
+      args: { text, blocks: [section(text)] },
+    });
   const linkSessions = new LinkSessions();
   const linkDeps = {
     finsync: core.finsync,
@@ -141,7 +173,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       try {
         if (viewId)
           await bolt.client.views.update({ view_id: viewId, view: resultModal('Connect Plaid', text) });
-        else await bolt.client.chat.postMessage({ channel: userId, text, blocks: [section(text)] });
+        else await directMessage(userId, text);
         await publishHome(bolt.client, userId);
       } catch (error) {
         log.warn('could not tell the person how Plaid Link ended', { userId, error: String(error) });
@@ -154,7 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...linkDeps,
       notify: async (userId: string, text: string) => {
         try {
-          await bolt.client.chat.postMessage({ channel: userId, text, blocks: [section(text)] });
+          await directMessage(userId, text);
           await publishHome(bolt.client, userId);
         } catch (error) {
           log.warn('could not tell the person how the QuickBooks connect ended', {
@@ -167,6 +199,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   registerListeners(bolt, {
     finsync: core.finsync,
+    alertSettings: new AlertSettings(core.finsync, core.routing),
+    incidents: core.incidents,
+    digests: core.digests,
+    outbox: core.outbox,
     log,
     publishHome,
     timezone: config.timezone,
@@ -179,6 +215,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   let server: Server | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  /** Snoozes that end and digests that fall due are checked on a timer (and once at start: a late digest). */
+  const tick = async () => {
+    await core.incidents.tick();
+    await core.digests.tick();
+  };
   return {
     config,
     log,
@@ -194,10 +236,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await bolt.init();
       server = (await bolt.start(config.port)) as Server;
       await core.scheduler.start(await core.store.listConnections());
+      core.outbox.start();
+      await tick();
+      ticker = setInterval(() => void tick(), options.tickMs ?? 30_000);
+      ticker.unref();
       const address = server.address();
       return typeof address === 'object' && address ? address.port : config.port;
     },
     async stop() {
+      if (ticker) clearInterval(ticker);
       await bolt.stop().catch(() => undefined);
       await core.close();
     },

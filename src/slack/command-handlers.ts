@@ -7,13 +7,13 @@ import { integrationFor, integrationNames } from '../../connectors/registry.ts';
 import { UserInputError } from '../errors.ts';
 import type { Command } from './command-grammar.ts';
 import { ephemeral } from './reply.ts';
+import { runRoutingCommand } from './routing-commands.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { auditMessage } from './views/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
 import { connectModal, oauthConnectMessage } from './views/connect.ts';
-import { digestMessage } from './views/digest.ts';
 import { disconnectModal } from './views/disconnect.ts';
-import { helpMessage, notice } from './views/help.ts';
+import { helpMessage } from './views/help.ts';
 import { statusMessage } from './views/status.ts';
 import { historyMessage, syncStartedMessage } from './views/sync.ts';
 
@@ -23,16 +23,11 @@ export interface CommandContext {
   readonly respond: RespondFn;
   readonly userId: string;
   readonly channelId: string;
+  /** The channel's name as Slack sent it with the command (for answers); null when absent. */
+  readonly channelName: string | null;
   readonly triggerId: string;
   readonly responseUrl: string;
 }
-
-const later = (name: string) =>
-  notice(
-    ':construction:',
-    `\`${name}\` is not available yet in this version of finsync; it arrives with the alerts and digest release.`,
-    '`/finsync help` lists what works today.',
-  );
 
 export async function runCommand(command: Command, ctx: CommandContext): Promise<void> {
   const { finsync } = ctx.deps;
@@ -122,15 +117,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'audit':
       return void (await reply(auditMessage(await finsync.auditLog(ctx.userId, command.limit))));
     case 'digest':
-      if (command.mode === 'now' && command.channel === null) {
-        // The digest of the last complete day, for the person who asked (sharing and scheduling come with alerts).
-        return void (await reply(digestMessage(await finsync.digest(ctx.deps.timezone))));
-      }
-      return void (await reply(later(command.mode === 'now' ? 'digest now #channel' : 'digest #channel')));
     case 'alerts':
     case 'subscribe':
     case 'subscribe-list':
     case 'unsubscribe':
-      return void (await reply(later(command.name === 'subscribe-list' ? 'subscribe list' : command.name)));
+      return runRoutingCommand(command, ctx);
   }
 }

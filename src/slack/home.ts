@@ -3,9 +3,13 @@ import type { webApi } from '@slack/bolt';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Finsync } from '../services/finsync.ts';
-import { homeView } from './views/home.ts';
+import { type HomeNotifications, homeView } from './views/home.ts';
 
-export function homePublisher(finsync: Finsync, log: Logger) {
+export function homePublisher(
+  finsync: Finsync,
+  log: Logger,
+  notifications?: () => Promise<HomeNotifications>,
+) {
   return async (client: webApi.WebClient, userId: string): Promise<void> => {
     try {
       const report = await finsync.status();
@@ -15,7 +19,11 @@ export function homePublisher(finsync: Finsync, log: Logger) {
       );
       await client.views.publish({
         user_id: userId,
-        view: homeView(report, { isAdmin: await finsync.isAdmin(userId), lastSuccessAt }),
+        view: homeView(report, {
+          isAdmin: await finsync.isAdmin(userId),
+          lastSuccessAt,
+          ...(notifications ? { notifications: await notifications() } : {}),
+        }),
       });
     } catch (error) {
       log.warn('could not publish the Home tab', { userId, error: errorMessage(error) });

@@ -1,6 +1,8 @@
 /** Every Slack listener, registered in one place (Bolt starter-template style). */
 import type { App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { alertsOff } from './listeners/actions/alerts-off.ts';
 import { homeConnect, homeDisconnect, homeSchedule, homeSync } from './listeners/actions/home-buttons.ts';
+import { incidentHistory, incidentRetry, incidentSnooze } from './listeners/actions/incident-buttons.ts';
 import { statusShare } from './listeners/actions/status-share.ts';
 import { finsyncCommand } from './listeners/commands/finsync.ts';
 import { appHomeOpened } from './listeners/events/app-home-opened.ts';
@@ -8,10 +10,13 @@ import { connectSubmit } from './listeners/views/connect-submit.ts';
 import { disconnectSubmit } from './listeners/views/disconnect-submit.ts';
 import { providerPick } from './listeners/views/provider-pick.ts';
 import { scheduleSubmit } from './listeners/views/schedule-submit.ts';
+import { snoozeSubmit } from './listeners/views/snooze-submit.ts';
 import { replayGuard } from './replay-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
+import { INCIDENT_ACTIONS, SNOOZE_CALLBACK } from './views/alert.ts';
 import { CONNECT_CALLBACK, PICKER_CALLBACK } from './views/connect.ts';
 import { DISCONNECT_CALLBACK } from './views/disconnect.ts';
+import { ALERTS_OFF_ACTION } from './views/routing.ts';
 import { SCHEDULE_CALLBACK } from './views/schedule.ts';
 
 export function registerListeners(app: App, deps: SlackDeps): void {
@@ -23,6 +28,10 @@ export function registerListeners(app: App, deps: SlackDeps): void {
     home_sync: homeSync(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_schedule: homeSchedule(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_disconnect: homeDisconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [INCIDENT_ACTIONS.retry]: incidentRetry(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [INCIDENT_ACTIONS.snooze]: incidentSnooze(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [INCIDENT_ACTIONS.history]: incidentHistory(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [ALERTS_OFF_ACTION]: alertsOff(deps) as Middleware<SlackActionMiddlewareArgs>,
     // URL buttons (Plaid Link, OAuth consent) open a page; Slack still reports the click, which only needs an ack.
     connect_open_link: async ({ ack }) => ack(),
     connect_open_oauth: async ({ ack }) => ack(),
@@ -46,5 +55,6 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.view(CONNECT_CALLBACK, connectSubmit(deps));
   app.view(DISCONNECT_CALLBACK, disconnectSubmit(deps));
   app.view(SCHEDULE_CALLBACK, scheduleSubmit(deps));
+  app.view(SNOOZE_CALLBACK, snoozeSubmit(deps));
   app.event('app_home_opened', appHomeOpened(deps));
 }

@@ -1,11 +1,21 @@
 /** What Slack listeners get: the services, a logger, and a few Slack-side helpers. */
 import type { webApi } from '@slack/bolt';
+import type { DigestSender } from '../digest/sender.ts';
+import type { IncidentService } from '../incidents/incident-service.ts';
 import type { Logger } from '../log.ts';
+import type { Outbox } from '../notify/outbox.ts';
+import type { AlertSettings } from '../services/alert-settings.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
 
 export interface SlackDeps {
   readonly finsync: Finsync;
+  /** Where alerts and digests go. */
+  readonly alertSettings: AlertSettings;
+  readonly incidents: IncidentService;
+  readonly digests: DigestSender;
+  /** Every post to a channel goes through it (shares too). */
+  readonly outbox: Pick<Outbox, 'enqueue'>;
   readonly log: Logger;
   /** Re-renders a user's Home tab (after every change they make). */
   readonly publishHome: (client: webApi.WebClient, userId: string) => Promise<void>;

@@ -3,6 +3,7 @@
  * requests; this adds captured log lines and test-speed scheduler settings to the sandbox's world.
  */
 import { PassThrough } from 'node:stream';
+import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 
 export const ADMIN = 'UADMIN0001';
@@ -28,7 +29,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     admins: [ADMIN],
     ...options,
     env: { LOG_LEVEL: 'debug', ...options.env },
-    app: { logStream, schedulerPollMs: 200, schedulerLockMs: 2_000, sleep: async () => {} },
+    app: {
+      logStream,
+      schedulerPollMs: 200,
+      schedulerLockMs: 2_000,
+      sleep: async () => {},
+      // Slack's 1 message/s per channel, scaled down so tests see many messages in little time.
+      outbox: { paceMs: 5, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } },
+    },
   });
   return Object.assign(world, { logLines });
+}
+
+/** Connects the Stripe emulator's account as `name`, as an admin would (no Slack round trip). */
+export async function connectStripe(h: Harness, name = 'stripe'): Promise<void> {
+  await h.app.finsync.connect({
+    provider: 'stripe',
+    name,
+    input: { api_key: EMULATOR_SECRET_KEY },
+    actor: ADMIN,
+  });
 }

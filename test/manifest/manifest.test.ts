@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +35,29 @@ test('manifest declares /finsync, the Home tab, interactivity and app_home_opene
 
 test('manifest asks only for the scopes the code uses', () => {
   // Each scope and the Web API methods that need it (src/ is grepped so a new call without its scope fails here).
+  const conversations = /conversations\.(info|list)\(/;
+  const history = /'conversations\.(history|replies)'/;
   const needs: Record<string, RegExp> = {
     commands: /app\.command\(/,
     'chat:write': /chat\.(postMessage|update)/,
     'usergroups:read': /usergroups\.users\.list/,
+    // Is finsync in the channel a person chose for alerts (public and private channels)?
+    'channels:read': conversations,
+    'groups:read': conversations,
+    // Owners named without a ping; "until 09:00 tomorrow" in the clicker's timezone.
+    'users:read': /users\.info\(/,
+    // The outbox finds a post whose answer was lost before it posts again (channels, private ones, DMs).
+    'channels:history': history,
+    'groups:history': history,
+    'im:history': history,
   };
   assert.deepEqual([...manifest.oauth_config.scopes.bot].sort(), Object.keys(needs).sort());
+  const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(join(root, 'src', file), 'utf8'))
+    .join('\n');
+  for (const [scope, use] of Object.entries(needs))
+    assert.match(sources, use, `${scope} is asked for but src/ never calls what needs it`);
 });
 
 test("manifest validates against Slack's manifest schema", {

@@ -26,9 +26,26 @@ import { connectionLine, HEALTH_EMOJI } from './status.ts';
 /** Connections shown with their own buttons; the rest are summarized lines. */
 export const HOME_DETAILED_CONNECTIONS = 20;
 
+/** Where alerts and the digest go, and when each was last delivered (from the outbox). */
+export interface HomeNotifications {
+  /** Already rendered mrkdwn: `<#C…>`, "off", "not set". */
+  readonly alerts: string;
+  readonly digest: string;
+  readonly lastAlertAt: string | null;
+  readonly lastDigestAt: string | null;
+}
+
+export function notificationsLine(n: HomeNotifications): string {
+  const when = (at: string | null, none: string) => (at ? slackDate(at) : none);
+  return (
+    `:bell: Alerts → ${n.alerts} · last alert delivered ${when(n.lastAlertAt, 'never')}` +
+    ` · :newspaper: Digest → ${n.digest} · last digest delivered ${when(n.lastDigestAt, 'never')}`
+  );
+}
+
 export function homeView(
   report: StatusReport,
-  options: { isAdmin: boolean; lastSuccessAt: string | null },
+  options: { isAdmin: boolean; lastSuccessAt: string | null; notifications?: HomeNotifications },
 ): HomeView {
   const blocks: Block[] = [
     header('finsync'),
@@ -54,6 +71,7 @@ export function homeView(
       ['Last successful sync', options.lastSuccessAt ? slackDate(options.lastSuccessAt) : 'None yet'],
     ]),
   );
+  if (options.notifications) blocks.push(context(notificationsLine(options.notifications)));
   if (options.isAdmin)
     blocks.push(actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })]));
   const attention = report.connections.filter(

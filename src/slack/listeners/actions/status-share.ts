@@ -1,5 +1,10 @@
-/** "Share in Channel" under a status reply: posts the current status to the channel for everyone. */
+/**
+ * "Share in Channel" under a status reply: posts the current status to the channel for everyone, through
+ * the outbox like every other post. Whether finsync can post there is asked first, so the person learns at
+ * once how to invite it instead of the post failing later.
+ */
 import type { AllMiddlewareArgs, BlockButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { accessProblemText, checkChannelAccess } from '../../channel-access.ts';
 import { ephemeral, errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 import { notice } from '../../views/help.ts';
@@ -21,26 +26,21 @@ export function statusShare(deps: SlackDeps) {
     };
     try {
       if (!channel) throw new Error('no channel on a status share click');
+      const access = await checkChannelAccess(client, { id: channel, name: body.channel?.name ?? null });
+      if (!access.ok) {
+        await answer(ephemeral(notice(':information_source:', accessProblemText(access))));
+        return;
+      }
       const message = statusMessage(await deps.finsync.status(), { shareable: false });
-      await client.chat.postMessage({
+      // One share per click: the trigger id names the click (a replayed click is dropped earlier).
+      await deps.outbox.enqueue({
+        key: `share:status:${body.trigger_id}`,
         channel,
-        text: `${message.text} (shared by <@${body.user.id}>)`,
-        blocks: message.blocks,
+        method: 'chat.postMessage',
+        args: { text: `${message.text} (shared by <@${body.user.id}>)`, blocks: message.blocks },
       });
       await answer({ delete_original: true });
     } catch (error) {
-      const code = (error as { data?: { error?: string } }).data?.error;
-      if (code === 'not_in_channel' || code === 'channel_not_found') {
-        await answer(
-          ephemeral(
-            notice(
-              ':information_source:',
-              'finsync is not in this channel, so it cannot post here. Invite it with `/invite @finsync`, then press Share again.',
-            ),
-          ),
-        );
-        return;
-      }
       await answer(ephemeral(errorReply(error, deps.log)));
     }
   };

@@ -29,6 +29,7 @@ export function finsyncCommand(deps: SlackDeps) {
         respond,
         userId: command.user_id,
         channelId: command.channel_id,
+        channelName: command.channel_name || null,
         triggerId: command.trigger_id,
         responseUrl: command.response_url,
       });
