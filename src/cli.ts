@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeExport } from './cli-export.ts';
+import { runRoutingCli } from './cli-routing.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { type Core, createCore } from './core.ts';
 import { FinsyncError } from './errors.ts';
@@ -36,7 +37,9 @@ export function parseFlags(argv: readonly string[]): Flags {
       flags.values.set(arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
     else if (
       arg.startsWith('--') &&
-      ['--connection', '--since', '--until', '--format', '--name', '--set', '--limit'].includes(arg)
+      ['--connection', '--since', '--until', '--format', '--name', '--set', '--limit', '--channel'].includes(
+        arg,
+      )
     ) {
       const value = argv[++i] ?? '';
       if (arg === '--set')
@@ -164,12 +167,12 @@ async function run(core: Core, flags: Flags): Promise<number> {
       print(flags, auditMessage(entries), entries);
       return 0;
     }
-    default:
-      print(flags, notice(':construction:', `${command.name} is not available from the CLI yet`), {
-        ok: false,
-        error: 'not available yet',
-      });
-      return 2;
+    default: {
+      // alerts, digest, subscribe, unsubscribe, subscribe list
+      const { message, data } = await runRoutingCli(core, command, flags.values.get('channel'));
+      print(flags, message, data);
+      return 0;
+    }
   }
 }
 

@@ -1,0 +1,43 @@
+/**
+ * `npx finsync alerts|subscribe|unsubscribe|digest` from a terminal, as an operator runs them (a child
+ * process on a data folder): channels by id, audited as `cli`, visible to the app through the same store.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { cliEnv, runCli } from '../sync/helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'finsync-cli-routing-'));
+const env = cliEnv(dir, {});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('routing from the CLI: channels by id, subscriptions with --channel, listed as JSON', async () => {
+  const named = await runCli(['alerts', '#finance'], env);
+  assert.notEqual(named.code, 0);
+  assert.match(named.stderr, /name the channel by its id/);
+
+  const set = await runCli(['alerts', '<#C0ALERTS1|alerts>'], env);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /Failure alerts and recoveries of every connection now go to/);
+
+  assert.match((await runCli(['subscribe', 'all', 'digest'], env)).stderr, /--channel C0123ABCD/);
+  const sub = await runCli(['subscribe', 'all', 'recoveries', 'digest', '--channel', 'C0SUBS001'], env);
+  assert.equal(sub.code, 0, sub.stderr);
+
+  const list = await runCli(['subscribe', 'list', '--channel', 'C0SUBS001', '--json'], env);
+  assert.equal(list.code, 0, list.stderr);
+  const routes = JSON.parse(list.stdout) as {
+    alerts: { kind: string; channel: { id: string } };
+    subscriptions: { target: string; kinds: string[] }[];
+  };
+  assert.equal(routes.alerts.channel.id, 'C0ALERTS1');
+  assert.deepEqual(
+    routes.subscriptions.map((s) => [s.target, s.kinds]),
+    [['all', ['recoveries', 'digest']]],
+  );
+
+  const audit = await runCli(['export', 'audit'], env);
+  assert.match(audit.stdout, /"actor": ?"cli"[^}]*"action": ?"alerts #alerts"/);
+});
