@@ -41,7 +41,9 @@ export type StripeFault =
   | { readonly type: 'server_error'; readonly status?: number }
   | { readonly type: 'hang' }
   | { readonly type: 'reset' }
-  | { readonly type: 'malformed_json' };
+  | { readonly type: 'malformed_json' }
+  /** 401 api_key_expired: the key was rolled or revoked in the Dashboard (an authentication failure). */
+  | { readonly type: 'expired_key' };
 
 export interface LoggedRequest {
   readonly method: string;
@@ -183,6 +185,17 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
           },
         },
         headers: { 'Retry-After': String(fault.retryAfterSeconds ?? 1), 'Stripe-Should-Retry': 'true' },
+      };
+    } else if (fault?.type === 'expired_key') {
+      reply = {
+        status: 401,
+        body: {
+          error: {
+            type: 'invalid_request_error',
+            code: 'api_key_expired',
+            message: 'Expired API Key provided: sk_test_****************KEY0',
+          },
+        },
       };
     } else if (fault?.type === 'server_error') {
       reply = {

@@ -8,6 +8,7 @@ import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { providerSettings } from '../config.ts';
 import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
+import { ChannelWatcher, SANDBOX_CHANNEL } from './sandbox-channels.ts';
 import type { SlackEmulator } from './slack-emulator.ts';
 import {
   sendBlockAction,
@@ -43,16 +44,20 @@ export class SandboxSession {
   private readonly slack: SlackEmulator;
   private readonly target: { url: string; signingSecret: string };
 
+  private readonly channels: ChannelWatcher;
+
   private constructor(private readonly world: EmulatedWorld) {
     this.slack = world.slack;
     this.target = world.target;
+    this.channels = new ChannelWatcher(world);
   }
 
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
     const world = await startEmulatedWorld({
       admins: [SANDBOX_USER],
       stripeObjects: options.stripeObjects ?? 500,
-      app: { logStream: process.stderr, schedulerPollMs: 500 },
+      // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
+      app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
     });
     return new SandboxSession(world);
   }
@@ -68,8 +73,24 @@ export class SandboxSession {
     return '';
   }
 
-  /** Plays one line: `/finsync …`, `home`, or `click <action_id> [value]`. */
+  /**
+   * Plays one line: `/finsync …`, `home`, `click <action_id> [value]`, `revoke stripe` / `restore stripe`.
+   * `fails: <line>` plays a line that is expected to report a failure (a demo of an outage).
+   */
   async handle(line: string, ask: AskField): Promise<SandboxOutcome> {
+    const expectFailure = /^fails:\s*/.exec(line.trim());
+    if (expectFailure) {
+      const result = await this.handle(line.trim().slice(expectFailure[0].length), ask);
+      return { output: result.output, ok: !result.ok };
+    }
+    const switched = this.channels.providerSwitch(line.trim());
+    if (switched !== null) return { output: switched, ok: true };
+    const result = await this.play(line, ask);
+    const activity = await this.channels.activity();
+    return { output: [result.output, ...activity].filter((s) => s !== '').join('\n'), ok: result.ok };
+  }
+
+  private async play(line: string, ask: AskField): Promise<SandboxOutcome> {
     const text = line.trim();
     const openedBefore = this.slack.callsTo('views.open').length;
     let out: string[] = [];
@@ -78,6 +99,8 @@ export class SandboxSession {
       const reply = await sendSlashCommand(this.target, {
         text: text.slice('/finsync'.length).trim(),
         userId: SANDBOX_USER,
+        channelId: SANDBOX_CHANNEL.id,
+        channelName: SANDBOX_CHANNEL.name,
         responseUrl: this.slack.responseUrl(`s${Date.now()}`),
       });
       ok = reply.status === 200;
@@ -104,11 +127,16 @@ export class SandboxSession {
         actionId,
         value,
         userId: SANDBOX_USER,
+        channelId: SANDBOX_CHANNEL.id,
         responseUrl: this.slack.responseUrl(`c${Date.now()}`),
       });
       ok = reply.status === 200;
     } else {
-      return { output: 'Type /finsync <command>, home, click <action_id> [value], or exit.', ok: false };
+      return {
+        output:
+          'Type /finsync <command>, home, click <action_id> [value], revoke stripe, restore stripe, or exit.',
+        ok: false,
+      };
     }
     const modal = this.slack.callsTo('views.open').slice(openedBefore).at(-1);
     if (modal) {
