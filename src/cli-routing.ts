@@ -13,7 +13,6 @@ import { CLI_ACTOR } from './security/roles.ts';
 import { AlertSettings } from './services/alert-settings.ts';
 import type { ChannelRef, Command } from './slack/command-grammar.ts';
 import type { SlackMessage } from './slack/views/blocks.ts';
-import { digestMessage } from './slack/views/digest.ts';
 import {
   alertsOffMessage,
   alertsSetMessage,
@@ -64,7 +63,7 @@ export async function runRoutingCli(
       if (command.mode === 'now') {
         if (command.channel === null) {
           const digest = await core.finsync.digest(timezone, day);
-          return { message: digestMessage(digest), data: digest };
+          return { message: await core.digests.render(day), data: digest };
         }
         const channel = byId(command.channel);
         const queued = await core.digests.shareNow(channel.id, CLI_ACTOR, day);

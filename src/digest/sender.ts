@@ -11,6 +11,7 @@ import type { Incident } from '../incidents/types.ts';
 import type { Logger } from '../log.ts';
 import type { OutboxItem, OutboxMessage } from '../notify/outbox.ts';
 import type { AlertRouting } from '../notify/routing.ts';
+import type { SlackMessage } from '../slack/views/blocks.ts';
 import { digestMessage } from '../slack/views/digest.ts';
 import type { Digest } from './compute.ts';
 import type { DigestDay } from './day.ts';
@@ -59,6 +60,11 @@ export class DigestSender {
     return this.enqueue(`digest-now:${day.date}:${channel}:${requestedBy}`, channel, digest, false);
   }
 
+  /** `/finsync digest now`: the day's digest as a channel would get it (alert links, owners named). */
+  async render(day: DigestDay): Promise<SlackMessage> {
+    return this.message(await this.deps.compute(day), false);
+  }
+
   private async sendDue(): Promise<void> {
     const { routing, timezone, now } = this.deps;
     const { time, targets } = await routing.digestTargets();
@@ -83,16 +89,19 @@ export class DigestSender {
     }
   }
 
-  private async enqueue(key: string, channel: string, digest: Digest, late: boolean): Promise<boolean> {
+  private async message(digest: Digest, late: boolean): Promise<SlackMessage> {
+    const owners = [
+      ...new Set([...digest.problems.map((p) => p.owner), ...digest.stale.map((s) => s.owner)]),
+    ];
     const [alertLinks, ownerNames] = await Promise.all([
       this.alertLinks(digest),
-      this.deps
-        .displayNames([
-          ...new Set([...digest.problems.map((p) => p.owner), ...digest.stale.map((s) => s.owner)]),
-        ])
-        .catch(() => new Map<string, string>()),
+      this.deps.displayNames(owners).catch(() => new Map<string, string>()),
     ]);
-    const message = digestMessage(digest, { late, alertLinks, ownerNames });
+    return digestMessage(digest, { late, alertLinks, ownerNames });
+  }
+
+  private async enqueue(key: string, channel: string, digest: Digest, late: boolean): Promise<boolean> {
+    const message = await this.message(digest, late);
     return this.deps.outbox.enqueue({
       key,
       channel,

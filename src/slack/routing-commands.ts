@@ -11,7 +11,6 @@ import type { ChannelRef, Command } from './command-grammar.ts';
 import type { CommandContext } from './command-handlers.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackMessage } from './views/blocks.ts';
-import { digestMessage } from './views/digest.ts';
 import { notice } from './views/help.ts';
 import {
   alertsOffConfirmMessage,
@@ -48,7 +47,7 @@ export async function runRoutingCommand(command: RoutingCommand, ctx: CommandCon
       if (command.mode === 'now') {
         const day = lastCompleteDay(new Date(), ctx.deps.timezone);
         if (command.channel === null) {
-          return void (await reply(digestMessage(await finsync.digest(ctx.deps.timezone, day))));
+          return void (await reply(await ctx.deps.digests.render(day)));
         }
         // Sharing into a channel is a post for everyone there: admins only, like every other change.
         await finsync.requireAdmin(ctx.userId, 'post the digest to a channel');

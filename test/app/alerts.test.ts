@@ -10,6 +10,7 @@ import {
   appHomeOpened,
   sendBlockAction,
   sendEvent,
+  sendSlashCommand,
   sendViewSubmission,
 } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, connectStripe, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
@@ -135,6 +136,21 @@ describe('failure alerts from a real failing sync', () => {
     );
     assert.match(await click('incident_retry', value), /This alert has changed/);
     assert.equal(await runs(), before + 1);
+  });
+
+  test('the digest lists the failing connection first, with its owner named and a link to the alert thread', async () => {
+    await idle();
+    const id = `digest${++n}`;
+    await sendSlashCommand(h.target, {
+      text: 'digest now',
+      userId: MEMBER,
+      responseUrl: h.slack.responseUrl(id),
+    });
+    const body = JSON.stringify((await h.slack.waitForResponse((r) => r.id === id)).body);
+    assert.match(body, /1 of 1 needs attention/);
+    const ts = parent()!.ts.replace('.', '');
+    assert.match(body, new RegExp(`<https://[^|]+/archives/${ALERTS}/p${ts}\\|alert thread>`));
+    assert.doesNotMatch(body, /<@U/, 'the owner is named, not pinged');
   });
 
   test('View History answers the clicker with the runs; Snooze opens a form whose choice shows on the alert', async () => {
