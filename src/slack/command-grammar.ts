@@ -51,8 +51,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'digest',
-    usage: 'digest <#channel> [at HH:MM] | digest now',
-    summary: 'The daily digest: where, when, or now',
+    usage: 'digest <#channel> [at HH:MM] | digest now [#channel]',
+    summary: 'The daily digest: where and when, or now (to you, or posted to a channel)',
     example: '/finsync digest #finance at 08:00',
   },
   {
