@@ -176,7 +176,12 @@ export class IncidentService {
   /** First alert of an incident: the parent goes to every failure channel. */
   private async raise(incident: Incident): Promise<void> {
     const channels = await this.deps.routing.failureChannels(incident.connection);
-    const next = this.bump({ ...incident, alertedAt: this.deps.now().toISOString(), channels });
+    const next = {
+      ...incident,
+      version: incident.version + 1,
+      alertedAt: this.deps.now().toISOString(),
+      channels,
+    };
     if (channels.length === 0)
       this.deps.log.warn('incident not posted: no alert channel is set and no channel subscribed', {
         connection: incident.connection,
@@ -191,6 +196,10 @@ export class IncidentService {
         unfurl_media: false,
       });
     }
+    // Saved only once the posts are queued: a crash in between leaves the incident un-alerted, and the next
+    // failure queues the same posts again (same keys, so nothing doubles) instead of updating a post that
+    // was never queued.
+    this.deps.incidents.save(next);
     await this.escalateIfDue(next);
   }
 

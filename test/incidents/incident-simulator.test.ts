@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { OutboxPort } from '../../src/incidents/incident-service.ts';
+import type { IncidentStore } from '../../src/incidents/incident-store.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
 import type { RunStatus } from '../../src/store/types.ts';
 import { ALERTS, type IncidentWorld, incidentWorld, OWNER, parents, TOKEN } from './helpers.ts';
@@ -261,5 +263,45 @@ describe('incident simulator', () => {
     assert.match(JSON.stringify(parent!.blocks), /Closed\* <!date.*the connection was disconnected/);
     assert.equal(slack.threadReplies(ALERTS, parent!.ts).length, 0);
     assert.equal(world.incidents.open('stripe'), undefined);
+  });
+
+  test('a crash around queueing the first alert neither loses nor doubles it', async () => {
+    world = await incidentWorld({ slack });
+    const deps = (world.incidents as unknown as { deps: { incidents: IncidentStore; outbox: OutboxPort } })
+      .deps;
+    // 1: the process dies while the first post is being queued (before anything is recorded).
+    const enqueue = deps.outbox.enqueue.bind(deps.outbox);
+    let failQueue = true;
+    deps.outbox = {
+      enqueue: async (message) => {
+        if (failQueue && message.key.endsWith(':post')) {
+          failQueue = false;
+          throw new Error('process died while queueing');
+        }
+        return enqueue(message);
+      },
+    };
+    await world.run('failed', 'auth');
+    // 2: the next failure queues the post, and the process dies before recording that it did.
+    const save = deps.incidents.save.bind(deps.incidents);
+    let failSave = true;
+    deps.incidents.save = (incident) => {
+      if (failSave && incident.alertedAt !== null) {
+        failSave = false;
+        throw new Error('process died before recording');
+      }
+      save(incident);
+    };
+    await world.run('failed', 'auth');
+    await world.run('failed', 'auth');
+    await world.run('failed', 'auth');
+    await world.settle();
+    assert.equal(failQueue || failSave, false, 'both crashes happened');
+    const posts = parents(world);
+    assert.equal(posts.length, 1, 'one alert, not none and not two');
+    // The crash before recording cost one count; the alert shows what is recorded, and is updated in place.
+    const incident = world.incidents.open('stripe')!;
+    assert.match(posts[0]!.text, new RegExp(`${incident.failedRuns} failed runs`));
+    assert.ok(posts[0]!.updates >= 1, 'later failures update the same alert');
   });
 });
