@@ -114,6 +114,12 @@ export class IncidentService {
     });
   }
 
+  /** Whether an action may be taken on this version of the incident now (no claim is made). */
+  check(id: number, version: number): ActionOutcome {
+    const incident = this.deps.incidents.get(id);
+    return this.refusal(incident, version) ?? { kind: 'ok', incident: incident! };
+  }
+
   private refusal(incident: Incident | undefined, version: number): ActionOutcome | null {
     if (!incident) return { kind: 'not_found' };
     if (incident.state === 'resolved') return { kind: 'resolved', incident };

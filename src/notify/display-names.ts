@@ -6,6 +6,13 @@ import type { webApi } from '@slack/bolt';
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
+type SlackUser = webApi.UsersInfoResponse['user'];
+
+/** The name people know: display name, else real name, else handle. */
+function nameOf(user: SlackUser): string | undefined {
+  return user?.profile?.display_name || user?.real_name || user?.name || undefined;
+}
+
 export async function displayNames(
   client: webApi.WebClient,
   ids: readonly string[],
@@ -34,10 +41,7 @@ export async function userProfile(
 ): Promise<{ name: string; timezone: string | null }> {
   try {
     const user = (await client.users.info({ user: id })).user;
-    return {
-      name: user?.profile?.display_name || user?.real_name || user?.name || id,
-      timezone: user?.tz ?? null,
-    };
+    return { name: nameOf(user) ?? id, timezone: user?.tz ?? null };
   } catch {
     return { name: id, timezone: null };
   }

@@ -32,12 +32,10 @@ export async function runRoutingCommand(command: RoutingCommand, ctx: CommandCon
   const reply = (message: SlackMessage) => ctx.respond(ephemeral(message));
   switch (command.name) {
     case 'alerts': {
-      if (command.channel === 'off') {
-        // Destructive: the person confirms with a button (and Slack's confirm dialog) before anything changes.
-        await finsync.requireAdmin(ctx.userId, 'change where alerts go');
-        return void (await reply(alertsOffConfirmMessage(await alertSettings.routing.alertRoute())));
-      }
       await finsync.requireAdmin(ctx.userId, 'change where alerts go');
+      // Destructive: the person confirms with a button (and Slack's confirm dialog) before anything changes.
+      if (command.channel === 'off')
+        return void (await reply(alertsOffConfirmMessage(await alertSettings.routing.alertRoute())));
       const channel = await reachable(ctx, command.channel);
       if (!channel) return;
       await alertSettings.setAlertChannel(ctx.userId, channel);

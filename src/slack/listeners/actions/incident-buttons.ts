@@ -92,12 +92,7 @@ export function incidentSnooze(deps: SlackDeps) {
     const incident = ref ? deps.incidents.get(ref.id) : undefined;
     await deps.finsync.requireAdmin(body.user.id, 'snooze alerts', incident?.connection ?? null);
     if (!ref || !incident) return answer(outcomeNotice({ kind: 'not_found' }, 'Snooze')!);
-    const refused =
-      incident.state === 'resolved'
-        ? outcomeNotice({ kind: 'resolved' }, 'Snooze')
-        : incident.version !== ref.version
-          ? outcomeNotice({ kind: 'stale' }, 'Snooze')
-          : null;
+    const refused = outcomeNotice(deps.incidents.check(ref.id, ref.version), 'Snooze');
     if (refused) return answer(refused);
     const profile = await userProfile(client, body.user.id);
     await client.views.open({
