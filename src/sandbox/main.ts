@@ -8,6 +8,8 @@ import { SandboxSession } from './sandbox-session.ts';
 
 const HELLO = `finsync sandbox: the real app against emulated Slack, Stripe and Plaid (nothing leaves this machine).
 Try:  /finsync help   /finsync connect stripe   /finsync sync stripe   /finsync status   home   exit
+An alert: /finsync alerts #finance, then revoke stripe (Stripe refuses the key), /finsync sync stripe,
+          restore stripe, /finsync sync stripe. What finsync posts in #finance is printed as it arrives.
 `;
 
 async function main(): Promise<number> {
