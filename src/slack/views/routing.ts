@@ -28,12 +28,12 @@ function kindsText(kinds: readonly string[]): string {
 
 export function alertsSetMessage(channel: ChannelTarget): SlackMessage {
   return {
-    text: `Failure alerts now go to #${channel.name ?? channel.id}`,
+    text: `Failure alerts now go to #${safe(channel.name ?? channel.id, 80)}`,
     blocks: [
       section(
         `:bell: Failure alerts and recoveries of every connection now go to ${channelMention(channel)}: one message per incident, updated in place.`,
       ),
-      context('Other channels can add their own with `/finsync subscribe <connection|all>`.'),
+      context('Other channels can add their own with `/finsync subscribe &lt;connection|all&gt;`.'),
     ],
   };
 }
@@ -74,7 +74,7 @@ export function alertsOffMessage(): SlackMessage {
 export function subscribedMessage(subscription: Subscription): SlackMessage {
   const what = subscription.target === 'all' ? 'every connection' : `*${safe(subscription.target, 60)}*`;
   return {
-    text: `This channel now receives ${kindsText(subscription.kinds)} for ${subscription.target}`,
+    text: `This channel now receives ${kindsText(subscription.kinds)} for ${safe(subscription.target, 60)}`,
     blocks: [
       section(
         `:bell: ${channelMention(subscription.channel)} now receives *${kindsText(subscription.kinds)}* for ${what}.`,
@@ -93,7 +93,7 @@ export function unsubscribedMessage(
       ? ` It still receives ${kindsText(result.remaining)}.`
       : ' Nothing is left for it.';
   return {
-    text: `This channel no longer receives ${kindsText(result.removed)} for ${target}`,
+    text: `This channel no longer receives ${kindsText(result.removed)} for ${safe(target, 60)}`,
     blocks: [
       section(`:no_bell: No more *${kindsText(result.removed)}* for *${safe(target, 60)}* here.${left}`),
     ],
@@ -147,7 +147,7 @@ export function digestRouteText(route: DigestRoute): string {
 export function digestSetMessage(route: DigestRoute, timezone: string, nextAt: Date): SlackMessage {
   const where = route.channel ? channelMention(route.channel) : 'no channel';
   return {
-    text: `The daily digest goes to #${route.channel?.name ?? route.channel?.id ?? '?'} at ${route.time} ${timezone}`,
+    text: `The daily digest goes to #${safe(route.channel?.name ?? route.channel?.id ?? '?', 80)} at ${safe(route.time, 10)} ${safe(timezone, 60)}`,
     blocks: [
       section(
         `:newspaper: The daily digest now goes to ${where} every day at *${safe(route.time, 10)}* (${safe(timezone, 60)}), covering the day before. Next one ${slackDate(nextAt)}.`,
