@@ -52,7 +52,9 @@ export function parseFlags(argv: readonly string[]): Flags {
 }
 
 function print(flags: Flags, message: SlackMessage, data: unknown): void {
-  if (flags.json) console.log(JSON.stringify(data, null, 2));
+  // Money in minor units is exact as BigInt (the digest's totals): printed as a JSON string of digits.
+  const json = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+  if (flags.json) console.log(JSON.stringify(data, json, 2));
   else console.log(renderBlocks(message.blocks));
 }
 

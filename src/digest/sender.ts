@@ -61,8 +61,9 @@ export class DigestSender {
   }
 
   /** `/finsync digest now`: the day's digest as a channel would get it (alert links, owners named). */
-  async render(day: DigestDay): Promise<SlackMessage> {
-    return this.message(await this.deps.compute(day), false);
+  async render(day: DigestDay): Promise<{ message: SlackMessage; digest: Digest }> {
+    const digest = await this.deps.compute(day);
+    return { message: await this.message(digest, false), digest };
   }
 
   private async sendDue(): Promise<void> {

@@ -26,7 +26,7 @@ export interface ChannelRoutes {
 
 export class AlertSettings {
   constructor(
-    private readonly finsync: Finsync,
+    readonly finsync: Finsync,
     readonly routing: AlertRouting,
   ) {}
 

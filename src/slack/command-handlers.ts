@@ -7,7 +7,7 @@ import { integrationFor, integrationNames } from '../../connectors/registry.ts';
 import { UserInputError } from '../errors.ts';
 import type { Command } from './command-grammar.ts';
 import { ephemeral } from './reply.ts';
-import { runRoutingCommand } from './routing-commands.ts';
+import { runRoutingCommand, slackChannelResolver } from './routing-commands.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { auditMessage } from './views/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
@@ -120,7 +120,17 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'alerts':
     case 'subscribe':
     case 'subscribe-list':
-    case 'unsubscribe':
-      return runRoutingCommand(command, ctx);
+    case 'unsubscribe': {
+      const answer = await runRoutingCommand(command, {
+        actor: ctx.userId,
+        settings: ctx.deps.alertSettings,
+        digests: ctx.deps.digests,
+        timezone: ctx.deps.timezone,
+        resolve: slackChannelResolver(ctx.client),
+        here: () => ({ id: ctx.channelId, name: ctx.channelName }),
+        confirmAlertsOff: true,
+      });
+      return void (await reply(answer.message));
+    }
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { connection, record, storeRecords } from '../digest/factories.ts';
 import { cliEnv, runCli } from '../sync/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'finsync-cli-routing-'));
@@ -47,4 +48,26 @@ test('routing from the CLI: channels by id, subscriptions with --channel, listed
   } finally {
     await store.close();
   }
+});
+
+test('digest now --json prints yesterday with exact money (minor units as digit strings)', async () => {
+  const store = await EmbeddedStore.open(dir);
+  try {
+    if (!(await store.getConnection('stripe'))) await store.createConnection(connection('stripe'));
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // Two of the largest exact amounts: their sum, 2^54 - 2, would lose units as a JSON number.
+    await storeRecords(store, [
+      record(`${yesterday}T12:00:00.000Z`, Number.MAX_SAFE_INTEGER, 'USD'),
+      record(`${yesterday}T13:00:00.000Z`, Number.MAX_SAFE_INTEGER, 'USD'),
+    ]);
+  } finally {
+    await store.close();
+  }
+  const result = await runCli(['digest', 'now', '--json'], env);
+  assert.equal(result.code, 0, result.stderr);
+  const digest = JSON.parse(result.stdout) as { money: { currency: string; moneyIn: string }[] };
+  assert.deepEqual(
+    digest.money.map((m) => [m.currency, m.moneyIn]),
+    [['USD', '18014398509481982']],
+  );
 });
