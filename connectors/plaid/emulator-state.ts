@@ -64,6 +64,7 @@ export class EmulatorState {
   private readonly byAccessToken = new Map<string, EmuItem>();
   private readonly publicTokens = new Map<string, string>();
   private mutationArmed = false;
+  private armedChange: (() => void) | undefined;
 
   constructor(private readonly options: EmulatorDataOptions) {}
 
@@ -192,8 +193,10 @@ export class EmulatorState {
   }
 
   /** The next request inside a pagination set will see a change and fail, as Plaid does. */
-  armMutation(): void {
+  /** The next page request inside a set first applies `change` (default: one new transaction). */
+  armMutation(change?: () => void): void {
     this.mutationArmed = true;
+    this.armedChange = change;
   }
 
   sync(item: EmuItem, cursorText: unknown, count: number): SyncResult {
@@ -201,7 +204,10 @@ export class EmulatorState {
     if (cursor.e !== undefined) {
       if (this.mutationArmed) {
         this.mutationArmed = false;
-        this.add(item, 1);
+        const change = this.armedChange;
+        this.armedChange = undefined;
+        if (change) change();
+        else this.add(item, 1);
       }
       if (item.log.length !== cursor.e) {
         throw new PlaidApiError(

@@ -45,8 +45,12 @@ export interface PlaidEmulatorControl {
   /** Default change: " (amended)" appended to the name. */
   modifyTransactions(ids: readonly string[], patch?: TransactionPatch): Transaction[];
   removeTransactions(ids: readonly string[]): void;
-  /** The next page request inside a pagination set changes the data first, so it answers MUTATION_DURING_PAGINATION. */
-  mutateDuringPagination(): void;
+  /**
+   * The next page request inside a pagination set changes the data first (`change`, or one new
+   * transaction), so it answers MUTATION_DURING_PAGINATION: a mid-set change placed exactly, whatever the
+   * client's timing.
+   */
+  mutateDuringPagination(change?: () => void): void;
   /** The next `count` requests (to `path`, when given) answer 429, 500, or never. */
   failNext(count: number, fault: PlaidFault, path?: string): void;
   /** Puts the item in ITEM_LOGIN_REQUIRED (default: the newest item). */
@@ -203,7 +207,7 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
     addTransactions: (count, opts) => state.add(state.itemOf(opts?.itemId), count).map(transactionWire),
     modifyTransactions: (ids, patch) => state.modify(ids, patch).map(transactionWire),
     removeTransactions: (ids) => state.remove(ids),
-    mutateDuringPagination: () => state.armMutation(),
+    mutateDuringPagination: (change) => state.armMutation(change),
     failNext(count, fault, path) {
       if (count > 0) faults.push({ fault, path, remaining: count });
     },

@@ -140,16 +140,15 @@ describe('plaid through the SDK, the emulator, the engine and the embedded store
     const amended = `${firstPageId}-00003`;
     let changed = false;
     const refusedBefore = mutationAnswers();
-    const run = await r.run('plaid-mutating', {
-      // After the first transactions page is committed, a transaction it contained disappears and
-      // another changes: Plaid answers MUTATION_DURING_PAGINATION and the set restarts from its start.
-      onProgress: (p) => {
-        if (p.stream !== 'transactions' || changed) return;
-        changed = true;
-        emu.control.removeTransactions([gone]);
-        emu.control.modifyTransactions([amended], { amount: 0.3 });
-      },
+    // When the second page of the set is asked for (the first, holding both, has been read), a transaction
+    // disappears and another changes: Plaid answers MUTATION_DURING_PAGINATION and the set restarts from
+    // its start. Placed by the emulator, not by the client's progress, so no prefetch can outrun it.
+    emu.control.mutateDuringPagination(() => {
+      changed = true;
+      emu.control.removeTransactions([gone]);
+      emu.control.modifyTransactions([amended], { amount: 0.3 });
     });
+    const run = await r.run('plaid-mutating');
     assert.ok(changed);
     assert.equal(mutationAnswers(), refusedBefore + 1, 'Plaid refused one page and the set restarted');
     assert.equal(run.status, 'success', run.errorMessage ?? '');
