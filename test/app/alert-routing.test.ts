@@ -32,6 +32,19 @@ async function command(
   return { body: JSON.stringify(posted), ephemeral: posted.response_type === 'ephemeral' };
 }
 
+/** Clicks "Turn Off Alerts" (past Slack's confirm dialog) and returns the answer to the clicker. */
+async function clickAlertsOff(userId: string): Promise<unknown> {
+  const id = `off${++n}`;
+  await sendBlockAction(h.target, {
+    actionId: 'alerts_off_confirm',
+    value: 'off',
+    userId,
+    channelId: IN,
+    responseUrl: h.slack.responseUrl(id),
+  });
+  return (await h.slack.waitForResponse((r) => r.id === id)).body;
+}
+
 describe('alert routing from Slack', () => {
   before(async () => {
     h = await startHarness();
@@ -94,28 +107,9 @@ describe('alert routing from Slack', () => {
     assert.match(reply.body, /Turn Off Alerts/);
     assert.match(reply.body, /"confirm"/);
     assert.equal((await h.app.core.routing.alertRoute()).kind, 'channel', 'nothing changed yet');
-    const id = `off${++n}`;
-    await sendBlockAction(h.target, {
-      actionId: 'alerts_off_confirm',
-      value: 'off',
-      userId: MEMBER,
-      channelId: IN,
-      responseUrl: h.slack.responseUrl(id),
-    });
-    assert.match(
-      JSON.stringify((await h.slack.waitForResponse((r) => r.id === id)).body),
-      /Only finsync admins/,
-    );
+    assert.match(JSON.stringify(await clickAlertsOff(MEMBER)), /Only finsync admins/);
     assert.equal((await h.app.core.routing.alertRoute()).kind, 'channel');
-    const id2 = `off${++n}`;
-    await sendBlockAction(h.target, {
-      actionId: 'alerts_off_confirm',
-      value: 'off',
-      userId: ADMIN,
-      channelId: IN,
-      responseUrl: h.slack.responseUrl(id2),
-    });
-    const done = (await h.slack.waitForResponse((r) => r.id === id2)).body as { replace_original?: boolean };
+    const done = (await clickAlertsOff(ADMIN)) as { replace_original?: boolean };
     assert.equal(done.replace_original, true, 'the question is replaced, its button gone');
     assert.equal((await h.app.core.routing.alertRoute()).kind, 'off');
   });
