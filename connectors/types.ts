@@ -96,8 +96,12 @@ export interface Stream<Raw = unknown> {
   readonly primaryKey: string;
   /** Pages from `cursor` (null: initial load) to now. Retries of transient errors happen inside. */
   read(cursor: StreamCursor | null, ctx: ConnectorContext): AsyncIterable<Page<Raw>>;
-  /** Pure: one raw object to one record. Throws InvalidDataError for objects it cannot understand. */
-  normalize(raw: Raw): RecordDraft;
+  /**
+   * Pure: one raw object to its record, or to several when one provider object is several movements of money
+   * (a Stripe balance transaction and the fee taken from it). Throws InvalidDataError for objects it cannot
+   * understand.
+   */
+  normalize(raw: Raw): RecordDraft | readonly RecordDraft[];
   /** The external id of a raw object (for error reports when normalize fails). */
   externalId(raw: Raw): string | undefined;
 }

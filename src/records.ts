@@ -50,3 +50,8 @@ export type RecordDraft = Omit<LedgerRecord, 'connection'>;
 export function recordId(provider: string, stream: string, externalId: string): string {
   return `${provider}:${stream}:${externalId}`;
 }
+
+/** A normalizer's answer as a list: one provider object may be several records (a charge and its fee). */
+export function draftsOf(normalized: RecordDraft | readonly RecordDraft[]): readonly RecordDraft[] {
+  return Array.isArray(normalized) ? normalized : [normalized as RecordDraft];
+}

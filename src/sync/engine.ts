@@ -9,7 +9,7 @@ import type { ConnectorContext, Stream } from '../../connectors/types.ts';
 import { AuthError, ConflictError, classify, errorMessage, InvalidDataError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import { type LedgerRecord, recordId } from '../records.ts';
+import { draftsOf, type LedgerRecord, recordId } from '../records.ts';
 import { backoffDelay, type RetryOptions, realSleep } from '../retry.ts';
 import type {
   Connection,
@@ -185,7 +185,9 @@ export class SyncEngine {
               for (const raw of page.objects) {
                 streamCounts.fetched++;
                 try {
-                  records.push({ ...stream.normalize(raw), connection: connection.name });
+                  const drafts = stream.normalize(raw);
+                  for (const draft of draftsOf(drafts))
+                    records.push({ ...draft, connection: connection.name });
                 } catch (error) {
                   if (!(error instanceof InvalidDataError)) throw error;
                   streamCounts.skipped++;

@@ -13,7 +13,7 @@ import type {
   StreamCursor,
 } from '../../../connectors/types.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { type RecordDraft, recordId } from '../../../src/records.ts';
+import { draftsOf, type RecordDraft, recordId } from '../../../src/records.ts';
 
 export async function emulator(options: PlaidEmulatorOptions = {}): Promise<PlaidEmulator> {
   return startPlaidEmulator(options);
@@ -62,8 +62,7 @@ export class MemoryLedger {
       pages.push(page);
       this.pages.push(page);
       for (const raw of page.objects) {
-        const record = stream.normalize(raw);
-        this.records.set(record.id, record);
+        for (const record of draftsOf(stream.normalize(raw))) this.records.set(record.id, record);
       }
       for (const id of page.removedIds ?? []) this.records.delete(recordId('plaid', stream.name, id));
       if (page.cursor) this.cursor = page.cursor;

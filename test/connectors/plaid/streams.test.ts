@@ -5,6 +5,7 @@ import { createPlaidConnector, plaidConnector } from '../../../connectors/plaid/
 import type { PlaidEmulator, PlaidEmulatorOptions } from '../../../connectors/plaid/emulator.ts';
 import type { Credentials, Page, Stream } from '../../../connectors/types.ts';
 import { AuthError } from '../../../src/errors.ts';
+import { draftsOf } from '../../../src/records.ts';
 import { context, emulator, MemoryLedger, nextPage, settingsFor } from './helpers.ts';
 
 let emu: PlaidEmulator | undefined;
@@ -141,7 +142,7 @@ describe('Plaid transactions stream', () => {
     const transactions = stream('transactions');
     for (const page of [first, ...rest]) {
       for (const raw of page.objects)
-        ledger.records.set(transactions.normalize(raw).id, transactions.normalize(raw));
+        for (const draft of draftsOf(transactions.normalize(raw))) ledger.records.set(draft.id, draft);
     }
     assertMirrors(ledger);
   });
@@ -153,7 +154,7 @@ describe('Plaid transactions stream', () => {
     const pages = transactions.read(null, ctx)[Symbol.asyncIterator]();
     const first = await nextPage(pages);
     for (const raw of first.objects)
-      ledger.records.set(transactions.normalize(raw).id, transactions.normalize(raw));
+      for (const draft of draftsOf(transactions.normalize(raw))) ledger.records.set(draft.id, draft);
     assert.ok(ledger.get('txn-1-00000'));
     // Like a pending transaction that posts: gone before the restarted set, so Plaid never mentions it again.
     control.removeTransactions(['txn-1-00000']);
@@ -161,7 +162,7 @@ describe('Plaid transactions stream', () => {
     for (let page = await pages.next(); !page.done; page = await pages.next()) {
       last = page.value;
       for (const raw of page.value.objects)
-        ledger.records.set(transactions.normalize(raw).id, transactions.normalize(raw));
+        for (const draft of draftsOf(transactions.normalize(raw))) ledger.records.set(draft.id, draft);
       for (const id of page.value.removedIds ?? []) ledger.records.delete(`plaid:transactions:${id}`);
     }
     assert.ok(last?.removedIds?.includes('txn-1-00000'));

@@ -15,7 +15,7 @@ import type {
   StreamCursor,
 } from '../../../connectors/types.ts';
 import { silentLogger } from '../../../src/log.ts';
-import type { RecordDraft } from '../../../src/records.ts';
+import { draftsOf, type RecordDraft } from '../../../src/records.ts';
 
 export function emulator(options: QuickBooksEmulatorOptions = {}): Promise<QuickBooksEmulator> {
   return startQuickBooksEmulator(options);
@@ -107,8 +107,7 @@ export class MemoryLedger {
     for await (const page of stream.read(this.cursor, ctx)) {
       pages.push(page);
       for (const raw of page.objects) {
-        const record = stream.normalize(raw);
-        this.records.set(record.raw.id, record);
+        for (const record of draftsOf(stream.normalize(raw))) this.records.set(record.raw.id, record);
       }
       for (const id of page.removedIds ?? []) this.records.delete(id);
       if (page.cursor) this.cursor = page.cursor;

@@ -1,7 +1,7 @@
 /** Small factories for the Stripe connector tests: a quiet context with a recording sleep, and a stream drain. */
 import winston from 'winston';
 import type { ConnectorContext, Page, Stream, StreamCursor } from '../../../connectors/types.ts';
-import type { RecordDraft } from '../../../src/records.ts';
+import { draftsOf, type RecordDraft } from '../../../src/records.ts';
 
 export interface TestContext {
   readonly ctx: ConnectorContext;
@@ -39,7 +39,7 @@ export async function drain(
   let last = cursor;
   for await (const page of stream.read(cursor, ctx)) {
     pages.push(page);
-    records.push(...page.objects.map((raw) => stream.normalize(raw)));
+    records.push(...page.objects.flatMap((raw) => draftsOf(stream.normalize(raw))));
     if (page.cursor) last = page.cursor;
     if (pages.length >= maxPages) break;
   }

@@ -8,7 +8,7 @@ import {
 } from '../../../connectors/stripe/emulator.ts';
 import { lowerBound, parseCursor } from '../../../connectors/stripe/streams.ts';
 import type { Stream } from '../../../connectors/types.ts';
-import type { RecordDraft } from '../../../src/records.ts';
+import { draftsOf, type RecordDraft } from '../../../src/records.ts';
 import { drain, streamNamed, testContext } from './helpers.ts';
 
 let emu: StripeEmulator;
@@ -66,7 +66,7 @@ describe('stripe incremental reads', () => {
     let cursor = null;
     let pages = 0;
     for await (const page of bts.read(null, ctx)) {
-      runOne = runOne.concat(page.objects.map((o) => bts.normalize(o)));
+      runOne = runOne.concat(page.objects.flatMap((o) => draftsOf(bts.normalize(o))));
       if (page.cursor) cursor = page.cursor;
       // Stripe creates more objects in the window's last second while the run is still paging.
       if (++pages === 2) emu.control.addObjects(3, { created: boundary });
