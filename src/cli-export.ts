@@ -19,15 +19,31 @@ const RECORD_COLUMNS = [
   'raw',
 ] as const;
 
-function csvCell(value: unknown): string {
+/**
+ * OWASP "CSV Injection": a spreadsheet reads a cell that starts with `=`, `+`, `-`, `@`, tab or carriage return
+ * as a formula. The full-width forms of the first four are included: Excel with East Asian input turns them
+ * into their ASCII forms.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+/** Columns that hold integer minor units; only a plain whole number there may start with `-`. */
+const AMOUNT_COLUMNS: ReadonlySet<string> = new Set(['amount']);
+const WHOLE_NUMBER = /^-?\d+$/;
+
+/**
+ * One RFC 4180 cell, always quoted, inner quotes doubled. A cell a spreadsheet would run as a formula gets a
+ * leading `'` (shown as text, the quote hidden), except a whole number in an amount column: a negative
+ * amount must stay a number the auditor can sum. Decided by column and value together, so a description
+ * such as `-2+3+cmd|' /C calc'!A0` is text even though it starts with a minus and a digit.
+ */
+export function csvCell(value: unknown, column: string): string {
   const text =
     value === null || value === undefined
       ? ''
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-  // Quote always; double inner quotes; neutralize spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+  const number = AMOUNT_COLUMNS.has(column) && WHOLE_NUMBER.test(text);
+  const safe = FORMULA_START.test(text) && !number ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
@@ -99,7 +115,7 @@ export async function writeExport(
   if (format === 'csv') await write(out, `${columns.join(',')}\n`);
   else await write(out, '[');
   for await (const row of rows) {
-    if (format === 'csv') await write(out, `${columns.map((c) => csvCell(row[c])).join(',')}\n`);
+    if (format === 'csv') await write(out, `${columns.map((c) => csvCell(row[c], c)).join(',')}\n`);
     else await write(out, `${first ? '\n' : ',\n'}${JSON.stringify(row)}`);
     first = false;
   }
