@@ -1,6 +1,8 @@
 /**
  * Pure Stripe object → ledger record functions. Input is `unknown` (parsed JSON from the wire): every field
  * used is checked here, at the edge, and anything malformed throws InvalidDataError carrying the object id.
+ * Stripe's integer amounts are converted exactly to ISO 4217 minor units by currency-scale.ts (Stripe writes
+ * ISK with two decimals and MGA with none; ISO 4217 says the opposite).
  *
  * Sign convention (records: positive = money into the business):
  * - Balance transactions are THE money records (`moneyMovement: true`). Their `amount` is Stripe's own
@@ -18,6 +20,7 @@
 import { InvalidDataError } from '../../src/errors.ts';
 import { integerMinor, minorToDecimal, normalizeCurrency } from '../../src/money.ts';
 import { type RecordDraft, type RecordKind, recordId } from '../../src/records.ts';
+import { stripeAmountToMinor } from './currency-scale.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -99,10 +102,10 @@ export function occurredAt(created: unknown): string {
 }
 
 /** Stripe object amounts (charges, refunds, payouts) are never negative; direction comes from the type. */
-function positiveAmount(obj: Obj): number {
+function positiveAmount(obj: Obj, currency: string): number {
   const amount = integerMinor(obj.amount);
   if (amount < 0) bad(`amount ${amount} is negative`);
-  return amount;
+  return stripeAmountToMinor(amount, currency);
 }
 
 /** The id of a field that is either an id string or an expanded object. */
@@ -118,10 +121,15 @@ export function normalizeBalanceTransaction(raw: unknown): RecordDraft {
   return withId('balance_transaction', raw, (obj, id) => {
     const type = requiredText(obj, 'type');
     const currency = normalizeCurrency(obj.currency);
-    const amount = integerMinor(obj.amount);
-    const fee = integerMinor(obj.fee, 'fee');
-    const net = integerMinor(obj.net, 'net');
-    if (net !== amount - fee) bad(`net ${net} is not amount ${amount} minus fee ${fee}`);
+    const stripeAmount = integerMinor(obj.amount);
+    const stripeFee = integerMinor(obj.fee, 'fee');
+    const stripeNet = integerMinor(obj.net, 'net');
+    if (stripeNet !== stripeAmount - stripeFee) {
+      bad(`net ${stripeNet} is not amount ${stripeAmount} minus fee ${stripeFee}`);
+    }
+    const amount = stripeAmountToMinor(stripeAmount, currency);
+    const fee = stripeAmountToMinor(stripeFee, currency);
+    const net = stripeAmountToMinor(stripeNet, currency);
     const label = text(obj, 'description') ?? type.replaceAll('_', ' ');
     const fees =
       fee === 0
@@ -148,6 +156,7 @@ export function normalizeCharge(raw: unknown): RecordDraft {
   return withId('charge', raw, (obj, id) => {
     const billing =
       obj.billing_details && typeof obj.billing_details === 'object' ? (obj.billing_details as Obj) : {};
+    const currency = normalizeCurrency(obj.currency);
     const counterparty =
       (typeof billing.name === 'string' && billing.name) ||
       (typeof obj.receipt_email === 'string' && obj.receipt_email) ||
@@ -157,8 +166,8 @@ export function normalizeCharge(raw: unknown): RecordDraft {
       provider: 'stripe',
       stream: 'charges',
       kind: 'charge',
-      amount: positiveAmount(obj),
-      currency: normalizeCurrency(obj.currency),
+      amount: positiveAmount(obj, currency),
+      currency,
       occurredAt: occurredAt(obj.created),
       description: text(obj, 'description') ?? 'Charge',
       counterparty: counterparty || null,
@@ -172,13 +181,14 @@ export function normalizeCharge(raw: unknown): RecordDraft {
 export function normalizeRefund(raw: unknown): RecordDraft {
   return withId('refund', raw, (obj, id) => {
     const charge = refId(obj.charge);
+    const currency = normalizeCurrency(obj.currency);
     return {
       id: recordId('stripe', 'refunds', id),
       provider: 'stripe',
       stream: 'refunds',
       kind: 'refund',
-      amount: -positiveAmount(obj),
-      currency: normalizeCurrency(obj.currency),
+      amount: -positiveAmount(obj, currency),
+      currency,
       occurredAt: occurredAt(obj.created),
       description: charge ? `Refund of ${charge}` : 'Refund',
       counterparty: null,
@@ -190,20 +200,23 @@ export function normalizeRefund(raw: unknown): RecordDraft {
 }
 
 export function normalizePayout(raw: unknown): RecordDraft {
-  return withId('payout', raw, (obj, id) => ({
-    id: recordId('stripe', 'payouts', id),
-    provider: 'stripe',
-    stream: 'payouts',
-    kind: 'payout',
-    amount: -positiveAmount(obj),
-    currency: normalizeCurrency(obj.currency),
-    occurredAt: occurredAt(obj.created),
-    description: text(obj, 'description') ?? 'Payout',
-    counterparty: null,
-    status: text(obj, 'status') ?? 'unknown',
-    moneyMovement: false,
-    raw: { type: 'payout', id },
-  }));
+  return withId('payout', raw, (obj, id) => {
+    const currency = normalizeCurrency(obj.currency);
+    return {
+      id: recordId('stripe', 'payouts', id),
+      provider: 'stripe',
+      stream: 'payouts',
+      kind: 'payout',
+      amount: -positiveAmount(obj, currency),
+      currency,
+      occurredAt: occurredAt(obj.created),
+      description: text(obj, 'description') ?? 'Payout',
+      counterparty: null,
+      status: text(obj, 'status') ?? 'unknown',
+      moneyMovement: false,
+      raw: { type: 'payout', id },
+    };
+  });
 }
 
 export function normalizeCustomer(raw: unknown): RecordDraft {

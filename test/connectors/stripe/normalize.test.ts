@@ -146,6 +146,35 @@ describe('stripe business objects carry direction but are not money movements', 
     assert.equal(normalizeRefund(refund({ currency: 'kwd', amount: 12_340 })).amount, -12_340);
   });
 
+  test('Stripe’s ISK and MGA scale becomes ISO minor units: isk 50000 is 500 ISK, mga 5000 is 5000 ariary', () => {
+    // Stripe writes ISK with two decimals (always 00), ISO 4217 with none; MGA the other way round.
+    const isk = normalizeBalanceTransaction(bt({ currency: 'isk', amount: 50_000, fee: 1_500 }));
+    assert.deepEqual([isk.amount, isk.currency], [500, 'ISK']);
+    assert.match(isk.description, /fee 15 ISK, net 485 ISK/);
+    const mga = normalizeBalanceTransaction(bt({ currency: 'mga', amount: 5_000 }));
+    assert.deepEqual([mga.amount, mga.currency], [500_000, 'MGA']);
+
+    assert.equal(normalizeCharge(charge({ currency: 'isk', amount: 50_000 })).amount, 500);
+    assert.equal(normalizeCharge(charge({ currency: 'mga', amount: 5_000 })).amount, 500_000);
+    assert.equal(normalizeRefund(refund({ currency: 'isk', amount: 12_300 })).amount, -123);
+    assert.equal(normalizeRefund(refund({ currency: 'mga', amount: 700 })).amount, -70_000);
+    assert.equal(normalizePayout(payout({ currency: 'isk', amount: 900_000 })).amount, -9_000);
+    assert.equal(normalizePayout(payout({ currency: 'mga', amount: 90_000 })).amount, -9_000_000);
+  });
+
+  test('an ISK amount with non-zero decimals is invalid data, never rounded', () => {
+    for (const run of [
+      () => normalizeBalanceTransaction(bt({ currency: 'isk', amount: 50_050 })),
+      () => normalizeBalanceTransaction(bt({ currency: 'isk', amount: 50_000, fee: 1_550 })),
+      () => normalizeCharge(charge({ currency: 'isk', amount: 50_050 })),
+    ]) {
+      assert.throws(
+        run,
+        (error: unknown) => error instanceof InvalidDataError && /ISK amount/.test(error.message),
+      );
+    }
+  });
+
   test('customers are records without money', () => {
     const record = normalizeCustomer({
       id: 'cus_1',
