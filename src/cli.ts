@@ -9,7 +9,7 @@ import { writeExport } from './cli-export.ts';
 import { runRoutingCli } from './cli-routing.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { type Core, createCore } from './core.ts';
-import { FinsyncError } from './errors.ts';
+import { FinsyncError, RunConflictError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
 import { CLI_ACTOR } from './security/roles.ts';
@@ -20,6 +20,8 @@ import type { SlackMessage } from './slack/views/blocks.ts';
 import { helpMessage, notice, usageHint } from './slack/views/help.ts';
 import { statusMessage } from './slack/views/status.ts';
 import { historyMessage, syncResultMessage } from './slack/views/sync.ts';
+import { setProcessRole } from './store/lease.ts';
+import type { SyncRun } from './store/types.ts';
 
 interface Flags {
   json: boolean;
@@ -143,7 +145,16 @@ async function run(core: Core, flags: Flags): Promise<number> {
           outcome: 'ok',
           detail: 'cli',
         });
-        const result = await finsync.runJob(job, undefined, core.shutdown.signal);
+        let result: SyncRun;
+        try {
+          result = await finsync.runJob(job, undefined, core.shutdown.signal);
+        } catch (error) {
+          // The app or another process is syncing it: say who, and count it as not done.
+          if (!(error instanceof RunConflictError)) throw error;
+          failed++;
+          print(flags, notice(':hourglass:', error.message), { connection: name, alreadyRunning: error });
+          continue;
+        }
         if (result.status === 'failed' || result.status === 'cancelled') failed++;
         print(flags, syncResultMessage(result), result);
         await finsync.publishAfter(result, core.shutdown.signal);
@@ -225,6 +236,7 @@ async function rotateKeyCommand(core: Core, flags: Flags): Promise<number> {
 
 export async function cliMain(argv: readonly string[]): Promise<number> {
   const flags = parseFlags(argv);
+  setProcessRole('cli');
   let core: Core | undefined;
   try {
     const config = loadConfig(readEnvironment(), { requireSlack: false });

@@ -83,6 +83,22 @@ export class ConflictError extends FinsyncError {
   readonly errorClass = 'conflict';
 }
 
+/** Another run of the connection holds its lease, in this process or another one sharing the store. */
+export class RunConflictError extends ConflictError {
+  constructor(
+    readonly connection: string,
+    /** When the running run started (ISO 8601). */
+    readonly since: string,
+    /** Who and what started it, in words: "U123 from Slack, pid 4242 on host-a". */
+    readonly startedBy: string,
+  ) {
+    super(`${connection} is already running since ${since} (started by ${startedBy})`);
+  }
+}
+
+/** A run tried to write after its lease lapsed and another process took the connection over. */
+export class LeaseLostError extends ConflictError {}
+
 export class StorageError extends FinsyncError {
   readonly errorClass = 'storage';
   constructor(

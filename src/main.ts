@@ -5,8 +5,10 @@
 import { createApp } from './app.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { ConfigError, StorageError } from './errors.ts';
+import { setProcessRole } from './store/lease.ts';
 
 async function main(): Promise<void> {
+  setProcessRole('app');
   const config = loadConfig(readEnvironment(), { requireSlack: true });
   const app = await createApp(config);
   const port = await app.start();

@@ -109,24 +109,28 @@ export class AlertRouting {
     kinds: readonly SubscriptionKind[],
     by: string,
   ): Promise<Subscription> {
-    const all = [...(await this.subscriptions())];
-    const index = all.findIndex((s) => s.channel === target.id && s.target === connection);
-    const existing = index >= 0 ? all[index] : undefined;
-    const merged: Subscription = {
-      channel: target.id,
-      channelName: target.name ?? existing?.channelName ?? null,
-      target: connection,
-      kinds: sortKinds(new Set([...(existing?.kinds ?? []), ...kinds])),
-      by: existing?.by ?? by,
-      // Counts for the digest only: a channel that adds `digest` now gets no late one for an earlier day.
-      since:
-        existing && (existing.kinds.includes('digest') || !kinds.includes('digest'))
-          ? existing.since
-          : this.now().toISOString(),
-    };
-    if (existing) all[index] = merged;
-    else all.push(merged);
-    await this.store.setSetting(KEYS.subscriptions, all);
+    let merged!: Subscription;
+    // One atomic read-modify-write: a subscription added meanwhile by another process (the CLI) is kept.
+    await this.store.modifySetting<Subscription[]>(KEYS.subscriptions, (stored) => {
+      const all = [...(stored ?? [])];
+      const index = all.findIndex((s) => s.channel === target.id && s.target === connection);
+      const existing = index >= 0 ? all[index] : undefined;
+      merged = {
+        channel: target.id,
+        channelName: target.name ?? existing?.channelName ?? null,
+        target: connection,
+        kinds: sortKinds(new Set([...(existing?.kinds ?? []), ...kinds])),
+        by: existing?.by ?? by,
+        // Counts for the digest only: a channel that adds `digest` now gets no late one for an earlier day.
+        since:
+          existing && (existing.kinds.includes('digest') || !kinds.includes('digest'))
+            ? existing.since
+            : this.now().toISOString(),
+      };
+      if (existing) all[index] = merged;
+      else all.push(merged);
+      return all;
+    });
     return merged;
   }
 
@@ -136,16 +140,21 @@ export class AlertRouting {
     connection: string,
     kinds: readonly SubscriptionKind[],
   ): Promise<{ removed: readonly SubscriptionKind[]; remaining: readonly SubscriptionKind[] } | null> {
-    const all = [...(await this.subscriptions())];
-    const index = all.findIndex((s) => s.channel === channel && s.target === connection);
-    const existing = index >= 0 ? all[index] : undefined;
-    if (!existing) return null;
-    const removed = existing.kinds.filter((k) => kinds.includes(k));
-    const remaining = existing.kinds.filter((k) => !kinds.includes(k));
-    if (remaining.length === 0) all.splice(index, 1);
-    else all[index] = { ...existing, kinds: remaining };
-    await this.store.setSetting(KEYS.subscriptions, all);
-    return { removed, remaining };
+    let outcome: { removed: readonly SubscriptionKind[]; remaining: readonly SubscriptionKind[] } | null =
+      null;
+    await this.store.modifySetting<Subscription[]>(KEYS.subscriptions, (stored) => {
+      const all = [...(stored ?? [])];
+      const index = all.findIndex((s) => s.channel === channel && s.target === connection);
+      const existing = index >= 0 ? all[index] : undefined;
+      if (!existing) return all;
+      const removed = existing.kinds.filter((k) => kinds.includes(k));
+      const remaining = existing.kinds.filter((k) => !kinds.includes(k));
+      if (remaining.length === 0) all.splice(index, 1);
+      else all[index] = { ...existing, kinds: remaining };
+      outcome = { removed, remaining };
+      return all;
+    });
+    return outcome;
   }
 
   /** Channels that get an incident's alert: the default channel plus `failures` subscribers. */

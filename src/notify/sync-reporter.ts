@@ -3,10 +3,11 @@
  * 5 posts in 30 minutes: the "started" reply used one, so progress gets at most 2 (spaced out) and the
  * result always has one left. Progress is best effort; the result is retried once.
  */
+import type { RunConflictError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NotifyTarget } from '../services/finsync.ts';
 import type { SlackMessage } from '../slack/views/blocks.ts';
-import { syncProgressMessage, syncResultMessage } from '../slack/views/sync.ts';
+import { syncProgressMessage, syncResultMessage, syncStartedMessage } from '../slack/views/sync.ts';
 import type { SyncRun } from '../store/types.ts';
 
 export const PROGRESS_POSTS = 2;
@@ -23,6 +24,8 @@ export interface ReporterDeps {
 export interface SyncReporter {
   progress(recordsSoFar: number): void;
   finished(run: SyncRun): Promise<void>;
+  /** The run did not start: another run of the connection holds its lease (in any process). */
+  notStarted(conflict: RunConflictError): Promise<void>;
 }
 
 export function syncReporter(
@@ -53,6 +56,21 @@ export function syncReporter(
         .catch((error: unknown) => {
           deps.log.warn('progress update not delivered', { connection, error: String(error) });
         });
+    },
+    async notStarted(conflict) {
+      if (target.kind === 'home') return deps.refreshHome(target.userId);
+      if (target.kind !== 'response_url') return;
+      const message = syncStartedMessage([
+        {
+          connection,
+          outcome: 'already_running',
+          since: conflict.since,
+          startedBy: conflict.startedBy,
+        },
+      ]);
+      await deps.postToResponseUrl(target.url, replace(message)).catch((error: unknown) => {
+        deps.log.warn('sync answer not delivered to Slack', { connection, error: String(error) });
+      });
     },
     async finished(run) {
       await inFlight;

@@ -28,16 +28,22 @@ export async function rotateKeys(
   const keyring = new Keyring(keys.next, [keys.current, keys.previous]);
   const rewrapped: string[] = [];
   const alreadyDone: string[] = [];
-  for (const connection of await store.listConnections()) {
-    if (connection.credentials.keyId === keyring.currentId) {
-      alreadyDone.push(connection.name);
+  for (const { name } of await store.listConnections()) {
+    let done = false;
+    // Re-wraps the credentials as they are now, in one atomic read-modify-write: a refresh token the running
+    // app rotated meanwhile is re-wrapped, never replaced by the copy this process listed.
+    await store.modifyConnection(name, (current) => {
+      done = current.credentials.keyId === keyring.currentId;
+      if (done) return null;
+      // Throws DecryptionError naming the connection when its blob was altered or its key is unknown.
+      return { credentials: keyring.rewrap(current.credentials, `connection:${name}`) };
+    });
+    if (done) {
+      alreadyDone.push(name);
       continue;
     }
-    // Throws DecryptionError naming the connection when its blob was altered or its key is unknown.
-    const credentials = keyring.rewrap(connection.credentials, `connection:${connection.name}`);
-    await store.updateConnection(connection.name, { credentials });
-    rewrapped.push(connection.name);
-    hooks.afterEach?.(connection.name);
+    rewrapped.push(name);
+    hooks.afterEach?.(name);
   }
   return { rewrapped, alreadyDone, newKeyId: keyId(keys.next) };
 }

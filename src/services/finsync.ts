@@ -7,12 +7,18 @@ import { integrationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { computeDigest, type Digest } from '../digest/compute.ts';
 import type { DigestDay } from '../digest/day.ts';
-import { ConflictError, errorMessage, FinsyncError, ForbiddenError, UserInputError } from '../errors.ts';
+import { errorMessage, FinsyncError, ForbiddenError, RunConflictError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Roles } from '../security/roles.ts';
-import type { AuditEntry, Connection, Store, SyncRun } from '../store/types.ts';
+import {
+  type AuditEntry,
+  type Connection,
+  describeStarter,
+  type Store,
+  type SyncRun,
+} from '../store/types.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import * as connections from './connections.ts';
 import type { Publishing } from './publishing.ts';
@@ -83,7 +89,13 @@ export interface FinsyncDeps {
 
 export type SyncStart =
   | { readonly connection: string; readonly outcome: 'queued' }
-  | { readonly connection: string; readonly outcome: 'already_running'; readonly since: string };
+  | {
+      readonly connection: string;
+      readonly outcome: 'already_running';
+      readonly since: string;
+      /** Who started the running run, in words, when it is known (a run of any process sharing the store). */
+      readonly startedBy?: string;
+    };
 
 export class Finsync {
   /** Syncs queued but not yet started, so two quick triggers make one run. */
@@ -227,8 +239,18 @@ export class Finsync {
       );
     const results: SyncStart[] = [];
     for (const name of targets) {
-      const running = this.deps.engine.activeRun(name);
-      const since = running?.startedAt ?? this.queued.get(name);
+      // A run of any process sharing the store (the CLI, another worker) holds the connection's lease.
+      const running = await this.deps.store.activeRun(name);
+      if (running) {
+        results.push({
+          connection: name,
+          outcome: 'already_running',
+          since: running.startedAt,
+          startedBy: describeStarter(running),
+        });
+        continue;
+      }
+      const since = this.deps.engine.activeRun(name)?.startedAt ?? this.queued.get(name);
       if (since) {
         results.push({ connection: name, outcome: 'already_running', since });
         continue;
@@ -305,11 +327,7 @@ export class Finsync {
       // One run per connection: a webhook job that finds another run active (a manual one, or the run its
       // events arrived during) must not be dropped, or the changes it announces wait for the next schedule.
       // It is queued again and runs once the active run has ended.
-      if (
-        job.trigger === 'webhook' &&
-        error instanceof ConflictError &&
-        this.deps.engine.activeRun(job.connection)
-      ) {
+      if (job.trigger === 'webhook' && error instanceof RunConflictError) {
         await this.enqueueWebhookJob(job);
       }
       throw error;

@@ -1,15 +1,18 @@
 /**
  * Publishing to destinations (Power BI): after a source sync brings changes, and on `sync <destination>`.
  * A publish is its own run on the destination's connection, with its own status: a failed publish never
- * fails the source sync that preceded it. One publish per destination at a time.
+ * fails the source sync that preceded it. One publish per destination at a time, across processes: a
+ * publish is a run, and so holds the destination's lease in the store (RunLease) while it pushes.
  */
 import { randomUUID } from 'node:crypto';
 import { destinationFor } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
-import { AuthError, ConflictError, classify, errorMessage } from '../errors.ts';
+import { AuthError, ConflictError, classify, errorMessage, RunConflictError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import type { Connection, RunTrigger, Store, SyncRun } from '../store/types.ts';
+import { defaultLease } from '../store/lease.ts';
+import type { Connection, RunLease, RunTrigger, Store, SyncRun } from '../store/types.ts';
+import { keepLease } from '../sync/lease-keeper.ts';
 import { publishChanges } from '../sync/publish.ts';
 
 export interface PublishingDeps {
@@ -18,6 +21,8 @@ export interface PublishingDeps {
   readonly credentialsOf: (connection: Connection) => Credentials;
   readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
+  /** This process's run lease (default: a minute, named after the process). */
+  readonly lease?: RunLease;
 }
 
 export class Publishing {
@@ -39,7 +44,16 @@ export class Publishing {
     const runs: SyncRun[] = [];
     for (const destination of destinations) {
       if (this.active.has(destination.name)) continue;
-      runs.push(await this.publish(destination, trigger, triggeredBy, signal));
+      try {
+        runs.push(await this.publish(destination, trigger, triggeredBy, signal));
+      } catch (error) {
+        // Another process is publishing to it: that publish, or the next one, carries these changes.
+        if (!(error instanceof RunConflictError)) throw error;
+        this.deps.log.info('destination is being published by another run', {
+          connection: destination.name,
+          detail: error.message,
+        });
+      }
     }
     return runs;
   }
@@ -69,7 +83,9 @@ export class Publishing {
       skipped: [],
     };
     try {
-      await store.startRun(run);
+      await store.startRun(run, this.deps.lease ?? defaultLease());
+      const held = keepLease(this.deps, run, this.deps.lease ?? defaultLease(), signal);
+      signal = held.signal;
       try {
         const publisher = destination.publisher(
           this.deps.credentialsOf(connection),
@@ -121,6 +137,8 @@ export class Publishing {
           errorClass: classify(error),
           errorMessage: redactText(errorMessage(error)).slice(0, 2000),
         });
+      } finally {
+        held.release();
       }
     } finally {
       this.active.delete(connection.name);

@@ -56,6 +56,37 @@ export interface SyncRun {
   readonly skipped: readonly SkippedObject[];
 }
 
+/**
+ * A running run is its connection's lease, held in the store so that it binds every process sharing it: at
+ * most one running run per connection, renewed by its holder while it lives, and free again once `ttlMs`
+ * passes without a renewal (its holder was killed or hung). Runs that are not running hold nothing.
+ */
+export interface RunLease {
+  /** Who holds it, for "already running … (started by …)": process id and host, and the process's role. */
+  readonly holder: string;
+  readonly ttlMs: number;
+}
+
+/** A running run whose lease is live. */
+export interface ActiveRun extends SyncRun {
+  readonly holder: string;
+  /** Epoch milliseconds. */
+  readonly leaseUntil: number;
+}
+
+const TRIGGER_WORDS: Readonly<Record<RunTrigger, string>> = {
+  manual: 'from Slack',
+  schedule: 'on schedule',
+  webhook: 'by a provider webhook',
+  cli: 'from the CLI',
+};
+
+/** "U123 from Slack, app pid 4242 on host-a": who started a run, for conflict answers. */
+export function describeStarter(run: ActiveRun): string {
+  const who = run.triggeredBy && run.trigger !== 'cli' ? `${run.triggeredBy} ` : '';
+  return `${who}${TRIGGER_WORDS[run.trigger] ?? run.trigger}, ${run.holder}`;
+}
+
 export interface PageWrite {
   readonly connection: string;
   readonly stream: string;
@@ -72,6 +103,11 @@ export interface PageWrite {
    * while the set was being re-read). Without it, nothing is provisional.
    */
   readonly readId?: string;
+  /**
+   * The run writing the page: the write commits only while that run still holds its lease (a run whose lease
+   * lapsed and was taken over by another process can no longer write, whatever it had in flight).
+   */
+  readonly runId?: string;
 }
 
 export interface PageResult {
@@ -119,6 +155,14 @@ export interface Store {
   /** Fails with ConflictError when the name is taken. */
   createConnection(connection: Connection): Promise<void>;
   updateConnection(name: string, patch: Partial<Omit<Connection, 'name' | 'provider'>>): Promise<Connection>;
+  /**
+   * Read-modify-write of the connection as it is now in the store, atomic across processes: `change` sees the
+   * current state and returns the patch (null: no change). Synchronous and without I/O.
+   */
+  modifyConnection(
+    name: string,
+    change: (current: Connection) => Partial<Omit<Connection, 'name' | 'provider'>> | null,
+  ): Promise<Connection>;
   /** Removes the connection, its credentials and cursors; its records too when asked. */
   removeConnection(name: string, options: { deleteRecords: boolean }): Promise<{ recordsDeleted: number }>;
   // ledger
@@ -131,17 +175,34 @@ export interface Store {
   iterateRecords(query: RecordQuery): AsyncIterable<LedgerRecord>;
   /** The change log after `afterSeq`, oldest first (what destinations publish). */
   changesSince(afterSeq: number, limit: number): Promise<readonly LedgerChange[]>;
+  /**
+   * Before a read of a stream starts (under its run's lease): provisional records left by earlier reads that
+   * never reached a cursor become this read's, to keep if it delivers them again and to remove otherwise.
+   * A committing read removes only provisional records it marked itself, delivered or adopted.
+   */
+  adoptProvisional(connection: string, stream: string, readId: string): Promise<number>;
   // runs
-  startRun(run: SyncRun): Promise<void>;
+  /**
+   * Records a run; a running one takes its connection's lease (RunLease) or throws RunConflictError naming
+   * the live run. A running run whose lease lapsed is closed as failed first.
+   */
+  startRun(run: SyncRun, lease?: RunLease): Promise<void>;
+  /** Extends a running run's lease; false once it is not this holder's any more (then stop writing). */
+  renewRunLease(id: string, lease: RunLease): Promise<boolean>;
+  /** The connection's running run while its lease is live, in any process. */
+  activeRun(connection: string): Promise<ActiveRun | undefined>;
+  /** Updates a running run (ending it releases its lease); a run no longer running is returned as stored. */
   updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun>;
   listRuns(connection: string, limit: number): Promise<readonly SyncRun[]>;
   /** The newest run and the newest successful run of each connection. */
   runSummaries(): Promise<ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>>;
-  /** Runs left `running` by a process that died: marks them failed with the given reason. */
+  /** Runs left `running` by a process that died (their lease lapsed): marks them failed with the given reason. */
   closeOrphanRuns(reason: string): Promise<number>;
   // settings
   getSetting<T>(key: string): Promise<T | undefined>;
   setSetting<T>(key: string, value: T): Promise<void>;
+  /** Read-modify-write of one setting, atomic across processes (see modifyConnection). */
+  modifySetting<T>(key: string, change: (current: T | undefined) => T): Promise<T>;
   // audit
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(limit: number): Promise<readonly AuditEntry[]>;

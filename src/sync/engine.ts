@@ -3,16 +3,30 @@
  * with the cursor that follows it (one transaction), typed error handling, and a run record for every attempt.
  * A crash at any point resumes from the last committed cursor: the replayed page is upserted by id, so
  * nothing is lost and nothing doubles.
+ *
+ * "One run per connection" holds across every process sharing the store (the app, the CLI, other workers):
+ * a run is a lease in the store (RunLease), taken atomically when it starts, renewed while it lives, and
+ * released when it ends. Every page it writes is fenced by it: once its lease has lapsed and another process
+ * took the connection over, nothing more of it is written. The map below only answers quickly in-process.
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectorContext, Stream } from '../../connectors/types.ts';
-import { AuthError, ConflictError, classify, errorMessage, InvalidDataError } from '../errors.ts';
+import {
+  AuthError,
+  ConflictError,
+  classify,
+  errorMessage,
+  InvalidDataError,
+  RunConflictError,
+} from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import { draftsOf, type LedgerRecord, recordId } from '../records.ts';
 import { backoffDelay, type RetryOptions, realSleep } from '../retry.ts';
+import { defaultLease } from '../store/lease.ts';
 import type {
   Connection,
+  RunLease,
   RunStatus,
   RunTrigger,
   SkippedObject,
@@ -20,6 +34,7 @@ import type {
   StreamCounts,
   SyncRun,
 } from '../store/types.ts';
+import { keepLease } from './lease-keeper.ts';
 import { type BatchOptions, PageBatcher, prefetched } from './page-batcher.ts';
 
 export interface SyncProgress {
@@ -50,6 +65,8 @@ export interface EngineDeps {
   readonly streamRetry?: RetryOptions;
   /** How pages are grouped into transactions (tests use small batches to place crashes precisely). */
   readonly batch?: BatchOptions;
+  /** This process's run lease (default: a minute, named after the process); tests shorten it. */
+  readonly lease?: RunLease;
 }
 
 const MAX_SKIPPED_KEPT = 50;
@@ -74,8 +91,13 @@ export class SyncEngine {
   async start(request: RunRequest): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
     const existing = this.active.get(request.connection);
     if (existing)
-      throw new ConflictError(`${request.connection} is already syncing since ${existing.run.startedAt}`);
+      throw new RunConflictError(
+        request.connection,
+        existing.run.startedAt,
+        `${existing.run.triggeredBy ?? existing.run.trigger} in this process`,
+      );
     const now = this.deps.now ?? (() => new Date());
+    const lease = this.lease;
     const run: SyncRun = {
       id: randomUUID(),
       connection: request.connection,
@@ -100,12 +122,14 @@ export class SyncEngine {
     try {
       connection = await this.deps.store.getConnection(request.connection);
       if (!connection) throw new ConflictError(`no connection named ${request.connection}`);
-      await this.deps.store.startRun(run);
+      // Takes the connection's lease across processes, or throws RunConflictError naming the live run.
+      await this.deps.store.startRun(run, lease);
     } catch (error) {
       this.active.delete(request.connection);
       throw error;
     }
-    void this.execute(connection, run, request)
+    const held = keepLease(this.deps, run, lease, request.signal);
+    void this.execute(connection, run, { ...request, signal: held.signal })
       // Even when the run's own bookkeeping fails (store gone), the run ends: never an unhandled rejection.
       .catch((error: unknown): SyncRun => {
         this.deps.log.error('sync run could not be recorded', {
@@ -122,8 +146,15 @@ export class SyncEngine {
         };
       })
       .then(resolveDone)
-      .finally(() => this.active.delete(request.connection));
+      .finally(() => {
+        held.release();
+        this.active.delete(request.connection);
+      });
     return { run, done };
+  }
+
+  private get lease(): RunLease {
+    return this.deps.lease ?? defaultLease();
   }
 
   /** Starts and waits for the end. */
@@ -156,6 +187,8 @@ export class SyncEngine {
         await this.withStreamRetries(connection.name, stream.name, request.signal, async () => {
           // Names this read: records its cursorless pages store stay provisional until a cursor commits.
           const readId = randomUUID();
+          // Under the lease: what a cut-short earlier read left provisional is this read's to keep or remove.
+          await store.adoptProvisional(connection.name, stream.name, readId);
           const cursor = await store.getCursor(connection.name, stream.name);
           const ctx = this.deps.connectorContext(request.signal);
           const batcher = new PageBatcher(
@@ -163,7 +196,7 @@ export class SyncEngine {
               connection: connection.name,
               stream: stream.name,
               readId,
-              write: (page) => store.applyPage(page),
+              write: (page) => store.applyPage({ ...page, runId: run.id }),
               committed: (result, records) => {
                 streamCounts.inserted += result.inserted;
                 streamCounts.updated += result.updated;

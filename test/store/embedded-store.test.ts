@@ -75,19 +75,23 @@ describe('embedded store', () => {
       removedIds: [],
       cursor: { since: 42 },
     });
-    await store.startRun({
-      id: 'r1',
-      connection: 'stripe',
-      trigger: 'manual',
-      triggeredBy: 'U1',
-      startedAt: '2026-01-01T00:00:00Z',
-      endedAt: null,
-      status: 'running',
-      streams: {},
-      errorClass: null,
-      errorMessage: null,
-      skipped: [],
-    });
+    await store.startRun(
+      {
+        id: 'r1',
+        connection: 'stripe',
+        trigger: 'manual',
+        triggeredBy: 'U1',
+        startedAt: '2026-01-01T00:00:00Z',
+        endedAt: null,
+        status: 'running',
+        streams: {},
+        errorClass: null,
+        errorMessage: null,
+        skipped: [],
+        // A lease that lapses at once: the process "died" with the run open.
+      },
+      { holder: 'test pid 1', ttlMs: 1 },
+    );
     await store.appendAudit({
       at: '2026-01-01T00:00:00Z',
       actor: 'U1',
@@ -111,6 +115,7 @@ describe('embedded store', () => {
     assert.deepEqual(await reopened.getCursor('stripe', 'balance_transactions'), { since: 42 });
     assert.equal(await reopened.countRecords('stripe'), 2);
     assert.equal((await reopened.listRuns('stripe', 5))[0]?.status, 'running');
+    await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(await reopened.closeOrphanRuns('process died'), 1);
     assert.equal((await reopened.listRuns('stripe', 5))[0]?.status, 'failed');
     assert.equal((await reopened.listAudit(5))[0]?.action, 'connect stripe');

@@ -1,41 +1,35 @@
 /**
- * The embedded store: human-scale documents (connections, settings) as lowdb JSON files, and the
- * high-volume data (records, cursors, runs, audit, scheduler jobs) in one SQLite file, all under
- * FINSYNC_DATA_DIR. One process writes at a time (lowdb has no cross-process locking).
+ * The embedded store: one SQLite file under FINSYNC_DATA_DIR holds everything (connections and settings,
+ * records, cursors, runs and their leases, audit, scheduler jobs, outbox, incidents). Several processes
+ * (the app, the CLI beside it) share it safely: each change is a transaction on the current durable state,
+ * and the rules that span processes (one run per connection, a token rotation, a setting) are enforced by
+ * those transactions, never by one process's memory. Older folders kept connections and settings as lowdb
+ * files; they are imported once at open (documents.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StreamCursor } from '../../../connectors/types.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import type { LedgerRecord } from '../../records.ts';
+import { defaultLease } from '../lease.ts';
 import { openSqlite, type SqliteDatabase } from '../sqlite.ts';
 import type {
+  ActiveRun,
   AuditEntry,
   Connection,
   LedgerChange,
   PageResult,
   PageWrite,
   RecordQuery,
+  RunLease,
   Store,
   StoreHealth,
   SyncRun,
 } from '../types.ts';
-import { JsonDocument } from './json-document.ts';
+import { type ConnectionPatch, importLegacyDocuments, SqliteDocuments } from './documents.ts';
 import { SqliteLedger } from './ledger.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 import { SqliteRuns } from './runs.ts';
-
-interface ConnectionsDoc {
-  connections: Connection[];
-}
-interface SettingsDoc {
-  settings: Record<string, unknown>;
-}
-
-const isConnectionsDoc = (data: unknown): data is ConnectionsDoc =>
-  typeof data === 'object' && data !== null && Array.isArray((data as ConnectionsDoc).connections);
-const isSettingsDoc = (data: unknown): data is SettingsDoc =>
-  typeof data === 'object' && data !== null && typeof (data as SettingsDoc).settings === 'object';
 
 export const DATABASE_FILE = 'finsync.db';
 
@@ -44,8 +38,7 @@ export class EmbeddedStore implements Store {
 
   private constructor(
     readonly dataDir: string,
-    private readonly connections: JsonDocument<ConnectionsDoc>,
-    private readonly settings: JsonDocument<SettingsDoc>,
+    private readonly documents: SqliteDocuments,
     private readonly ledger: SqliteLedger,
     private readonly runs: SqliteRuns,
     private readonly writer: LedgerWriter,
@@ -54,17 +47,21 @@ export class EmbeddedStore implements Store {
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */
   static async open(dataDir: string): Promise<EmbeddedStore> {
     mkdirSync(dataDir, { recursive: true });
-    const connections = await JsonDocument.open(
-      join(dataDir, 'connections.json'),
-      { connections: [] },
-      isConnectionsDoc,
-    );
-    const settings = await JsonDocument.open(join(dataDir, 'settings.json'), { settings: {} }, isSettingsDoc);
     const file = join(dataDir, DATABASE_FILE);
     const ledger = new SqliteLedger(openSqlite(file));
+    await importLegacyDocuments(ledger.db, {
+      connections: join(dataDir, 'connections.json'),
+      settings: join(dataDir, 'settings.json'),
+    });
     // Started after the schema is migrated on this connection, so the writer's connection finds it ready.
     const writer = await LedgerWriter.start(file);
-    return new EmbeddedStore(dataDir, connections, settings, ledger, new SqliteRuns(ledger.db), writer);
+    return new EmbeddedStore(
+      dataDir,
+      new SqliteDocuments(ledger.db, file),
+      ledger,
+      new SqliteRuns(ledger.db),
+      writer,
+    );
   }
 
   /** The SQLite handle, shared with the scheduler's Agenda backend. */
@@ -73,45 +70,39 @@ export class EmbeddedStore implements Store {
   }
 
   async listConnections(): Promise<readonly Connection[]> {
-    return this.connections.data.connections;
+    return this.documents.listConnections();
   }
 
   async getConnection(name: string): Promise<Connection | undefined> {
-    return this.connections.data.connections.find((c) => c.name === name);
+    return this.documents.getConnection(name);
   }
 
   async createConnection(connection: Connection): Promise<void> {
-    await this.connections.update((doc) => {
-      if (doc.connections.some((c) => c.name === connection.name)) {
-        throw new ConflictError(`a connection named ${connection.name} already exists`);
-      }
-      doc.connections.push(connection);
-    });
+    this.documents.createConnection(connection);
   }
 
-  async updateConnection(
+  async updateConnection(name: string, patch: ConnectionPatch): Promise<Connection> {
+    return this.documents.modifyConnection(name, () => patch);
+  }
+
+  async modifyConnection(
     name: string,
-    patch: Partial<Omit<Connection, 'name' | 'provider'>>,
+    change: (current: Connection) => ConnectionPatch | null,
   ): Promise<Connection> {
-    return this.connections.update((doc) => {
-      const index = doc.connections.findIndex((c) => c.name === name);
-      if (index < 0) throw new NotFoundError(`no connection named ${name}`);
-      const next = { ...doc.connections[index]!, ...patch };
-      doc.connections[index] = next;
-      return next;
-    });
+    return this.documents.modifyConnection(name, change);
   }
 
   async removeConnection(
     name: string,
     options: { deleteRecords: boolean },
   ): Promise<{ recordsDeleted: number }> {
-    if (!(await this.getConnection(name))) throw new NotFoundError(`no connection named ${name}`);
     // Credentials go first: a crash after this leaves orphan data, never orphan secrets.
-    await this.connections.update((doc) => {
-      doc.connections = doc.connections.filter((c) => c.name !== name);
-    });
+    if (!this.documents.removeConnection(name)) throw new NotFoundError(`no connection named ${name}`);
     return { recordsDeleted: this.ledger.removeConnectionData(name, options.deleteRecords) };
+  }
+
+  async adoptProvisional(connection: string, stream: string, readId: string): Promise<number> {
+    return this.ledger.adoptProvisional(connection, stream, readId);
   }
 
   applyPage(page: PageWrite): Promise<PageResult> {
@@ -142,8 +133,16 @@ export class EmbeddedStore implements Store {
     return this.ledger.changesSince(afterSeq, limit);
   }
 
-  async startRun(run: SyncRun): Promise<void> {
-    this.runs.start(run);
+  async startRun(run: SyncRun, lease: RunLease = defaultLease()): Promise<void> {
+    this.runs.start(run, lease, Date.now());
+  }
+
+  async renewRunLease(id: string, lease: RunLease): Promise<boolean> {
+    return this.runs.renew(id, lease.holder, lease.ttlMs, Date.now());
+  }
+
+  async activeRun(connection: string): Promise<ActiveRun | undefined> {
+    return this.runs.active(connection, Date.now());
   }
 
   async updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun> {
@@ -159,21 +158,23 @@ export class EmbeddedStore implements Store {
   async runSummaries(): Promise<
     ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>
   > {
-    return this.runs.summaries(this.connections.data.connections.map((c) => c.name));
+    return this.runs.summaries(this.documents.listConnections().map((c) => c.name));
   }
 
   async closeOrphanRuns(reason: string): Promise<number> {
-    return this.runs.closeOrphans(reason);
+    return this.runs.closeOrphans(reason, Date.now());
   }
 
   async getSetting<T>(key: string): Promise<T | undefined> {
-    return this.settings.data.settings[key] as T | undefined;
+    return this.documents.getSetting<T>(key);
   }
 
   async setSetting<T>(key: string, value: T): Promise<void> {
-    await this.settings.update((doc) => {
-      doc.settings[key] = value;
-    });
+    this.documents.setSetting(key, value);
+  }
+
+  async modifySetting<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.documents.modifySetting(key, change);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -69,14 +69,35 @@ const MIGRATIONS: readonly string[] = [
   `DROP INDEX IF EXISTS records_money_by_time;
    CREATE INDEX records_money_by_time_provider ON records (occurred_at, provider, currency, amount)
      WHERE money_movement = 1;`,
+  // Cross-process rules (several processes share one folder: the app, the CLI beside it).
+  // - A run is a lease: the process holding it renews `lease_until` (epoch ms) while the run lives; at most one
+  //   `running` run per connection (the unique index), a lapsed lease may be taken over. Runs left running by
+  //   an older version have no lease and count as lapsed; duplicates among them are closed first.
+  // - Provisional records a read adopted from a dead read (`adopted = 1`) are the only ones it may delete.
+  // - Connections and settings move from lowdb files into this database, so every change is a transaction
+  //   on the current durable state (two lowdb processes reverted each other's writes). The files are imported
+  //   once (embedded-documents.ts) and kept beside it, renamed, as a backup.
+  `UPDATE runs SET status = 'failed', ended_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error_class = 'internal',
+     error_message = 'closed on upgrade: another run of this connection was also left running'
+     WHERE status = 'running' AND rowid NOT IN (SELECT max(rowid) FROM runs WHERE status = 'running' GROUP BY connection);
+   ALTER TABLE runs ADD COLUMN holder TEXT;
+   ALTER TABLE runs ADD COLUMN lease_until INTEGER;
+   CREATE UNIQUE INDEX runs_one_running ON runs (connection) WHERE status = 'running';
+   ALTER TABLE provisional ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE connections (name TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 export function migrate(db: SqliteDatabase): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let next = version; next < MIGRATIONS.length; next++) {
+  // Each step re-reads the version inside its own write transaction: two processes opening one folder at
+  // once (the app and the CLI) apply each step once; the second finds it done.
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  for (let next = version(); next < MIGRATIONS.length; next++) {
     db.transaction(() => {
+      if (version() !== next) return;
       db.exec(MIGRATIONS[next]!);
       db.pragma(`user_version = ${next + 1}`);
-    })();
+    }).immediate();
   }
 }

@@ -1,5 +1,6 @@
 /** The ledger writer thread: its own SQLite connection, applying pages in the order they arrive. */
 import { parentPort } from 'node:worker_threads';
+import { LeaseLostError } from '../../errors.ts';
 import { openSqlite } from '../sqlite.ts';
 import type { PageWrite } from '../types.ts';
 import { SqliteLedger } from './ledger.ts';
@@ -22,6 +23,7 @@ export function runLedgerWriter(file: string): void {
         type: 'error',
         id,
         message: error instanceof Error ? error.message : String(error),
+        leaseLost: error instanceof LeaseLostError,
       });
     }
   });

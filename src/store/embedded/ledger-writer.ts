@@ -5,14 +5,14 @@
  * its cursor; the worker runs them in the order they were sent.
  */
 import { Worker } from 'node:worker_threads';
-import { StorageError } from '../../errors.ts';
+import { LeaseLostError, StorageError } from '../../errors.ts';
 import type { PageResult, PageWrite } from '../types.ts';
 
 type Reply =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'result'; readonly id: number; readonly result: PageResult }
-  | { readonly type: 'error'; readonly id: number; readonly message: string };
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly leaseLost: boolean };
 
 export class LedgerWriter {
   private nextId = 0;
@@ -33,6 +33,7 @@ export class LedgerWriter {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.type === 'result') waiter?.resolve(reply.result);
+      else if (reply.leaseLost) waiter?.reject(new LeaseLostError(reply.message));
       else
         waiter?.reject(
           new StorageError(this.file, `could not store a page in ${this.file}: ${reply.message}`),

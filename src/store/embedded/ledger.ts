@@ -4,6 +4,7 @@
  * neither: a resumed sync replays at most one page, and upserts by id make the replay harmless.
  */
 import type { StreamCursor } from '../../../connectors/types.ts';
+import { LeaseLostError } from '../../errors.ts';
 import type { LedgerRecord, RecordKind } from '../../records.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
 import type { LedgerChange, PageResult, PageWrite, RecordQuery } from '../types.ts';
@@ -152,7 +153,7 @@ export class SqliteLedger {
         'INSERT INTO changes (connection, id, deleted) VALUES (?, ?, ?)',
       ),
       logAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
-        'INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM provisional WHERE connection = @connection AND stream = @stream AND read_id <> @readId',
+        'INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM provisional WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 1',
       ),
       bumpCount: db.prepare<{ connection: string; delta: number }>(
         'INSERT INTO record_counts (connection, count) VALUES (@connection, @delta) ON CONFLICT (connection) DO UPDATE SET count = count + @delta',
@@ -164,16 +165,23 @@ export class SqliteLedger {
         'SELECT cursor FROM cursors WHERE connection = ? AND stream = ?',
       ),
       markProvisional: db.prepare<[string, string, string, string]>(
-        'INSERT INTO provisional (connection, stream, id, read_id) VALUES (?, ?, ?, ?) ON CONFLICT (connection, stream, id) DO UPDATE SET read_id = excluded.read_id',
+        'INSERT INTO provisional (connection, stream, id, read_id, adopted) VALUES (?, ?, ?, ?, 0) ON CONFLICT (connection, stream, id) DO UPDATE SET read_id = excluded.read_id, adopted = 0',
       ),
-      unmarkProvisional: db.prepare<[string, string, string]>(
-        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND id = ?',
+      // A read only ever unmarks, keeps or removes what it marked itself (delivered, or adopted at its start).
+      unmarkProvisional: db.prepare<[string, string, string, string]>(
+        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND id = ? AND read_id = ?',
+      ),
+      adoptProvisional: db.prepare<{ connection: string; stream: string; readId: string }>(
+        'UPDATE provisional SET read_id = @readId, adopted = 1 WHERE connection = @connection AND stream = @stream',
       ),
       deleteAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
-        'DELETE FROM records WHERE connection = @connection AND id IN (SELECT id FROM provisional WHERE connection = @connection AND stream = @stream AND read_id <> @readId)',
+        'DELETE FROM records WHERE connection = @connection AND id IN (SELECT id FROM provisional WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 1)',
       ),
-      clearProvisional: db.prepare<[string, string]>(
-        'DELETE FROM provisional WHERE connection = ? AND stream = ?',
+      clearProvisional: db.prepare<[string, string, string]>(
+        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND read_id = ?',
+      ),
+      runStatus: db.prepare<[string], { status: string; holder: string | null }>(
+        'SELECT status, holder FROM runs WHERE id = ?',
       ),
     };
   }
@@ -181,6 +189,7 @@ export class SqliteLedger {
   applyPage(page: PageWrite): PageResult {
     const s = this.statements;
     const write = this.db.transaction((): PageResult => {
+      if (page.runId !== undefined) this.requireLease(page.runId);
       let inserted = 0;
       let updated = 0;
       let unchanged = 0;
@@ -210,14 +219,16 @@ export class SqliteLedger {
         const { connection, stream, readId } = page;
         if (page.cursor === undefined) {
           for (const record of page.records) s.markProvisional.run(connection, stream, record.id, readId);
-          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
+          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id, readId);
         } else if (s.anyProvisional.get(connection, stream)) {
-          // This read reached a cursor: what it delivered stands; what only a cut-short read stored goes.
-          for (const record of page.records) s.unmarkProvisional.run(connection, stream, record.id);
-          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id);
+          // This read reached a cursor: what it delivered stands; what it adopted from a cut-short read and
+          // did not deliver again goes (the provider no longer reports it). Marks of any other read are not
+          // this read's to judge: they stay provisional for the read that adopts them next.
+          for (const record of page.records) s.unmarkProvisional.run(connection, stream, record.id, readId);
+          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id, readId);
           s.logAbandoned.run({ connection, stream, readId });
           deleted += s.deleteAbandoned.run({ connection, stream, readId }).changes;
-          s.clearProvisional.run(connection, stream);
+          s.clearProvisional.run(connection, stream, readId);
         }
       }
       if (inserted - deleted !== 0)
@@ -233,6 +244,21 @@ export class SqliteLedger {
       return { inserted, updated, unchanged, deleted };
     });
     return write.immediate();
+  }
+
+  /** Throws unless the run is still running here (not closed by another process after its lease lapsed). */
+  private requireLease(runId: string): void {
+    const run = this.statements.runStatus.get(runId);
+    if (run?.status !== 'running') {
+      throw new LeaseLostError(
+        `run ${runId} no longer holds its connection's lease (${run ? `it is ${run.status}` : 'no such run'}); nothing was written`,
+      );
+    }
+  }
+
+  /** Makes earlier reads' provisional records this read's (PageWrite.readId, Store.adoptProvisional). */
+  adoptProvisional(connection: string, stream: string, readId: string): number {
+    return this.statements.adoptProvisional.run({ connection, stream, readId }).changes;
   }
 
   /** Stores a cursor on its own (publish state, which goes with no records). */
