@@ -88,11 +88,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       {
         path: '/healthz',
         method: ['GET'],
+        // Anyone can call it: the answer is the status only; where the data lives and why it failed go to the log.
         handler: (_req, res) => {
-          void core.store.health().then((health) => {
-            res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ ok: health.ok, store: health }));
-          });
+          const answer = (ok: boolean) => {
+            res.writeHead(ok ? 200 : 503, {
+              'content-type': 'application/json',
+              'cache-control': 'no-store',
+            });
+            res.end(JSON.stringify({ ok }));
+          };
+          core.store.health().then(
+            (health) => {
+              if (!health.ok) log.error('health check failed: the store is not usable', { ...health });
+              answer(health.ok);
+            },
+            (error: unknown) => {
+              log.error('health check failed: the store did not answer', { error: String(error) });
+              answer(false);
+            },
+          );
         },
       },
     ],
