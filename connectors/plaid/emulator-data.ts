@@ -63,6 +63,10 @@ export interface EmuTransaction {
   readonly datetime: string | null;
   readonly pending: boolean;
   readonly channel: TransactionPaymentChannelEnum;
+  /** On a posted transaction that replaced a pending one: the pending one's id (Plaid's `pending_transaction_id`). */
+  readonly pendingTransactionId?: string | null;
+  /** When it was authorized, if not at `date`/`datetime`: a posted transaction's pending date and time. */
+  readonly authorized?: { readonly date: string; readonly datetime: string | null };
 }
 
 type AccountRow = readonly [
@@ -153,29 +157,33 @@ export function generateAccounts(itemNumber: number): EmuAccount[] {
 
 /**
  * Amounts that break naive float handling (19.99 * 100 = 1998.9999999999998, 0.1 + 0.2 ≠ 0.3, 1.005 * 1000 < 1005),
- * in USD, JPY and KWD, always generated first so tests can look for them by id.
+ * in USD, JPY and KWD, then two pending card payments from yesterday (a restaurant bill that will post with a
+ * tip, a hotel hold that will post lower), always generated first so tests can look for them by id.
  */
-const FIXED: ReadonlyArray<readonly [suffix: string, minor: number, name: string, merchant: string | null]> =
-  [
-    ['checking', 10, 'Blue Bottle Coffee', 'Blue Bottle'],
-    ['checking', 20, 'Gumball machine', null],
-    ['checking', 30, 'Parking meter', 'City Parking'],
-    ['checking', 1999, 'Spotify Premium', 'Spotify'],
-    ['checking', 435, 'Bakery', null],
-    ['checking', 115, 'Bus fare', 'Metro Transit'],
-    ['checking', 29, 'Vending machine', null],
-    ['checking', -123456, 'ACME PAYROLL DIRECT DEP', null],
-    ['savings', -1234567890, 'Transfer from brokerage', null],
-    ['credit', 8999, 'Office Depot', 'Office Depot'],
-    ['credit', -50000, 'CREDIT CARD PAYMENT - THANK YOU', null],
-    ['yen', 1500, 'Tokyo Metro', 'Tokyo Metro'],
-    ['yen', -250000, 'Salary', null],
-    ['yen', 3, 'Rounding fee', null],
-    ['dinar', 1005, 'Kuwait Airways', 'Kuwait Airways'],
-    ['dinar', 125, 'Souq Sharq', null],
-    ['dinar', -12345, 'Refund', null],
-    ['dinar', 1, 'Bank fee', null],
-  ];
+const FIXED: ReadonlyArray<
+  readonly [suffix: string, minor: number, name: string, merchant: string | null, pending?: 'pending']
+> = [
+  ['checking', 10, 'Blue Bottle Coffee', 'Blue Bottle'],
+  ['checking', 20, 'Gumball machine', null],
+  ['checking', 30, 'Parking meter', 'City Parking'],
+  ['checking', 1999, 'Spotify Premium', 'Spotify'],
+  ['checking', 435, 'Bakery', null],
+  ['checking', 115, 'Bus fare', 'Metro Transit'],
+  ['checking', 29, 'Vending machine', null],
+  ['checking', -123456, 'ACME PAYROLL DIRECT DEP', null],
+  ['savings', -1234567890, 'Transfer from brokerage', null],
+  ['credit', 8999, 'Office Depot', 'Office Depot'],
+  ['credit', -50000, 'CREDIT CARD PAYMENT - THANK YOU', null],
+  ['yen', 1500, 'Tokyo Metro', 'Tokyo Metro'],
+  ['yen', -250000, 'Salary', null],
+  ['yen', 3, 'Rounding fee', null],
+  ['dinar', 1005, 'Kuwait Airways', 'Kuwait Airways'],
+  ['dinar', 125, 'Souq Sharq', null],
+  ['dinar', -12345, 'Refund', null],
+  ['dinar', 1, 'Bank fee', null],
+  ['checking', 4250, 'CORNER BISTRO', 'Corner Bistro', 'pending'],
+  ['checking', 30000, 'GRAND HOTEL DEPOSIT', 'Grand Hotel', 'pending'],
+];
 
 const MERCHANTS = ['Uber', 'Starbucks', 'Amazon', 'Delta', 'Walmart', 'Whole Foods', 'Shell', 'AWS', 'Slack'];
 const CHANNELS = [
@@ -212,9 +220,9 @@ export function generateTransactions(
     const id = `txn-${itemNumber}-${String(n).padStart(5, '0')}`;
     const fixed = FIXED[n];
     if (fixed) {
-      const [suffix, minor, name, merchantName] = fixed;
+      const [suffix, minor, name, merchantName, pending] = fixed;
       const acct = accounts.find((a) => a.id.endsWith(`-${suffix}`)) ?? accounts[0]!;
-      const date = daysBefore(today, 3 + n);
+      const date = pending ? daysBefore(today, 1) : daysBefore(today, 3 + n);
       const datetime = n % 2 === 0 ? `${date}T15:30:00Z` : null;
       out.push({
         id,
@@ -225,7 +233,7 @@ export function generateTransactions(
         merchantName,
         date,
         datetime,
-        pending: false,
+        pending: pending === 'pending',
         channel: CHANNELS[n % 3]!,
       });
       continue;

@@ -8,6 +8,7 @@ import type { AccountBase, Products, RemovedTransaction, Transaction } from 'pla
 import { decimalToMinor } from '../../src/money.ts';
 import { type Cursor, decodeCursor, encodeCursor, type LogEntry, netChanges } from './emulator-changelog.ts';
 import {
+  daysBefore,
   type EmuAccount,
   type EmuTransaction,
   generateAccounts,
@@ -42,6 +43,16 @@ export interface TransactionPatch {
   readonly merchantName?: string | null;
   readonly pending?: boolean;
   readonly date?: string;
+}
+
+/** How a pending transaction posts (Plaid-signed amounts: positive = money leaving the account). */
+export interface Posting {
+  /** The posted amount as a decimal (a tip added, a hold released); default: the pending amount. */
+  readonly amount?: number | string;
+  /** The posting date (YYYY-MM-DD); default: the emulator's today, or the day after the pending date if later. */
+  readonly date?: string;
+  /** The posting date and time when the bank gives one; default none (a date only). */
+  readonly datetime?: string | null;
 }
 
 export interface SyncResult {
@@ -185,6 +196,33 @@ export class EmulatorState {
     });
   }
 
+  /**
+   * Posts pending transactions the way Plaid reports it: the pending transaction is removed and a new posted one
+   * is added, with its own id, its posting date, `pending_transaction_id` naming the pending one, and the pending
+   * date as its authorized date. Returns the posted transactions, in the order of `ids`.
+   */
+  post(ids: readonly string[], posting: Posting = {}): EmuTransaction[] {
+    return ids.map((id) => {
+      const [item, before] = this.find(id);
+      if (!before.pending) throw new Error(`transaction ${id} is not pending`);
+      const number = item.generated++;
+      const date = posting.date ?? laterOf(this.options.today, daysAfter(before.date, 1));
+      const posted: EmuTransaction = {
+        ...before,
+        id: `txn-${item.number}-${String(number).padStart(5, '0')}`,
+        minor: posting.amount === undefined ? before.minor : decimalToMinor(posting.amount, before.currency),
+        date,
+        datetime: posting.datetime ?? null,
+        pending: false,
+        pendingTransactionId: id,
+        authorized: { date: before.date, datetime: before.datetime },
+      };
+      item.log.push({ id, accountId: before.accountId, txn: null });
+      item.log.push({ id: posted.id, accountId: posted.accountId, txn: posted });
+      return posted;
+    });
+  }
+
   remove(ids: readonly string[]): void {
     for (const id of ids) {
       const [item, before] = this.find(id);
@@ -245,4 +283,13 @@ export class EmulatorState {
     }
     throw new Error(`unknown transaction ${id}`);
   }
+}
+
+function daysAfter(day: string, days: number): string {
+  return daysBefore(day, -days);
+}
+
+/** The later of two YYYY-MM-DD dates (they compare as strings). */
+function laterOf(a: string, b: string): string {
+  return a > b ? a : b;
 }

@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Products, type Transaction } from 'plaid';
 import { type RequestBody, ROUTES } from './emulator-routes.ts';
-import { EmulatorState, PlaidApiError, type TransactionPatch } from './emulator-state.ts';
+import { EmulatorState, PlaidApiError, type Posting, type TransactionPatch } from './emulator-state.ts';
 import { createWebhookSigner } from './emulator-webhook.ts';
 import { transactionWire } from './emulator-wire.ts';
 
-export type { TransactionPatch } from './emulator-state.ts';
+export type { Posting, TransactionPatch } from './emulator-state.ts';
 
 export type PlaidFault = 'rate_limit' | 'server_error' | 'hang';
 
@@ -45,6 +45,11 @@ export interface PlaidEmulatorControl {
   /** Default change: " (amended)" appended to the name. */
   modifyTransactions(ids: readonly string[], patch?: TransactionPatch): Transaction[];
   removeTransactions(ids: readonly string[]): void;
+  /**
+   * Pending transactions post, as Plaid reports it: each is removed and a posted one with a new id is added,
+   * carrying `pending_transaction_id` (and, when given, another amount: a tip, a released hold).
+   */
+  postPendingTransactions(ids: readonly string[], posting?: Posting): Transaction[];
   /**
    * The next page request inside a pagination set changes the data first (`change`, or one new
    * transaction), so it answers MUTATION_DURING_PAGINATION: a mid-set change placed exactly, whatever the
@@ -207,6 +212,7 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
     addTransactions: (count, opts) => state.add(state.itemOf(opts?.itemId), count).map(transactionWire),
     modifyTransactions: (ids, patch) => state.modify(ids, patch).map(transactionWire),
     removeTransactions: (ids) => state.remove(ids),
+    postPendingTransactions: (ids, posting) => state.post(ids, posting).map(transactionWire),
     mutateDuringPagination: (change) => state.armMutation(change),
     failNext(count, fault, path) {
       if (count > 0) faults.push({ fault, path, remaining: count });

@@ -128,6 +128,53 @@ describe('Plaid emulator through the official SDK', () => {
     assert.deepEqual(data.removed, [{ transaction_id: 'txn-1-00004', account_id: 'acc-1-checking' }]);
   });
 
+  test('a pending transaction posts as Plaid reports it: pending removed, posted added with pending_transaction_id', async () => {
+    const item = emu.control.createItem();
+    const sync = async (cursor?: string) =>
+      (
+        await (
+          await client.sdk()
+        ).transactionsSync({
+          access_token: item.accessToken,
+          count: 500,
+          ...(cursor === undefined ? {} : { cursor }),
+        })
+      ).data;
+    const initial = await sync();
+    const pending = initial.added.filter((t) => t.pending);
+    const bistro = item.itemId.replace('item-sandbox-', 'txn-') + '-00018';
+    assert.ok(
+      pending.some((t) => t.transaction_id === bistro),
+      'the generated data always has pending transactions',
+    );
+    assert.ok(pending.every((t) => t.pending_transaction_id === null));
+    const held = pending.find((t) => t.transaction_id === bistro);
+    assert.ok(held);
+    assert.equal(held.date, '2026-01-30', 'pending since yesterday');
+
+    // A restaurant bill: authorized on its day, posted two days later with the tip added.
+    const tipped = Number((held.amount + 7.5).toFixed(2));
+    const [posted] = emu.control.postPendingTransactions([held.transaction_id], {
+      amount: tipped,
+      date: '2026-02-02',
+    });
+    assert.ok(posted);
+    const { added, modified, removed } = await sync(initial.next_cursor);
+    assert.deepEqual(removed, [{ transaction_id: held.transaction_id, account_id: held.account_id }]);
+    assert.deepEqual(modified, []);
+    assert.equal(added.length, 1);
+    const [after] = added;
+    assert.ok(after);
+    assert.notEqual(after.transaction_id, held.transaction_id, 'the posted transaction has its own id');
+    assert.deepEqual(
+      [after.pending, after.pending_transaction_id, after.amount, after.date, after.authorized_date],
+      [false, held.transaction_id, tipped, '2026-02-02', held.date],
+    );
+    assert.deepEqual(after, posted);
+    assert.ok(!emu.control.transactions(item.itemId).some((t) => t.transaction_id === held.transaction_id));
+    assert.throws(() => emu.control.postPendingTransactions([after.transaction_id]), /not pending/);
+  });
+
   test('/transactions/sync refuses a count outside 1–500 and a foreign cursor', async () => {
     const tooMany = await plaidFailure(
       (await client.sdk()).transactionsSync({ access_token: accessToken, count: 501 }),
