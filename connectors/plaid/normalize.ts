@@ -6,6 +6,23 @@
  * negative when it comes in (a deposit). The ledger's is the opposite (positive = money into the business), so
  * a record's amount is −(Plaid amount), converted exactly to minor units by `decimalToMinor`.
  *
+ * Pending rows (the rule for every bank source; `bankRow` below is what a bank connector calls to follow it):
+ * only POSTED bank rows are cash. A bank shows a card payment first as a pending row, dated the day it happened,
+ * and later as a posted row, dated the day it posted and often with another amount (a tip added, a hold
+ * released). Counting both would count one payment twice, on two different days, and a digest already sent for
+ * the first day cannot be taken back. So:
+ * - a pending row is stored with status `pending` and `moneyMovement: false`: visible in the ledger and the
+ *   exports, never in a money total;
+ * - a posted row is the money movement (status `posted`, `moneyMovement: true`), counted once, on its posted
+ *   date, at its posted amount;
+ * - the link from a posted row to the pending row it replaces (Plaid's `pending_transaction_id`) travels in the
+ *   record's raw reference, as a parameter of its type: `raw: { type: 'transaction;pending=<pending id>', id }`
+ *   (`pendingPredecessorOf` reads it back). The ledger has no link field and this needs none: `raw.id` still
+ *   names the posted object itself.
+ * Plaid's /transactions/sync reports the posting as the pending transaction removed plus the posted one added
+ * (with `pending_transaction_id`), so the pending record also leaves the store; a source that keeps its pending
+ * rows is still counted once, because a pending row never counts.
+ *
  * Account balances: positive = an asset. Plaid's `current` is what a depository/investment account holds but
  * what is OWED on a credit or loan account, so for those the record's amount is −current (a liability).
  */
@@ -38,9 +55,7 @@ export function normalizeTransaction(raw: Transaction): RecordDraft {
       occurredAt: occurredAt(raw.datetime, raw.date),
       description: name || merchant || 'Plaid transaction',
       counterparty: merchant || name || null,
-      status: raw.pending ? 'pending' : 'posted',
-      moneyMovement: true,
-      raw: { type: 'transaction', id },
+      ...bankRow('transaction', id, raw.pending === true, textOrNull(raw.pending_transaction_id)),
     };
   } catch (error) {
     throw withObjectId(error, id);
@@ -77,6 +92,36 @@ export function normalizeAccount(raw: PlaidAccountSnapshot): RecordDraft {
   } catch (error) {
     throw withObjectId(error, id);
   }
+}
+
+/** The fields of a bank row's record that say whether it is cash: see "Pending rows" above. */
+export type BankRowFields = Pick<RecordDraft, 'status' | 'moneyMovement' | 'raw'>;
+
+const PENDING_PARAMETER = ';pending=';
+
+/**
+ * The rule for a bank row (Plaid's transactions today, any bank source tomorrow): a pending row is not a money
+ * movement; a posted one is, and names the pending row it replaces (when the bank links them) in its raw type.
+ */
+export function bankRow(
+  type: string,
+  id: string,
+  pending: boolean,
+  pendingPredecessorId: string | null,
+): BankRowFields {
+  if (pending) return { status: 'pending', moneyMovement: false, raw: { type, id } };
+  const linked = pendingPredecessorId === null ? type : `${type}${PENDING_PARAMETER}${pendingPredecessorId}`;
+  return { status: 'posted', moneyMovement: true, raw: { type: linked, id } };
+}
+
+/** The id of the pending row a posted bank row replaced, when its source linked them; else null. */
+export function pendingPredecessorOf(raw: { readonly type: string }): string | null {
+  const at = raw.type.indexOf(PENDING_PARAMETER);
+  return at < 0 ? null : raw.type.slice(at + PENDING_PARAMETER.length) || null;
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** ISO code first; an unofficial code (e.g. a crypto asset) is accepted only when it really is ISO 4217. */

@@ -92,10 +92,18 @@ export function plaidTransaction(
   date: string,
   amount: number,
   currency: string,
-  options: { datetime?: string | null; connection?: string } = {},
+  options: {
+    datetime?: string | null;
+    connection?: string;
+    /** Plaid's id; default a fresh one. */
+    transactionId?: string;
+    pending?: boolean;
+    /** On a posted transaction: the pending one it replaces. */
+    pendingTransactionId?: string | null;
+  } = {},
 ): LedgerRecord {
   const raw = {
-    transaction_id: `plaid_txn_${++nextPlaid}`,
+    transaction_id: options.transactionId ?? `plaid_txn_${++nextPlaid}`,
     account_id: 'acc_1',
     amount: Number(minorToDecimal(-amount, currency)),
     iso_currency_code: currency,
@@ -104,7 +112,8 @@ export function plaidTransaction(
     datetime: options.datetime ?? null,
     name: 'Card purchase',
     merchant_name: 'Corner Shop',
-    pending: false,
+    pending: options.pending ?? false,
+    pending_transaction_id: options.pendingTransactionId ?? null,
   } as unknown as Transaction;
   const stored = { ...normalizeTransaction(raw), connection: options.connection ?? 'bank' };
   assert.equal(stored.amount, amount, "the amount survives Plaid's decimal form");

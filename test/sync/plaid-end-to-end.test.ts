@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import { pendingPredecessorOf } from '../../connectors/plaid/normalize.ts';
+import { sqliteDigestQueries, storeDigestQueries } from '../../src/digest/queries.ts';
+import type { LedgerRecord } from '../../src/records.ts';
 import {
   addConnection,
   expectedPlaidTransactions,
@@ -37,7 +40,37 @@ const transactionsOf = (stored: readonly Money[]) =>
 /** /transactions/sync answers that were MUTATION_DURING_PAGINATION (the only 400 these tests provoke). */
 const mutationAnswers = () =>
   emu.control.requestLog.filter((e) => e.path === '/transactions/sync' && e.status === 400).length;
-const expectedNow = (itemId: string) => expectedPlaidTransactions(emu.control.transactions(itemId));
+/** What the ledger should hold now: every transaction, and only the posted ones as money movements. */
+const expectedNow = (itemId: string) => {
+  const transactions = emu.control.transactions(itemId);
+  const pending = new Set(
+    transactions.filter((t) => t.pending).map((t) => `plaid:transactions:${t.transaction_id}`),
+  );
+  return expectedPlaidTransactions(transactions).map((m) =>
+    pending.has(m.id) ? { ...m, moneyMovement: false } : m,
+  );
+};
+
+async function recordOf(connection: string, transactionId: string): Promise<LedgerRecord | undefined> {
+  for await (const record of r.store.iterateRecords({ connection }))
+    if (record.id === `plaid:transactions:${transactionId}`) return record;
+  return undefined;
+}
+
+/** The digest's money out on a UTC date (no other connection syncs meanwhile), through the SQL path and the Store-interface path. */
+async function moneyOutOn(date: string): Promise<{ out: bigint; movements: number }> {
+  const day = {
+    date,
+    start: new Date(`${date}T00:00:00Z`),
+    end: new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000),
+  };
+  const sql = await sqliteDigestQueries(r.store.database).moneyTotals(day);
+  assert.deepEqual(await storeDigestQueries(r.store).moneyTotals(day), sql, 'both query paths agree');
+  return {
+    out: sql.reduce((sum, m) => sum + m.moneyOut, 0n),
+    movements: sql.reduce((sum, m) => sum + m.movements, 0),
+  };
+}
 
 describe('plaid through the SDK, the emulator, the engine and the embedded store', () => {
   let itemId: string;
@@ -159,6 +192,64 @@ describe('plaid through the SDK, the emulator, the engine and the embedded store
       'the vanished transaction is not kept',
     );
     assert.equal(stored.find((s) => s.id === `plaid:transactions:${amended}`)?.amount, -30);
+  });
+
+  test('a pending transaction that posts is counted once, on its posted date, at its posted amount', async () => {
+    const item = await connectItem('plaid-pending');
+    const prefix = item.replace('item-sandbox-', 'txn-');
+    // Two card payments pending since 2026-01-30 (the emulator's fixed ones): a bistro bill and a hotel hold.
+    const [bistro, hotel] = [`${prefix}-00018`, `${prefix}-00019`];
+    const first = await r.run('plaid-pending');
+    assert.equal(first.status, 'success', first.errorMessage ?? '');
+    const held = await recordOf('plaid-pending', bistro);
+    assert.deepEqual([held?.status, held?.moneyMovement, held?.amount], ['pending', false, -4_250]);
+    const before = {
+      pendingDay: await moneyOutOn('2026-01-30'),
+      postedDay: await moneyOutOn('2026-02-02'),
+    };
+
+    // Both post on 2026-02-02: the bistro with a 7.50 tip, the hotel hold released to the real bill.
+    const [bistroPosted, hotelPosted] = [
+      ...emu.control.postPendingTransactions([bistro], { amount: '50.00', date: '2026-02-02' }),
+      ...emu.control.postPendingTransactions([hotel], { amount: 212.4, date: '2026-02-02' }),
+    ];
+    assert.ok(bistroPosted && hotelPosted);
+    const second = await r.run('plaid-pending');
+    assert.equal(second.status, 'success', second.errorMessage ?? '');
+    assert.deepEqual(second.streams.transactions, {
+      fetched: 2,
+      inserted: 2,
+      updated: 0,
+      deleted: 2,
+      skipped: 0,
+    });
+    const stored = transactionsOf(await storedMoney(r.store, 'plaid-pending'));
+    assert.deepEqual(stored, expectedNow(item));
+    assert.ok(
+      !stored.some((s) => s.id.endsWith(bistro) || s.id.endsWith(hotel)),
+      'the pending rows are gone',
+    );
+
+    const posted = await recordOf('plaid-pending', bistroPosted.transaction_id);
+    assert.deepEqual(
+      [posted?.status, posted?.moneyMovement, posted?.amount, posted?.occurredAt],
+      ['posted', true, -5_000, '2026-02-02T00:00:00.000Z'],
+    );
+    assert.equal(posted && pendingPredecessorOf(posted.raw), bistro, 'the posted row names its pending one');
+
+    const after = {
+      pendingDay: await moneyOutOn('2026-01-30'),
+      postedDay: await moneyOutOn('2026-02-02'),
+    };
+    assert.deepEqual(
+      after.pendingDay,
+      before.pendingDay,
+      'the pending day never counted them and still does not',
+    );
+    assert.deepEqual(after.postedDay, {
+      out: before.postedDay.out + 5_000n + 21_240n,
+      movements: before.postedDay.movements + 2,
+    });
   });
 
   test('a mutation during an incremental pagination set ends with the exact record set', async () => {

@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import { AccountSubtype, AccountType, type Transaction, TransactionPaymentChannelEnum } from 'plaid';
 import { type EmuTransaction, generateAccounts } from '../../../connectors/plaid/emulator-data.ts';
 import { accountWire, transactionWire } from '../../../connectors/plaid/emulator-wire.ts';
-import { normalizeAccount, normalizeTransaction } from '../../../connectors/plaid/normalize.ts';
+import {
+  bankRow,
+  normalizeAccount,
+  normalizeTransaction,
+  pendingPredecessorOf,
+} from '../../../connectors/plaid/normalize.ts';
 import { InvalidDataError } from '../../../src/errors.ts';
 
 /** A wire transaction as Plaid sends it, with `amount` given as the JSON text Plaid would put on the wire. */
@@ -116,6 +121,54 @@ describe('Plaid transaction fields', () => {
   test('status is pending or posted', () => {
     assert.equal(normalizeTransaction(plaidTransaction('1', 'USD', { pending: true })).status, 'pending');
     assert.equal(normalizeTransaction(plaidTransaction('1', 'USD')).status, 'posted');
+  });
+});
+
+describe('Plaid pending and posted rows: only posted rows are cash', () => {
+  test('a pending row is kept, signed and dated, but is not a money movement', () => {
+    const record = normalizeTransaction(plaidTransaction('42.5', 'USD', { pending: true }));
+    assert.equal(record.status, 'pending');
+    assert.equal(record.moneyMovement, false);
+    assert.equal(record.amount, -4250, 'the sign convention holds for pending rows too');
+    assert.equal(record.occurredAt, '2026-01-15T00:00:00.000Z');
+    assert.deepEqual(record.raw, { type: 'transaction', id: 'txn_1' });
+    assert.equal(pendingPredecessorOf(record.raw), null);
+  });
+
+  test('the posted successor is the money movement and names the pending row it replaces', () => {
+    const posted = normalizeTransaction(
+      plaidTransaction('50.00', 'USD', {
+        transaction_id: 'txn_posted',
+        pending_transaction_id: 'txn_pending',
+        date: '2026-01-17',
+      }),
+    );
+    assert.equal(posted.id, 'plaid:transactions:txn_posted');
+    assert.equal(posted.status, 'posted');
+    assert.equal(posted.moneyMovement, true);
+    assert.equal(posted.amount, -5000, 'Plaid positive (money out) is a negative ledger amount');
+    assert.equal(posted.occurredAt, '2026-01-17T00:00:00.000Z', 'counted on its posted date');
+    assert.equal(posted.raw.id, 'txn_posted', 'the raw reference still names the posted object');
+    assert.equal(pendingPredecessorOf(posted.raw), 'txn_pending');
+  });
+
+  test('a posted row without a predecessor (or with an empty one) carries no link', () => {
+    for (const link of [null, '']) {
+      const record = normalizeTransaction(plaidTransaction('1', 'USD', { pending_transaction_id: link }));
+      assert.deepEqual(record.raw, { type: 'transaction', id: 'txn_1' });
+      assert.equal(pendingPredecessorOf(record.raw), null);
+    }
+  });
+
+  test('the rule is a helper another bank source can use as is', () => {
+    assert.deepEqual(bankRow('statement_line', 'L1', true, 'ignored'), {
+      status: 'pending',
+      moneyMovement: false,
+      raw: { type: 'statement_line', id: 'L1' },
+    });
+    const posted = bankRow('statement_line', 'L2', false, 'L1');
+    assert.deepEqual([posted.status, posted.moneyMovement, posted.raw.id], ['posted', true, 'L2']);
+    assert.equal(pendingPredecessorOf(posted.raw), 'L1');
   });
 });
 
