@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
+import { escapeMrkdwn } from '../slack/views/blocks.ts';
 
 export interface PlaidLinkDeps {
   readonly finsync: Finsync;
@@ -118,13 +119,17 @@ export function plaidLinkComplete(deps: PlaidLinkDeps) {
         await deps.notify(
           session.viewId,
           session.userId,
-          `:white_check_mark: Connected Plaid as \`${connection.name}\` (${connection.accountLabel}). Sync it with \`/finsync sync ${connection.name}\`.`,
+          `:white_check_mark: Connected Plaid as \`${connection.name}\` (${escapeMrkdwn(connection.accountLabel)}). Sync it with \`/finsync sync ${connection.name}\`.`,
         );
         send(res, 200, 'application/json', JSON.stringify({ ok: true, connection: connection.name }));
       } catch (error) {
         const reason =
           error instanceof FinsyncError ? redactText(error.message) : 'finsync could not save the connection';
-        await deps.notify(session.viewId, session.userId, `:no_entry: Plaid was not connected: ${reason}`);
+        await deps.notify(
+          session.viewId,
+          session.userId,
+          `:no_entry: Plaid was not connected: ${escapeMrkdwn(reason)}`,
+        );
         send(
           res,
           error instanceof FinsyncError && error.errorClass !== 'internal' ? 400 : 500,

@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
+import { escapeMrkdwn, safe } from '../slack/views/blocks.ts';
 
 export interface OAuthCallbackDeps {
   readonly finsync: Finsync;
@@ -55,13 +56,16 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
       }
       const intuitError = params.get('error');
       if (intuitError) {
-        const reason = `QuickBooks did not grant access (${intuitError.slice(0, 80)}).`;
-        await deps.notify(session.userId, `:no_entry: ${reason} Nothing was connected.`);
+        // The query string is anyone's to write: escaped for Slack (no <!here>, no disguised links).
+        await deps.notify(
+          session.userId,
+          `:no_entry: QuickBooks did not grant access (${safe(intuitError, 80)}). Nothing was connected.`,
+        );
         resultPage(
           res,
           400,
           'QuickBooks was not connected',
-          `${reason} Nothing was changed. You can close this window.`,
+          `QuickBooks did not grant access (${intuitError.slice(0, 80)}). Nothing was changed. You can close this window.`,
         );
         return;
       }
@@ -87,7 +91,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
         });
         await deps.notify(
           session.userId,
-          `:white_check_mark: Connected QuickBooks as \`${connection.name}\` (${connection.accountLabel}). Sync it with \`/finsync sync ${connection.name}\`.`,
+          `:white_check_mark: Connected QuickBooks as \`${connection.name}\` (${escapeMrkdwn(connection.accountLabel)}). Sync it with \`/finsync sync ${connection.name}\`.`,
         );
         resultPage(
           res,
@@ -101,7 +105,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
             ? redactText(error.message)
             : 'finsync could not complete the connection';
         deps.log.warn('QuickBooks OAuth callback failed', { error: redactText(errorMessage(error)) });
-        await deps.notify(session.userId, `:no_entry: QuickBooks was not connected: ${reason}`);
+        await deps.notify(session.userId, `:no_entry: QuickBooks was not connected: ${escapeMrkdwn(reason)}`);
         resultPage(
           res,
           502,
