@@ -17,10 +17,19 @@ export const KIND = {
   adjustment: 4,
   transfer: 5,
   customer: 6,
+  // Made by the emulator's lifecycle (emulator-lifecycle.ts), never by the seeded timeline:
+  /** A dispute (ref: the charge) and its withdrawal balance transaction. */
+  dispute: 7,
+  /** The balance transaction that returns a failed payout's money (ref: the payout). */
+  payout_failure: 8,
+  /** The balance transaction that returns a failed refund's money (ref: the refund). */
+  refund_failure: 9,
+  /** The reinstatement of a won dispute (ref: the dispute). */
+  dispute_reversal: 10,
 } as const;
 export type EventKind = (typeof KIND)[keyof typeof KIND];
 
-export type ListName = 'balance_transactions' | 'charges' | 'refunds' | 'payouts' | 'customers';
+export type ListName = 'balance_transactions' | 'charges' | 'refunds' | 'payouts' | 'customers' | 'disputes';
 
 export const ID_PREFIX: Readonly<Record<ListName, string>> = {
   balance_transactions: 'txn',
@@ -28,6 +37,7 @@ export const ID_PREFIX: Readonly<Record<ListName, string>> = {
   refunds: 're',
   payouts: 'po',
   customers: 'cus',
+  disputes: 'dp',
 };
 
 export interface Money {
@@ -75,6 +85,7 @@ export class Dataset {
     refunds: new GrowableInts(),
     payouts: new GrowableInts(),
     customers: new GrowableInts(),
+    disputes: new GrowableInts(),
   };
   private readonly balances = new Map<string, number>();
   private lastCreated: number;
@@ -133,19 +144,41 @@ export class Dataset {
       this.kinds.push(kind);
       this.refs.push(this.pickRef(index, kind));
       this.lastCreated = second;
-      if (kind === KIND.customer) {
-        this.lists.customers.push(index);
-        continue;
-      }
-      this.lists.balance_transactions.push(index);
-      if (kind === KIND.charge) this.lists.charges.push(index);
-      if (kind === KIND.refund) this.lists.refunds.push(index);
-      if (kind === KIND.payout) this.lists.payouts.push(index);
-      const money = this.money(index);
-      this.balances.set(money.currency, (this.balances.get(money.currency) ?? 0) + money.signed - money.fee);
-      added.push(index);
+      if (this.register(index, kind)) added.push(index);
     }
     return added;
+  }
+
+  /**
+   * Appends one entry of a chosen kind and reference at `atSecond` (never earlier than the newest entry): what
+   * the lifecycle creates (a payout, a refund of a given charge, a dispute, a failure's balance transaction).
+   */
+  appendLinked(kind: EventKind, ref: number, atSecond: number): number {
+    const index = this.created.length;
+    const second = Math.max(this.lastCreated, atSecond);
+    this.created.push(second);
+    this.kinds.push(kind);
+    this.refs.push(ref);
+    this.lastCreated = second;
+    if (kind === KIND.refund) this.refundOf.set(ref, index);
+    this.register(index, kind);
+    return index;
+  }
+
+  /** Files a new entry in its lists and the balance; false for a customer (not a balance transaction). */
+  private register(index: number, kind: EventKind): boolean {
+    if (kind === KIND.customer) {
+      this.lists.customers.push(index);
+      return false;
+    }
+    this.lists.balance_transactions.push(index);
+    if (kind === KIND.charge) this.lists.charges.push(index);
+    if (kind === KIND.refund) this.lists.refunds.push(index);
+    if (kind === KIND.payout) this.lists.payouts.push(index);
+    if (kind === KIND.dispute) this.lists.disputes.push(index);
+    const money = this.money(index);
+    this.balances.set(money.currency, (this.balances.get(money.currency) ?? 0) + money.signed - money.fee);
+    return true;
   }
 
   private pickKind(index: number): EventKind {
@@ -188,7 +221,7 @@ export class Dataset {
 
   currencyOf(index: number): string {
     const kind = this.kindOf(index);
-    if (kind === KIND.refund) return this.currencyOf(this.ref(index));
+    if (kind === KIND.refund || kind >= KIND.dispute) return this.currencyOf(this.ref(index));
     return CURRENCIES[hash(this.seed, index, 5) % CURRENCIES.length]!;
   }
 
@@ -237,6 +270,15 @@ export class Dataset {
         return { currency, signed: (h % 2 === 0 ? 1 : -1) * (100 + ((h >>> 1) % 50_000)) * step, fee: 0 };
       case KIND.transfer:
         return { currency, signed: -(500 + (h % 100_000)) * step, fee: 0 };
+      case KIND.dispute:
+        // The disputed amount and Stripe's dispute fee (15.00 in the charge's currency's units).
+        return { currency, signed: -this.chargeAmount(this.ref(index)), fee: 1_500 * step };
+      case KIND.dispute_reversal:
+        return { currency, signed: this.chargeAmount(this.ref(this.ref(index))), fee: 0 };
+      case KIND.payout_failure:
+        return { currency, signed: -this.money(this.ref(index)).signed, fee: 0 };
+      case KIND.refund_failure:
+        return { currency, signed: this.refundAmount(this.ref(index)), fee: 0 };
       default:
         return { currency, signed: 0, fee: 0 };
     }

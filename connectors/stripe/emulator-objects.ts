@@ -3,11 +3,12 @@
  * Stripe's OpenAPI description by test/connectors/stripe/spec.test.ts), and answers list queries.
  */
 import { type Dataset, KIND, type ListName } from './emulator-data.ts';
+import { buildDispute } from './emulator-disputes.ts';
+import type { Lifecycle } from './emulator-lifecycle.ts';
 import { hash } from './emulator-random.ts';
 
 type Json = Record<string, unknown>;
 
-const DAY = 86_400;
 const NAMES = [
   'Ada Lovelace',
   'Grace Hopper',
@@ -23,6 +24,11 @@ const TYPE_BY_KIND: readonly string[] = [
   'stripe_fee',
   'adjustment',
   'transfer',
+  '',
+  'adjustment',
+  'payout_failure',
+  'refund_failure',
+  'adjustment',
 ];
 const CATEGORY_BY_KIND: readonly string[] = [
   'charge',
@@ -31,11 +37,18 @@ const CATEGORY_BY_KIND: readonly string[] = [
   'fee',
   'other_adjustment',
   'transfer',
+  '',
+  'dispute',
+  'payout_reversal',
+  'refund_failure',
+  'dispute_reversal',
 ];
 
 export interface ObjectContext {
   readonly data: Dataset;
-  /** Emulator clock in epoch seconds (pending vs available, payout status). */
+  /** The state of an object at a time (emulator-lifecycle.ts). */
+  readonly lifecycle: Lifecycle;
+  /** Emulator clock in epoch seconds (pending vs available, payout status), or an event's time. */
   readonly nowSeconds: number;
 }
 
@@ -51,6 +64,8 @@ export function buildObject(list: ListName, index: number, ctx: ObjectContext): 
       return payout(index, ctx);
     case 'customers':
       return customer(index, ctx);
+    case 'disputes':
+      return buildDispute(index, ctx, (bt) => balanceTransaction(bt, ctx));
   }
 }
 
@@ -64,6 +79,14 @@ function sourceId(index: number, data: Dataset): string | null {
       return data.idOf('payouts', index);
     case KIND.transfer:
       return data.idOf('tr', index);
+    case KIND.dispute:
+      return data.idOf('disputes', index);
+    case KIND.payout_failure:
+      return data.idOf('payouts', data.ref(index));
+    case KIND.refund_failure:
+      return data.idOf('refunds', data.ref(index));
+    case KIND.dispute_reversal:
+      return data.idOf('disputes', data.ref(index));
     default:
       return null;
   }
@@ -81,16 +104,24 @@ function btDescription(index: number, data: Dataset): string | null {
       return hash(data.seed, index, 9) % 2 ? 'Radar for Fraud Teams' : 'Billing - Usage Fee';
     case KIND.adjustment:
       return 'Chargeback withdrawal adjustment';
+    case KIND.dispute:
+      return 'Chargeback withdrawal for disputed payment';
+    case KIND.dispute_reversal:
+      return 'Chargeback reversal for disputed payment';
+    case KIND.payout_failure:
+      return 'STRIPE PAYOUT FAILURE';
+    case KIND.refund_failure:
+      return 'REFUND FAILURE';
     default:
       return null;
   }
 }
 
-function balanceTransaction(index: number, { data, nowSeconds }: ObjectContext): Json {
+function balanceTransaction(index: number, { data, lifecycle, nowSeconds }: ObjectContext): Json {
   const kind = data.kindOf(index);
   const created = data.createdOf(index);
   const { currency, signed, fee } = data.money(index);
-  const availableOn = kind === KIND.charge ? created + 2 * DAY : created;
+  const availableOn = lifecycle.availableOn(index);
   return {
     id: data.idOf('balance_transactions', index),
     object: 'balance_transaction',
@@ -109,7 +140,7 @@ function balanceTransaction(index: number, { data, nowSeconds }: ObjectContext):
               amount: fee,
               application: null,
               currency,
-              description: 'Stripe processing fees',
+              description: kind === KIND.dispute ? 'Dispute fee' : 'Stripe processing fees',
               type: 'stripe_fee',
             },
           ],
@@ -121,7 +152,7 @@ function balanceTransaction(index: number, { data, nowSeconds }: ObjectContext):
   };
 }
 
-function charge(index: number, { data }: ObjectContext): Json {
+function charge(index: number, { data, lifecycle, nowSeconds }: ObjectContext): Json {
   const amount = data.chargeAmount(index);
   const refundIndex = data.refundFor(index);
   const refunded = refundIndex === undefined ? 0 : data.refundAmount(refundIndex);
@@ -145,7 +176,7 @@ function charge(index: number, { data }: ObjectContext): Json {
     currency: data.currencyOf(index),
     customer: customerIndex < 0 ? null : data.idOf('customers', customerIndex),
     description: `Order #${10_000 + index}`,
-    disputed: false,
+    disputed: lifecycle.disputeOfChargeAt(index, nowSeconds) !== undefined,
     failure_code: null,
     failure_message: null,
     livemode: false,
@@ -168,7 +199,9 @@ function charge(index: number, { data }: ObjectContext): Json {
   };
 }
 
-function refund(index: number, { data }: ObjectContext): Json {
+function refund(index: number, { data, lifecycle, nowSeconds }: ObjectContext): Json {
+  const status = lifecycle.refundStatusAt(index, nowSeconds);
+  const failure = lifecycle.refundFailureAt(index, nowSeconds);
   return {
     id: data.idOf('refunds', index),
     object: 'refund',
@@ -181,13 +214,21 @@ function refund(index: number, { data }: ObjectContext): Json {
     payment_intent: null,
     reason: hash(data.seed, index, 11) % 2 ? 'requested_by_customer' : null,
     receipt_number: null,
-    status: 'succeeded',
+    status,
+    ...(failure === undefined
+      ? {}
+      : {
+          failure_balance_transaction: data.idOf('balance_transactions', failure),
+          failure_reason: 'expired_or_canceled_card',
+        }),
   };
 }
 
-function payout(index: number, { data, nowSeconds }: ObjectContext): Json {
+function payout(index: number, { data, lifecycle, nowSeconds }: ObjectContext): Json {
   const created = data.createdOf(index);
-  const arrival = created + 2 * DAY;
+  const arrival = lifecycle.payoutPlan(index).settleAt;
+  const status = lifecycle.payoutStatusAt(index, nowSeconds);
+  const failure = lifecycle.payoutFailureAt(index, nowSeconds);
   return {
     id: data.idOf('payouts', index),
     object: 'payout',
@@ -199,16 +240,16 @@ function payout(index: number, { data, nowSeconds }: ObjectContext): Json {
     currency: data.currencyOf(index),
     description: 'STRIPE PAYOUT',
     destination: `ba_1Em${index.toString(36).padStart(7, '0')}`,
-    failure_balance_transaction: null,
-    failure_code: null,
-    failure_message: null,
+    failure_balance_transaction: failure === undefined ? null : data.idOf('balance_transactions', failure),
+    failure_code: failure === undefined ? null : 'account_closed',
+    failure_message: failure === undefined ? null : 'The bank account has been closed.',
     livemode: false,
     metadata: {},
     method: 'standard',
-    reconciliation_status: arrival <= nowSeconds ? 'completed' : 'not_applicable',
+    reconciliation_status: status === 'paid' ? 'completed' : 'not_applicable',
     source_type: 'card',
     statement_descriptor: null,
-    status: arrival <= nowSeconds ? 'paid' : 'in_transit',
+    status,
     type: 'bank_account',
   };
 }

@@ -11,6 +11,7 @@ export const LISTS: ReadonlySet<string> = new Set([
   'refunds',
   'payouts',
   'customers',
+  'disputes',
 ]);
 export const OBJECT_NAME: Readonly<Record<ListName, string>> = {
   balance_transactions: 'balance_transaction',
@@ -18,6 +19,7 @@ export const OBJECT_NAME: Readonly<Record<ListName, string>> = {
   refunds: 'refund',
   payouts: 'payout',
   customers: 'customer',
+  disputes: 'dispute',
 };
 /** Filters real Stripe accepts on these lists that the emulator does not implement: refused, never ignored. */
 const UNSUPPORTED = new Set([

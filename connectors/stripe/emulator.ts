@@ -1,11 +1,21 @@
 /**
  * A local HTTP server speaking Stripe's wire format for the read endpoints finsync uses, with seeded data
  * (see emulator-data.ts) and fault injection. Shared by the tests and the sandbox. Reads only: the
- * connector never writes to Stripe.
+ * connector never writes to Stripe. Its clock (emulator-clock.ts) can be moved forward; objects change as
+ * it moves (emulator-lifecycle.ts) and each change is an event in `GET /v1/events` (emulator-events.ts).
+ * It sends no webhooks: tests sign an event from `/v1/events` themselves.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EmulatorClock } from './emulator-clock.ts';
 import { Dataset, type ListName } from './emulator-data.ts';
+import { buildEvent, type EventEntry, EventLog, parseEventQuery } from './emulator-events.ts';
+import {
+  type DisputeOutcome,
+  Lifecycle,
+  type PayoutOutcome,
+  type RefundOutcome,
+} from './emulator-lifecycle.ts';
 import { buildAccount, buildBalance, buildObject, listPage } from './emulator-objects.ts';
 import {
   ApiError,
@@ -53,6 +63,24 @@ export interface LoggedRequest {
 }
 
 export interface StripeEmulatorControl {
+  /** The emulator's clock: `advance(seconds)` moves it forward and records every change due by then. */
+  readonly clock: EmulatorClock;
+  /** A new payout, pending, in transit after an hour, then paid or failed after `settlesAfterSeconds` (2 days). */
+  addPayout(options?: { readonly outcome?: PayoutOutcome; readonly settlesAfterSeconds?: number }): string;
+  /** A refund (of `charge`, or of a new charge), pending until it succeeds or fails (after 1 day by default). */
+  addRefund(options?: {
+    readonly charge?: string;
+    readonly outcome?: RefundOutcome;
+    readonly settlesAfterSeconds?: number;
+  }): string;
+  /** A dispute (of `charge`, or of a new charge), under review half-way, won or lost after 10 days by default. */
+  openDispute(options?: {
+    readonly charge?: string;
+    readonly outcome?: DisputeOutcome;
+    readonly decidedAfterSeconds?: number;
+  }): string;
+  /** Every event still kept, newest first, as `GET /v1/events` renders them. */
+  events(): Record<string, unknown>[];
   /** Appends newer objects holding `count` balance transactions, created at `created` (epoch s) or now. */
   addObjects(count: number, options?: { readonly created?: number }): string[];
   counts(): Record<ListName, number>;
@@ -79,13 +107,34 @@ interface Reply {
 }
 
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const now = options.now ?? Date.now;
+  const clock = new EmulatorClock(options.now ?? Date.now);
   const data = new Dataset({
     seed: options.seed ?? 1,
     startTime: options.startTime ?? 1_704_067_200,
     spacingSeconds: options.spacingSeconds ?? 60,
   });
   data.append(options.count ?? 200);
+  const eventLog = new EventLog(options.seed ?? 1);
+  const lifecycle = new Lifecycle(data, eventLog, clock.nowSeconds());
+  clock.onAdvance((ms) => lifecycle.advanceTo(Math.floor(ms / 1000)));
+  /** Brings the objects up to the clock (a real clock moves without `advance`) and returns now in seconds. */
+  const tick = () => {
+    const seconds = clock.nowSeconds();
+    lifecycle.advanceTo(seconds);
+    return seconds;
+  };
+  const renderEvent = (entry: EventEntry) =>
+    buildEvent(
+      entry,
+      'balance' in entry.target
+        ? buildBalance(data)
+        : buildObject(entry.target.list, entry.target.index, { data, lifecycle, nowSeconds: entry.created }),
+    );
+  const indexOrThrow = (list: ListName, id: string): number => {
+    const index = data.indexOf(list, id);
+    if (index === undefined) throw new Error(`the emulator has no ${list} ${id}`);
+    return index;
+  };
   const secretKeys = new Set(options.secretKeys ?? [EMULATOR_SECRET_KEY]);
   const restricted = new Map(
     (
@@ -106,7 +155,32 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       throw invalid(`Unrecognized request URL (${req.method}: ${path}). The emulator only reads.`, {}, 404);
     }
     authenticate(req.headers.authorization ?? '', path, keys);
-    const objectCtx = { data, nowSeconds: Math.floor(now() / 1000) };
+    const nowSeconds = tick();
+    const objectCtx = { data, lifecycle, nowSeconds };
+    if (path === '/v1/events') {
+      const page = eventLog.list(parseEventQuery(url.searchParams, eventLog, nowSeconds), nowSeconds);
+      return {
+        status: 200,
+        body: {
+          object: 'list',
+          data: page.entries.map(renderEvent),
+          has_more: page.hasMore,
+          url: '/v1/events',
+        },
+      };
+    }
+    const eventId = /^\/v1\/events\/([^/]+)$/.exec(path)?.[1];
+    if (eventId !== undefined) {
+      const entry = eventLog.find(decodeURIComponent(eventId), nowSeconds);
+      if (!entry) {
+        throw invalid(
+          `No such event: '${eventId.slice(0, 60)}'`,
+          { param: 'id', code: 'resource_missing' },
+          404,
+        );
+      }
+      return { status: 200, body: renderEvent(entry) };
+    }
     if (path === '/v1/balance') return { status: 200, body: buildBalance(data) };
     if (path === '/v1/account') {
       return { status: 200, body: buildAccount(data, options.accountName ?? 'Emulated Stripe') };
@@ -229,9 +303,46 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const port = (server.address() as AddressInfo).port;
 
   const control: StripeEmulatorControl = {
+    clock,
     addObjects(count, addOptions) {
-      const second = addOptions?.created ?? Math.floor(now() / 1000);
-      return data.append(count, second).map((index) => data.idOf('balance_transactions', index));
+      const second = addOptions?.created ?? tick();
+      const from = data.eventCount;
+      const added = data.append(count, second);
+      lifecycle.recordCreations(Array.from({ length: data.eventCount - from }, (_, i) => from + i));
+      return added.map((index) => data.idOf('balance_transactions', index));
+    },
+    addPayout(payoutOptions = {}) {
+      const index = lifecycle.createPayout(
+        tick(),
+        payoutOptions.outcome ?? 'paid',
+        payoutOptions.settlesAfterSeconds ?? 2 * 86_400,
+      );
+      return data.idOf('payouts', index);
+    },
+    addRefund(refundOptions = {}) {
+      const charge =
+        refundOptions.charge === undefined ? undefined : indexOrThrow('charges', refundOptions.charge);
+      const index = lifecycle.createRefund(
+        tick(),
+        charge,
+        refundOptions.outcome ?? 'succeeded',
+        refundOptions.settlesAfterSeconds ?? 86_400,
+      );
+      return data.idOf('refunds', index);
+    },
+    openDispute(disputeOptions = {}) {
+      const charge =
+        disputeOptions.charge === undefined ? undefined : indexOrThrow('charges', disputeOptions.charge);
+      const index = lifecycle.openDispute(
+        tick(),
+        charge,
+        disputeOptions.outcome ?? 'won',
+        disputeOptions.decidedAfterSeconds ?? 10 * 86_400,
+      );
+      return data.idOf('disputes', index);
+    },
+    events() {
+      return eventLog.all(tick()).map(renderEvent);
     },
     counts() {
       return {
@@ -240,6 +351,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
         refunds: data.count('refunds'),
         payouts: data.count('payouts'),
         customers: data.count('customers'),
+        disputes: data.count('disputes'),
       };
     },
     injectFault(fault, times = 1, pathPrefix) {
