@@ -16,12 +16,35 @@ import {
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
 import type { ConnectorContext } from '../types.ts';
 
-export type StripeListName = 'balance_transactions' | 'charges' | 'refunds' | 'payouts' | 'customers';
+export type StripeListName =
+  | 'balance_transactions'
+  | 'charges'
+  | 'refunds'
+  | 'payouts'
+  | 'customers'
+  | 'disputes';
+
+/** Stripe `object` names finsync can re-read one at a time (GET /v1/<list>/<id>). */
+export type StripeObjectName =
+  | 'balance_transaction'
+  | 'charge'
+  | 'refund'
+  | 'payout'
+  | 'customer'
+  | 'dispute';
 
 export interface ListParams {
   readonly limit: number;
   readonly created?: { readonly gte?: number; readonly lte?: number };
   readonly starting_after?: string;
+}
+
+/** GET /v1/events: newest first; `types` are exact event names (at most 20). */
+export interface EventListParams {
+  readonly limit: number;
+  readonly created?: { readonly gte?: number };
+  readonly starting_after?: string;
+  readonly types?: readonly string[];
 }
 
 export interface ListPage {
@@ -43,7 +66,21 @@ const LISTERS: Readonly<Record<StripeListName, (sdk: Stripe, params: ListParams)
   refunds: (sdk, params) => sdk.refunds.list(params),
   payouts: (sdk, params) => sdk.payouts.list(params),
   customers: (sdk, params) => sdk.customers.list(params),
+  disputes: (sdk, params) => sdk.disputes.list(params),
 };
+
+const RETRIEVERS: Readonly<Record<StripeObjectName, (sdk: Stripe, id: string) => Promise<unknown>>> = {
+  balance_transaction: (sdk, id) => sdk.balanceTransactions.retrieve(id),
+  charge: (sdk, id) => sdk.charges.retrieve(id),
+  refund: (sdk, id) => sdk.refunds.retrieve(id),
+  payout: (sdk, id) => sdk.payouts.retrieve(id),
+  customer: (sdk, id) => sdk.customers.retrieve(id),
+  dispute: (sdk, id) => sdk.disputes.retrieve(id),
+};
+
+export function isStripeObjectName(value: unknown): value is StripeObjectName {
+  return typeof value === 'string' && Object.hasOwn(RETRIEVERS, value);
+}
 
 /** The object a listing resumes after no longer exists (Stripe: resource_missing on `starting_after`). */
 export class StripeCursorGoneError extends InvalidRequestError {}
@@ -171,6 +208,46 @@ export class StripeApi {
 
   listPage(list: StripeListName, params: ListParams): Promise<ListPage> {
     return this.call(async (sdk) => parseListPage(await LISTERS[list](sdk, params)));
+  }
+
+  listEvents(params: EventListParams): Promise<ListPage> {
+    return this.call(async (sdk) =>
+      parseListPage(
+        await sdk.events.list({
+          limit: params.limit,
+          ...(params.created ? { created: { ...params.created } } : {}),
+          ...(params.starting_after === undefined ? {} : { starting_after: params.starting_after }),
+          ...(params.types ? { types: [...params.types] } : {}),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * One object as it is now, or null when Stripe no longer has it (404 resource_missing). A deleted customer
+   * is answered as Stripe answers it: `{ id, object: 'customer', deleted: true }`.
+   */
+  retrieve(object: StripeObjectName, id: string): Promise<unknown> {
+    return this.call(async (sdk) => {
+      try {
+        const found: unknown = await RETRIEVERS[object](sdk, id);
+        if (found === null || typeof found !== 'object' || Array.isArray(found)) {
+          throw new TransientError(
+            `Stripe answered GET ${object} ${id} with something that is not an object`,
+          );
+        }
+        return found;
+      } catch (error) {
+        if (
+          error instanceof Stripe.errors.StripeInvalidRequestError &&
+          error.statusCode === 404 &&
+          error.code === 'resource_missing'
+        ) {
+          return null;
+        }
+        throw error;
+      }
+    });
   }
 
   async retrieveBalance(): Promise<{ livemode: boolean }> {

@@ -1,5 +1,6 @@
 /**
- * The Stripe connector: credentials, verification and the five read streams (streams.ts).
+ * The Stripe connector: credentials, verification and its streams: `events` (changes to stored objects,
+ * events-stream.ts) first, then the six creation-time list streams (streams.ts).
  * `createStripeConnector` takes a clock and timeouts so tests can pin time; the registry uses the default.
  */
 import { AuthError, UserInputError } from '../../src/errors.ts';
@@ -13,7 +14,8 @@ import type {
   VerifyResult,
 } from '../types.ts';
 import { StripeApi } from './client.ts';
-import { stripeStreams } from './streams.ts';
+import { stripeEventsStream } from './events-stream.ts';
+import { type StripeStreamOptions, stripeStreams } from './streams.ts';
 
 export interface StripeConnectorOptions {
   /** Clock in ms; fixes each run's window end. */
@@ -30,7 +32,7 @@ const CREDENTIAL_FIELDS: readonly CredentialField[] = [
     label: 'API key',
     secret: true,
     placeholder: 'rk_live_…',
-    hint: 'A restricted key (rk_…) with read access to Balance, Charges, Refunds, Payouts and Customers is enough; a secret key (sk_…) works too.',
+    hint: 'A restricted key (rk_…) with read access to Balance, Charges, Refunds, Payouts, Customers, Disputes and Events is enough; a secret key (sk_…) works too.',
   },
   {
     key: 'webhook_secret',
@@ -90,7 +92,7 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
     id: 'stripe',
     displayName: 'Stripe',
     description:
-      'Charges, refunds, payouts, fees and customers, with the balance transactions as the money ledger',
+      'Charges, refunds, payouts, disputes, fees and customers, with the balance transactions as the money ledger; status changes follow Stripe events',
     credentialFields: CREDENTIAL_FIELDS,
 
     async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
@@ -121,13 +123,15 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
     streams(credentials: Credentials): readonly Stream[] {
       const apiKey = credentials.api_key;
       if (!apiKey) throw new AuthError('No Stripe API key is stored for this connection; reconnect it.');
-      return stripeStreams({
+      const streamOptions: StripeStreamOptions = {
         api: (ctx) => new StripeApi(apiKey, ctx, apiOptions),
         backfillFrom: parseBackfillFrom(credentials.backfill_from),
         now,
         ...(options.overlapSeconds === undefined ? {} : { overlapSeconds: options.overlapSeconds }),
         ...(options.pageLimit === undefined ? {} : { pageLimit: options.pageLimit }),
-      });
+      };
+      // Events first: on a first sync the listings then read objects at least as new as where it starts.
+      return [stripeEventsStream(streamOptions), ...stripeStreams(streamOptions)];
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Stripe streams: one per list endpoint, read incrementally by creation time.
+ * Stripe list streams: one per list endpoint, read incrementally by creation time.
  *
- * Why this is correct (Stripe lists are newest first by `created`, and objects are never back-dated):
+ * Why the creation-time listing is correct (Stripe lists are newest first by `created`, and objects are never
+ * back-dated):
  * 1. A run fixes its window at the start: `created[lte] = windowEnd` (now, whole seconds) and
  *    `created[gte] = since - overlap` (or `backfill_from`, or nothing on a first full load).
  * 2. It pages with `limit=100` and `starting_after = <last id of the previous page>`. With a fixed upper
@@ -14,8 +15,10 @@
  * 4. The last page's cursor is `{ since: windowEnd }`. The next run lists from `windowEnd - overlap`, so
  *    objects created in the boundary second (or up to `overlap` seconds late, e.g. clock skew between us
  *    and Stripe) are read again and de-duplicated by id instead of lost.
- * Limits: changes to old objects (a charge refunded later) do not move `created`, so they are not seen
- * again; the refund itself and its balance transaction are, as new objects. Webhooks cover updates.
+ * Changes to old objects (a payout paid, a balance transaction made available, a refund failed, a dispute
+ * won) do not move `created`, so these listings never see them again: the `events` stream (events-stream.ts)
+ * re-reads them. The connector runs it before these, so on a first sync whatever the listings read is at
+ * least as new as where the events stream starts.
  */
 import { TransientError } from '../../src/errors.ts';
 import type { RecordDraft } from '../../src/records.ts';
@@ -28,6 +31,7 @@ import {
   normalizePayout,
   normalizeRefund,
 } from './normalize.ts';
+import { normalizeDispute } from './normalize-dispute.ts';
 
 export const PAGE_LIMIT = 100;
 export const OVERLAP_SECONDS = 300;
@@ -38,14 +42,19 @@ export const STREAM_NAMES: readonly StripeListName[] = [
   'refunds',
   'payouts',
   'customers',
+  'disputes',
 ];
 
-const NORMALIZERS: Readonly<Record<StripeListName, (raw: unknown) => RecordDraft>> = {
+/** One Stripe object to its records (a balance transaction with a fee is two: see normalize.ts). */
+export type Normalizer = (raw: unknown) => RecordDraft | readonly RecordDraft[];
+
+export const NORMALIZERS: Readonly<Record<StripeListName, Normalizer>> = {
   balance_transactions: normalizeBalanceTransaction,
   charges: normalizeCharge,
   refunds: normalizeRefund,
   payouts: normalizePayout,
   customers: normalizeCustomer,
+  disputes: normalizeDispute,
 };
 
 /** The resume state of one Stripe stream (JSON-serializable; absent fields are omitted). A type alias, not
@@ -94,26 +103,32 @@ export function lowerBound(
   return Math.max(since - overlap, backfillFrom ?? 0, 0);
 }
 
-function idOf(raw: unknown): string | undefined {
+export function idOf(raw: unknown): string | undefined {
   const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-export async function* readStripeList(
+/** One position inside a fixed creation-time window of a list. */
+export interface WindowState {
+  readonly gte: number | undefined;
+  readonly windowEnd: number;
+  readonly startingAfter: string | undefined;
+}
+
+/**
+ * Pages of one list's window `[gte, windowEnd]`, newest first; each page comes with the `startingAfter` to
+ * resume after it, or undefined on the last page. Shared by the list streams and the events stream's re-read.
+ */
+export async function* readWindow(
   name: StripeListName,
-  cursor: StreamCursor | null,
+  window: WindowState,
+  api: StripeApi,
   ctx: ConnectorContext,
-  options: StripeStreamOptions,
-): AsyncGenerator<Page<unknown>> {
-  const api = options.api(ctx);
-  const state = parseCursor(cursor);
-  const limit = options.pageLimit ?? PAGE_LIMIT;
-  const windowEnd = state.windowEnd ?? Math.floor(options.now() / 1000);
-  const gte = lowerBound(state.since, options.backfillFrom, options.overlapSeconds ?? OVERLAP_SECONDS);
-  let startingAfter = state.startingAfter;
+  limit: number,
+): AsyncGenerator<{ readonly objects: readonly unknown[]; readonly startingAfter: string | undefined }> {
+  const { gte, windowEnd } = window;
+  let startingAfter = window.startingAfter;
   let relists = 0;
-  const withSince = (next: Omit<StripeCursor, 'since'>): StripeCursor =>
-    state.since === undefined ? next : { since: state.since, ...next };
   for (;;) {
     const params: ListParams = {
       limit,
@@ -138,17 +153,47 @@ export async function* readStripeList(
       if (page.hasMore) {
         throw new TransientError(`Stripe ${name} page says has_more but its last object has no id`);
       }
-      yield { objects: page.data, cursor: { since: windowEnd } };
+      yield { objects: page.data, startingAfter: undefined };
       return;
     }
     if (lastId === startingAfter) {
       throw new TransientError(`Stripe ${name} listing did not advance past ${lastId}`);
     }
     startingAfter = lastId;
-    yield { objects: page.data, cursor: withSince({ windowEnd, startingAfter: lastId }) };
+    yield { objects: page.data, startingAfter: lastId };
   }
 }
 
+export async function* readStripeList(
+  name: StripeListName,
+  cursor: StreamCursor | null,
+  ctx: ConnectorContext,
+  options: StripeStreamOptions,
+): AsyncGenerator<Page<unknown>> {
+  const state = parseCursor(cursor);
+  const windowEnd = state.windowEnd ?? Math.floor(options.now() / 1000);
+  const gte = lowerBound(state.since, options.backfillFrom, options.overlapSeconds ?? OVERLAP_SECONDS);
+  const withSince = (next: Omit<StripeCursor, 'since'>): StripeCursor =>
+    state.since === undefined ? next : { since: state.since, ...next };
+  const pages = readWindow(
+    name,
+    { gte, windowEnd, startingAfter: state.startingAfter },
+    options.api(ctx),
+    ctx,
+    options.pageLimit ?? PAGE_LIMIT,
+  );
+  for await (const page of pages) {
+    yield {
+      objects: page.objects,
+      cursor:
+        page.startingAfter === undefined
+          ? { since: windowEnd }
+          : withSince({ windowEnd, startingAfter: page.startingAfter }),
+    };
+  }
+}
+
+/** The list streams (the connector puts the events stream, events-stream.ts, before them). */
 export function stripeStreams(options: StripeStreamOptions): readonly Stream<unknown>[] {
   return STREAM_NAMES.map((name) => ({
     name,

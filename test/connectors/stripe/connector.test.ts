@@ -109,11 +109,11 @@ describe('stripe connector', () => {
     assert.equal(emu.control.requestLog.length, 0);
   });
 
-  test('streams: the five Stripe lists, bound to the stored key', () => {
+  test('streams: events first, then the six Stripe lists, bound to the stored key', () => {
     const streams = connector.streams({ api_key: EMULATOR_SECRET_KEY });
     assert.deepEqual(
       streams.map((s) => s.name),
-      ['balance_transactions', 'charges', 'refunds', 'payouts', 'customers'],
+      ['events', 'balance_transactions', 'charges', 'refunds', 'payouts', 'customers', 'disputes'],
     );
     assert.ok(streams.every((s) => s.primaryKey === 'id'));
     assert.equal(streams[0]!.externalId({ id: 'txn_1' }), 'txn_1');
