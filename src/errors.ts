@@ -89,10 +89,10 @@ export class RunConflictError extends ConflictError {
     readonly connection: string,
     /** When the running run started (ISO 8601). */
     readonly since: string,
-    /** Who and what started it, in words: "U123 from Slack, pid 4242 on host-a". */
+    /** How it was started, in words: "from Slack by U123, app pid 4242 on host-a". */
     readonly startedBy: string,
   ) {
-    super(`${connection} is already running since ${since} (started by ${startedBy})`);
+    super(`${connection} is already running since ${since} (started ${startedBy})`);
   }
 }
 

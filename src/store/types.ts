@@ -81,10 +81,10 @@ const TRIGGER_WORDS: Readonly<Record<RunTrigger, string>> = {
   cli: 'from the CLI',
 };
 
-/** "U123 from Slack, app pid 4242 on host-a": who started a run, for conflict answers. */
+/** "from Slack by U123, app pid 4242 on host-a": how a run was started, for conflict answers. */
 export function describeStarter(run: ActiveRun): string {
-  const who = run.triggeredBy && run.trigger !== 'cli' ? `${run.triggeredBy} ` : '';
-  return `${who}${TRIGGER_WORDS[run.trigger] ?? run.trigger}, ${run.holder}`;
+  const by = run.triggeredBy && run.trigger !== 'cli' ? ` by ${run.triggeredBy}` : '';
+  return `${TRIGGER_WORDS[run.trigger] ?? run.trigger}${by}, ${run.holder}`;
 }
 
 export interface PageWrite {

@@ -94,7 +94,7 @@ export class SyncEngine {
       throw new RunConflictError(
         request.connection,
         existing.run.startedAt,
-        `${existing.run.triggeredBy ?? existing.run.trigger} in this process`,
+        `${existing.run.triggeredBy ? `by ${existing.run.triggeredBy} ` : ''}in this process`,
       );
     const now = this.deps.now ?? (() => new Date());
     const lease = this.lease;
@@ -131,19 +131,29 @@ export class SyncEngine {
     const held = keepLease(this.deps, run, lease, request.signal);
     void this.execute(connection, run, { ...request, signal: held.signal })
       // Even when the run's own bookkeeping fails (store gone), the run ends: never an unhandled rejection.
-      .catch((error: unknown): SyncRun => {
+      .catch(async (error: unknown): Promise<SyncRun> => {
         this.deps.log.error('sync run could not be recorded', {
           connection: run.connection,
           runId: run.id,
           error: errorMessage(error),
         });
-        return {
+        const failed: SyncRun = {
           ...run,
           status: 'failed',
           endedAt: now().toISOString(),
           errorClass: classify(error),
           errorMessage: redactText(errorMessage(error)).slice(0, 2000),
         };
+        // Once more, to release the lease now; if the store still refuses, the lease lapses on its own.
+        await this.deps.store
+          .updateRun(run.id, {
+            status: failed.status,
+            endedAt: failed.endedAt,
+            errorClass: failed.errorClass,
+            errorMessage: failed.errorMessage,
+          })
+          .catch(() => undefined);
+        return failed;
       })
       .then(resolveDone)
       .finally(() => {

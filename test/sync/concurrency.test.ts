@@ -90,7 +90,10 @@ describe('one run per connection', () => {
       const refused = [a, b].filter((x) => x.status === 'rejected');
       assert.equal(started.length, 1, 'exactly one start succeeds');
       assert.ok(refused[0]?.status === 'rejected' && refused[0].reason instanceof ConflictError);
-      assert.match(String((refused[0] as PromiseRejectedResult).reason.message), /already syncing/);
+      assert.match(
+        String((refused[0] as PromiseRejectedResult).reason.message),
+        /already running since .* \(started /,
+      );
       const run = await (started[0] as PromiseFulfilledResult<Awaited<ReturnType<Rig['engine']['start']>>>)
         .value.done;
       assert.equal(run.status, 'success', run.errorMessage ?? '');

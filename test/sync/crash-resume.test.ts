@@ -198,7 +198,11 @@ describe('a sync killed at random points and restarted', () => {
           }
           return undefined;
         });
-        assert.equal(result.signal, 'SIGKILL', result.stderr.slice(0, 500));
+        assert.equal(
+          result.signal,
+          'SIGKILL',
+          `${result.stderr.slice(0, 500)} ${JSON.stringify(result.events.slice(-3))}`,
+        );
         // While the process is down, the bank changes: pending ones post (removed), some are amended, new arrive.
         emu.control.removeTransactions([id(20 + round), id(700 + round), id(3_000 + round)]);
         emu.control.modifyTransactions([id(40 + round)], { amount: 0.3 });

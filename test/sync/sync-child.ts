@@ -1,6 +1,6 @@
 /**
- * A sync process for crash tests: opens the embedded store in a data dir, closes runs a killed
- * predecessor left `running` (as the app does at start), and syncs one connection against the
+ * A sync process for crash tests: opens the embedded store in a data dir, waits for a killed predecessor's
+ * run lease to lapse and closes its run (as the app does at start), and syncs one connection against the
  * emulator URL it is given. It reports on stdout, one JSON line per event, so the parent can kill it
  * (SIGKILL) at chosen points: `start` (orphans closed, records already stored), `progress` after each
  * committed page, `done` with the run's status.
@@ -23,6 +23,8 @@ export interface ChildConfig {
   readonly credentials: Credentials;
   /** Page grouping (default: the engine's); small batches make every page a commit to kill after. */
   readonly batch?: BatchOptions;
+  /** The run lease's lifetime (default 300 ms, so a killed child's successor waits briefly). */
+  readonly leaseMs?: number;
 }
 
 export type ChildEvent =
@@ -34,9 +36,16 @@ const emit = (event: ChildEvent) => process.stdout.write(`${JSON.stringify(event
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const store = await EmbeddedStore.open(config.dataDir);
-const orphans = await store.closeOrphanRuns(
-  'the sync process died; the next run resumes from its last committed page',
-);
+const lease = { holder: `crash-test child pid ${process.pid}`, ttlMs: config.leaseMs ?? 300 };
+// A killed predecessor's run holds the connection until its lease lapses; then it is an orphan to close.
+let orphans = 0;
+for (const deadline = Date.now() + 10_000; ; ) {
+  orphans += await store.closeOrphanRuns(
+    'the sync process died; the next run resumes from its last committed page',
+  );
+  if (!(await store.activeRun(config.connection)) || Date.now() > deadline) break;
+  await new Promise((resolve) => setTimeout(resolve, 25));
+}
 emit({ type: 'start', orphans, stored: await store.countRecords(config.connection) });
 
 const connector = config.provider === 'stripe' ? createStripeConnector() : createPlaidConnector();
@@ -47,6 +56,7 @@ const engine = new SyncEngine({
   streamsFor: () => connector.streams(config.credentials),
   connectorContext: (signal) => ({ settings: config.settings, log, ...(signal ? { signal } : {}) }),
   ...(config.batch ? { batch: config.batch } : {}),
+  lease,
 });
 const run = await engine.run({
   connection: config.connection,

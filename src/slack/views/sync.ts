@@ -37,7 +37,7 @@ export function syncStartedMessage(starts: readonly SyncStart[]): SlackMessage {
   const lines = starts.map((s) =>
     s.outcome === 'queued'
       ? `:arrows_counterclockwise: *${safe(s.connection, 40)}*: sync started`
-      : `:hourglass: *${safe(s.connection, 40)}*: already running since ${slackDate(s.since)}${s.startedBy ? ` (started by ${safe(s.startedBy, 200)})` : ''}; not started again`,
+      : `:hourglass: *${safe(s.connection, 40)}*: already running since ${slackDate(s.since)}${s.startedBy ? ` (started ${safe(s.startedBy, 200)})` : ''}; not started again`,
   );
   const text =
     starts.length === 1

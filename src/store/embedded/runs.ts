@@ -85,8 +85,9 @@ export class SqliteRuns {
         "UPDATE runs SET trigger = @trigger, triggered_by = @triggered_by, started_at = @started_at, ended_at = @ended_at, status = @status, streams = @streams, error_class = @error_class, error_message = @error_message, skipped = @skipped, holder = @holder, lease_until = @lease_until WHERE id = @id AND status = 'running'",
       ),
       running: db.prepare<[string], RunRow>("SELECT * FROM runs WHERE connection = ? AND status = 'running'"),
-      renew: db.prepare<[number, string, string, number]>(
-        "UPDATE runs SET lease_until = ? WHERE id = ? AND holder = ? AND status = 'running' AND lease_until >= ?",
+      // A lease that lapsed but was not taken over is still the holder's: a stalled process may go on.
+      renew: db.prepare<[number, string, string]>(
+        "UPDATE runs SET lease_until = ? WHERE id = ? AND holder = ? AND status = 'running'",
       ),
       closeLapsed: db.prepare<[string, string, string, number]>(
         "UPDATE runs SET status = 'failed', ended_at = ?, error_class = 'internal', error_message = ?, lease_until = NULL WHERE id = ? AND status = 'running' AND (lease_until IS NULL OR lease_until < ?)",
@@ -145,7 +146,7 @@ export class SqliteRuns {
 
   /** Extends a run's lease; false when it is no longer this holder's (closed, or taken over after lapsing). */
   renew(id: string, holder: string, ttlMs: number, nowMs: number): boolean {
-    return this.statements.renew.run(nowMs + ttlMs, id, holder, nowMs).changes === 1;
+    return this.statements.renew.run(nowMs + ttlMs, id, holder).changes === 1;
   }
 
   /** The connection's running run while its lease is live. */
