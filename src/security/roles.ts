@@ -19,9 +19,20 @@ export class Roles {
     private readonly cacheMs = 60_000,
   ) {}
 
-  async isAdmin(userId: string): Promise<boolean> {
+  /**
+   * `fresh` asks Slack now instead of trusting the minute-old cache, for decisions that cannot be undone
+   * cheaply (exchanging an OAuth code for tokens); if Slack cannot answer then, the answer is no.
+   */
+  async isAdmin(userId: string, options: { readonly fresh?: boolean } = {}): Promise<boolean> {
     if (userId === CLI_ACTOR || this.admins.includes(userId)) return true;
     if (!this.adminGroup) return false;
+    if (options.fresh) {
+      try {
+        this.cache = { at: this.now(), members: new Set(await this.groupMembers(this.adminGroup)) };
+      } catch {
+        return false;
+      }
+    }
     if (!this.cache || this.now() - this.cache.at > this.cacheMs) {
       try {
         this.cache = { at: this.now(), members: new Set(await this.groupMembers(this.adminGroup)) };

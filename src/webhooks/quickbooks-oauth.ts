@@ -5,8 +5,8 @@
  * or expired state, or an error from Intuit, gives a clear page and changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exchangeCode } from '../../connectors/quickbooks/oauth.ts';
-import type { ProviderSettings } from '../../connectors/types.ts';
+import { exchangeCode, revokeToken } from '../../connectors/quickbooks/oauth.ts';
+import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -80,8 +80,31 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
         );
         return;
       }
+      // Before any code becomes tokens: is the person who started this still an admin? Asked of Slack now,
+      // not the minute-old cache; a refused person's code is never exchanged, so no token exists to leak.
+      if (!(await deps.finsync.deps.roles.isAdmin(session.userId, { fresh: true }))) {
+        await deps.finsync.audit({
+          actor: session.userId,
+          action: 'connect systems',
+          connection: session.name,
+          outcome: 'refused',
+          detail: 'not an admin when Intuit sent the person back',
+        });
+        await deps.notify(
+          session.userId,
+          `:lock: QuickBooks was not connected: only finsync admins can connect systems. Admins: ${deps.finsync.deps.roles.describeAdmins()}.`,
+        );
+        resultPage(
+          res,
+          403,
+          'QuickBooks was not connected',
+          'Only finsync admins can connect systems. Nothing was changed.',
+        );
+        return;
+      }
+      let credentials: Credentials | undefined;
       try {
-        const credentials = await exchangeCode({ settings: deps.settings, code, realmId });
+        credentials = await exchangeCode({ settings: deps.settings, code, realmId });
         const connection = await deps.finsync.connect({
           provider: 'quickbooks',
           name: session.name,
@@ -105,6 +128,9 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
             ? redactText(error.message)
             : 'finsync could not complete the connection';
         deps.log.warn('QuickBooks OAuth callback failed', { error: redactText(errorMessage(error)) });
+        // Tokens were issued but no connection holds them (refused, name taken, company unreadable): revoke
+        // the grant rather than leave a live refresh token that nobody will ever use or revoke.
+        if (credentials?.['refresh_token']) await revokeUnused(deps, credentials['refresh_token']);
         await deps.notify(session.userId, `:no_entry: QuickBooks was not connected: ${escapeMrkdwn(reason)}`);
         resultPage(
           res,
@@ -115,4 +141,15 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
       }
     })();
   };
+}
+
+async function revokeUnused(deps: OAuthCallbackDeps, refreshToken: string): Promise<void> {
+  try {
+    await revokeToken({ settings: deps.settings, token: refreshToken });
+    deps.log.info('revoked the QuickBooks grant of a connect that did not complete');
+  } catch (error) {
+    deps.log.error('could not revoke the QuickBooks grant of a connect that did not complete', {
+      error: redactText(errorMessage(error)),
+    });
+  }
 }

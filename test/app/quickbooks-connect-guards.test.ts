@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness, startHarness } from '../helpers/app-harness.ts';
+import {
+  sendBlockAction,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+} from '../../src/sandbox/slack-requests.ts';
+import { PICKER_CALLBACK } from '../../src/slack/views/connect.ts';
+import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+
+/** An admin through FINSYNC_ADMIN_GROUP (looked up in Slack), so the role can be taken away mid-test. */
+const ADMIN_GROUP = 'SFINADMINS';
+const GROUP_ADMIN = 'UGROUPADM1';
 
 let h: Harness;
 let n = 0;
@@ -36,14 +46,15 @@ async function dmMatching(userId: string, pattern: RegExp): Promise<string> {
   return JSON.stringify({ text: call.args['text'], blocks: call.args['blocks'] });
 }
 
-describe('provider and request text reaches Slack escaped', () => {
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
+before(async () => {
+  h = await startHarness({ env: { FINSYNC_ADMIN_GROUP: ADMIN_GROUP } });
+  h.slack.setUserGroup(ADMIN_GROUP, [GROUP_ADMIN]);
+});
+after(async () => {
+  await h.close();
+});
 
+describe('provider and request text reaches Slack escaped', () => {
   test('an OAuth error=<!here> from the callback URL is escaped in the DM', async () => {
     const state = (await consentUrl()).searchParams.get('state')!;
     const page = await fetch(
@@ -66,5 +77,73 @@ describe('provider and request text reaches Slack escaped', () => {
     assert.ok(!dm.includes('<!channel>'), dm);
     assert.ok(!dm.includes('<https://evil.example'), dm);
     assert.match(dm, /&lt;!channel&gt; &lt;https:\/\/evil\.example\|Click&gt;/);
+  });
+});
+
+describe("only admins reach a consent page, and only an admin's code becomes tokens", () => {
+  test('a non-admin clicking Connect a System on Home is refused privately and gets no picker', async () => {
+    const opened = h.slack.callsTo('views.open').length;
+    const reply = await sendBlockAction(h.target, {
+      actionId: 'home_connect',
+      value: 'connect',
+      userId: MEMBER,
+      view: { id: 'VHOMEMEMBER', type: 'home' },
+    });
+    assert.equal(reply.status, 200);
+    const views = h.slack
+      .callsTo('views.open')
+      .slice(opened)
+      .map((c) => JSON.stringify(c.args['view']));
+    assert.ok(!views.some((v) => v.includes(PICKER_CALLBACK)), 'no provider picker');
+    assert.equal(views.length, 1);
+    assert.match(views[0]!, /Only finsync admins can connect systems/);
+  });
+
+  test('a non-admin submitting the provider picker gets a refusal, not a consent link', async () => {
+    const grants = h.quickbooks.control.tokenGrants.authorization_code;
+    const reply = await sendViewSubmission(h.target, {
+      callbackId: PICKER_CALLBACK,
+      userId: MEMBER,
+      values: { provider: { value: stateValue.select('quickbooks', 'QuickBooks') } },
+    });
+    const body = JSON.stringify(reply.body);
+    assert.ok(!body.includes('/oauth2/authorize'), body);
+    assert.match(body, /Only finsync admins can connect systems/);
+    assert.equal(h.quickbooks.control.tokenGrants.authorization_code, grants);
+    const audit = await h.app.store.listAudit(5);
+    assert.ok(audit.some((e) => e.actor === MEMBER && e.outcome === 'refused'));
+  });
+
+  test('a person who is no longer an admin when Intuit sends them back: the code is never exchanged', async () => {
+    const url = await consentUrl(GROUP_ADMIN);
+    // Removed from the admin group between starting the connect and finishing consent (within the cache minute).
+    h.slack.setUserGroup(ADMIN_GROUP, []);
+    const before = await h.app.store.listConnections();
+    const grants = h.quickbooks.control.tokenGrants.authorization_code;
+    try {
+      const page = await consentAndReturn(url);
+      assert.equal(page.status, 403);
+      assert.match(await page.text(), /Only finsync admins/);
+    } finally {
+      h.slack.setUserGroup(ADMIN_GROUP, [GROUP_ADMIN]);
+    }
+    assert.equal(h.quickbooks.control.tokenGrants.authorization_code, grants, 'no code exchanged');
+    assert.deepEqual(await h.app.store.listConnections(), before);
+    await dmMatching(GROUP_ADMIN, /only finsync admins can connect systems/);
+  });
+
+  test('tokens issued for a connect that then fails (the name was taken meanwhile) are revoked', async () => {
+    // Two consents started for the same proposed name; the first to come back takes it.
+    const first = await consentUrl();
+    const second = await consentUrl();
+    assert.equal((await consentAndReturn(first)).status, 200);
+    const revokes = () =>
+      h.quickbooks.control.requestLog.filter((e) => e.kind === 'revoke' && e.status === 200);
+    const revoked = revokes().length;
+    const grants = h.quickbooks.control.tokenGrants.authorization_code;
+    const page = await consentAndReturn(second);
+    assert.notEqual(page.status, 200);
+    assert.equal(h.quickbooks.control.tokenGrants.authorization_code, grants + 1, 'the code was exchanged');
+    assert.equal(revokes().length, revoked + 1, 'and the grant it produced was revoked');
   });
 });

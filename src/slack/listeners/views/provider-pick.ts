@@ -1,9 +1,11 @@
 /** The provider picker (Home tab "Connect a System"): swaps itself for that provider's connect form. */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
+import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 import { clip } from '../../views/blocks.ts';
 import { connectModal, oauthConnectMessage } from '../../views/connect.ts';
+import { noticeModal } from '../../views/notice-modal.ts';
 
 export function providerPick(deps: SlackDeps) {
   return async ({
@@ -11,6 +13,16 @@ export function providerPick(deps: SlackDeps) {
     body,
     view,
   }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    // The picker is admin-only like the button that opens it: a role lost since it opened (or a forged
+    // submission) gets no consent link, so no OAuth code is ever issued for this person.
+    try {
+      await deps.finsync.requireAdmin(body.user.id, 'connect systems');
+    } catch (error) {
+      return void (await ack({
+        response_action: 'update',
+        view: noticeModal('Connect a System', errorReply(error, deps.log)),
+      }));
+    }
     const provider = view.state.values['provider']?.['value']?.selected_option?.value ?? '';
     const connector = integrationFor(provider);
     if (!connector)
