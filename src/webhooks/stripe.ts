@@ -3,6 +3,12 @@
  * endpoint secret (`webhook_secret`) stored with each Stripe connection. The secret that verifies names the
  * connection; a Connect event's `account` must also be that connection's account. Events about the objects
  * finsync syncs queue a debounced incremental sync; others are acknowledged and ignored.
+ *
+ * The event's own `data.object` is not written from here: the sync's `events` stream
+ * (connectors/stripe/events-stream.ts) finds the same event in `GET /v1/events` and stores the object as
+ * Stripe has it now, through the engine (one run per connection, records stored before the cursor moves).
+ * One path then serves installations with and without webhooks, and a late, repeated or out-of-order
+ * delivery (Stripe promises no order) cannot put an older status over a newer one.
  */
 import Stripe from 'stripe';
 import type { Connection } from '../store/types.ts';
@@ -19,7 +25,7 @@ import {
 /** Stripe's own default: a signed timestamp older than this is refused. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
-/** Event types that announce a change to something the Stripe streams read. */
+/** Event types that announce a new or changed object the Stripe streams read (disputes are charge.dispute.*). */
 const RELEVANT =
   /^(balance\.available|charge\.[a-z_.]+|payout\.[a-z_.]+|refund\.[a-z_.]+|customer\.[a-z_.]+)$/;
 

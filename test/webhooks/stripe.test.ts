@@ -201,4 +201,32 @@ describe('POST /webhooks/stripe', () => {
     assert.ok(runs >= 1 && runs <= 2, `one or two runs, not ${runs}`);
     await assertSynced(added);
   });
+
+  // Last: it moves the emulator's clock two days ahead of the app's.
+  test("Stripe's own payout.paid event, signed and delivered, updates the synced payout's status in the ledger", async () => {
+    const payout = h.stripe.control.addPayout({ outcome: 'paid', settlesAfterSeconds: 2 * 86_400 });
+    await h.app.core.engine.run({ connection: 'stripe', trigger: 'manual', triggeredBy: ADMIN });
+    const id = `stripe:payouts:${payout}`;
+    assert.equal((await payoutRecord(id))?.status, 'pending');
+
+    h.stripe.control.clock.advance(2 * 86_400 + 60);
+    const event = h.stripe.control
+      .events()
+      .find((e) => e.type === 'payout.paid' && (e.data as { object: { id: string } }).object.id === payout);
+    assert.ok(event, 'the emulator recorded payout.paid');
+    const payload = JSON.stringify(event);
+    const answer = await postWebhook(h, 'stripe', payload, signed(payload));
+    assert.deepEqual([answer.status, answer.body], [200, { ok: true }]);
+    await settle(h, 'stripe');
+    const [run] = await runsOf(h, 'stripe', 'webhook');
+    assert.equal(run?.status, 'success', run?.errorMessage ?? '');
+    assert.equal((await payoutRecord(id))?.status, 'paid');
+    assert.ok((run?.streams.events?.updated ?? 0) >= 1, 'the update is counted');
+  });
 });
+
+async function payoutRecord(id: string) {
+  for await (const record of h.app.store.iterateRecords({ connection: 'stripe' }))
+    if (record.id === id) return record;
+  return undefined;
+}
