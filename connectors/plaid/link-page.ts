@@ -5,7 +5,11 @@
  * or script.
  */
 
+import { contentSecurityPolicy, cspHash, escapeHtml } from '../../src/security/html-page.ts';
+
 export const PLAID_LINK_SCRIPT_URL = 'https://cdn.plaid.com/link/v2/stable/link-initialize.js';
+/** Link opens its UI in an iframe served from Plaid's CDN. */
+const PLAID_LINK_FRAME_ORIGIN = 'https://cdn.plaid.com/';
 
 export interface PlaidLinkPageInput {
   /** From /link/token/create. */
@@ -15,16 +19,6 @@ export interface PlaidLinkPageInput {
   /** Opaque value tying the POST to the Slack user and request that opened the page. */
   readonly state: string;
   readonly title?: string;
-}
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** JSON that is safe inside a <script> element: no "</script>", "<!--" or line separators can appear raw. */
@@ -37,31 +31,16 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-export function renderPlaidLinkPage(input: PlaidLinkPageInput): string {
-  const title = input.title ?? 'Connect your bank to finsync';
-  const config = jsonForScript({ linkToken: input.linkToken, postUrl: input.postUrl, state: input.state });
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>
+/** The page's one inline style and one inline script: constant text, so the CSP allows them by hash. */
+const LINK_PAGE_STYLE = `
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem; color: #1d1c1d; }
   #status { padding: 0.75rem 1rem; border-radius: 6px; background: #f4f4f4; }
   #status[data-kind="ok"] { background: #e3f5e8; }
   #status[data-kind="error"] { background: #fde7e9; }
   button { font-size: 1rem; padding: 0.5rem 1rem; margin-top: 1rem; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p id="status" role="status" aria-live="polite">⏳ Loading Plaid Link…</p>
-<button id="open" type="button" hidden>Connect Bank</button>
-<script src="${PLAID_LINK_SCRIPT_URL}"></script>
-<script type="application/json" id="finsync-plaid-config">${config}</script>
-<script>
+`;
+
+const LINK_PAGE_SCRIPT = `
 (function () {
   var config = JSON.parse(document.getElementById('finsync-plaid-config').textContent);
   var statusEl = document.getElementById('status');
@@ -113,7 +92,42 @@ export function renderPlaidLinkPage(input: PlaidLinkPageInput): string {
   // The Link script above has loaded (or failed) by now: scripts run in document order.
   start();
 })();
-</script>
+`;
+
+/**
+ * The page's Content-Security-Policy: our inline script and style by hash, Plaid's Link script from its CDN,
+ * Link's iframe, and fetches to ourselves (the completion POST) and to the Plaid environment's API.
+ * Nothing else loads, nothing may frame the page.
+ */
+export function plaidLinkPageCsp(plaidApiBase: string): string {
+  const plaidApi = new URL(plaidApiBase).origin;
+  return contentSecurityPolicy({
+    'script-src': [cspHash(LINK_PAGE_SCRIPT), PLAID_LINK_SCRIPT_URL],
+    'style-src': [cspHash(LINK_PAGE_STYLE)],
+    'frame-src': [PLAID_LINK_FRAME_ORIGIN],
+    'connect-src': ["'self'", plaidApi],
+  });
+}
+
+export function renderPlaidLinkPage(input: PlaidLinkPageInput): string {
+  const title = input.title ?? 'Connect your bank to finsync';
+  const config = jsonForScript({ linkToken: input.linkToken, postUrl: input.postUrl, state: input.state });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${LINK_PAGE_STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p id="status" role="status" aria-live="polite">⏳ Loading Plaid Link…</p>
+<button id="open" type="button" hidden>Connect Bank</button>
+<script src="${PLAID_LINK_SCRIPT_URL}"></script>
+<script type="application/json" id="finsync-plaid-config">${config}</script>
+<script>${LINK_PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

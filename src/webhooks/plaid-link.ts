@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPlaidLinkToken } from '../../connectors/plaid/connector.ts';
-import { renderPlaidLinkPage } from '../../connectors/plaid/link-page.ts';
+import { plaidLinkPageCsp, renderPlaidLinkPage } from '../../connectors/plaid/link-page.ts';
 import type { ProviderSettings } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
+import { htmlHeaders, RESULT_PAGE_CSP, resultHtml } from '../security/html-page.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
 import { escapeMrkdwn } from '../slack/views/blocks.ts';
@@ -36,9 +37,9 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-function page(title: string, text: string): string {
-  const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<!doctype html><meta charset="utf-8"><title>${html(title)}</title><body style="font-family:system-ui;max-width:32rem;margin:4rem auto"><h1>${html(title)}</h1><p>${html(text)}</p>`;
+function sendPage(res: ServerResponse, status: number, csp: string, html: string): void {
+  res.writeHead(status, htmlHeaders(csp));
+  res.end(html);
 }
 
 async function readBody(req: IncomingMessage): Promise<string | null> {
@@ -57,11 +58,11 @@ export function plaidLinkPage(deps: PlaidLinkDeps) {
     const state = new URL(req.url ?? '/', 'http://localhost').searchParams.get('state') ?? '';
     const session = deps.sessions.peek(state);
     if (!session) {
-      send(
+      sendPage(
         res,
         400,
-        'text/html; charset=utf-8',
-        page('This link has expired', 'Start again from Slack with /finsync connect plaid.'),
+        RESULT_PAGE_CSP,
+        resultHtml('This link has expired', 'Start again from Slack with /finsync connect plaid.'),
       );
       return;
     }
@@ -72,19 +73,19 @@ export function plaidLinkPage(deps: PlaidLinkDeps) {
       webhook: `${deps.publicUrl}/webhooks/plaid`,
     }).then(
       ({ linkToken }) =>
-        send(
+        sendPage(
           res,
           200,
-          'text/html; charset=utf-8',
+          plaidLinkPageCsp(deps.settings.plaid.baseUrl),
           renderPlaidLinkPage({ linkToken, postUrl: '/plaid/link/complete', state }),
         ),
       (error: unknown) => {
         deps.log.warn('could not create a Plaid link token', { error: redactText(errorMessage(error)) });
-        send(
+        sendPage(
           res,
           502,
-          'text/html; charset=utf-8',
-          page(
+          RESULT_PAGE_CSP,
+          resultHtml(
             'Plaid is not reachable',
             error instanceof FinsyncError ? redactText(error.message) : 'Try again in a minute.',
           ),

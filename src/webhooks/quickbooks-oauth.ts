@@ -10,6 +10,7 @@ import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
+import { htmlHeaders, RESULT_PAGE_CSP, resultHtml } from '../security/html-page.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
 import { escapeMrkdwn, safe } from '../slack/views/blocks.ts';
@@ -23,20 +24,9 @@ export interface OAuthCallbackDeps {
   readonly notify: (userId: string, text: string) => Promise<void>;
 }
 
-function html(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 export function resultPage(res: ServerResponse, status: number, title: string, text: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(
-    `<!doctype html><html lang="en"><meta charset="utf-8"><title>${html(title)}</title>` +
-      `<body style="font-family:system-ui;max-width:34rem;margin:4rem auto;padding:0 1rem"><h1>${html(title)}</h1><p>${html(text)}</p></body></html>`,
-  );
+  res.writeHead(status, htmlHeaders(RESULT_PAGE_CSP));
+  res.end(resultHtml(title, text));
 }
 
 export function quickbooksCallback(deps: OAuthCallbackDeps) {
