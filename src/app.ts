@@ -8,7 +8,8 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
-import { createLogger, type Logger } from './log.ts';
+import { errorMessage, RunConflictError } from './errors.ts';
+import { createLogger, type Logger, redactText } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
 import { AlertSettings } from './services/alert-settings.ts';
@@ -141,8 +142,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await reporter.finished(run);
         await c.finsync.publishAfter(run, c.shutdown.signal);
       } catch (error) {
-        // Already running (a second trigger raced the first): the first run reports.
-        log.info('sync job not run', { connection: job.connection, reason: String(error) });
+        // Already running here or in another process sharing the store: the person who asked is told who
+        // runs it; that run reports its own result. Anything else is a real failure.
+        if (error instanceof RunConflictError) {
+          log.info('sync job not run: already running', {
+            connection: job.connection,
+            reason: error.message,
+          });
+          await reporter.notStarted(error);
+        } else {
+          log.error('sync job failed', {
+            connection: job.connection,
+            error: redactText(errorMessage(error)),
+          });
+        }
       }
     },
   });
@@ -243,6 +256,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     finsync: core.finsync,
     bolt,
     async start() {
+      // Only runs whose lease lapsed: a live run of the CLI or another worker on this store is left alone.
       const orphans = await core.store.closeOrphanRuns(
         'finsync stopped while this run was in progress; the next run resumes from its last committed page',
       );
