@@ -4,14 +4,11 @@
  * restart runs to completion, the stored set must equal the provider's set exactly.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
 import { EMULATOR_SECRET_KEY, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { type ChildResult, runChild } from './child-runner.ts';
 import {
   addConnection,
   expectedPlaidTransactions,
@@ -24,49 +21,9 @@ import {
   storedMoney,
   tempDir,
 } from './helpers.ts';
-import type { ChildConfig, ChildEvent } from './sync-child.ts';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CHILD = join(HERE, 'sync-child.ts');
-const ROOT = join(HERE, '..', '..');
+import type { ChildConfig } from './sync-child.ts';
 
 after(removeTempDirs);
-
-interface ChildResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly events: readonly ChildEvent[];
-  readonly stderr: string;
-}
-
-/** Runs the child; `killWhen` sees each event and returns a delay in ms after which to SIGKILL it. */
-function runChild(
-  config: ChildConfig,
-  killWhen?: (event: ChildEvent) => number | undefined,
-): Promise<ChildResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const events: ChildEvent[] = [];
-  let stderr = '';
-  let armed = false;
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const event = JSON.parse(line) as ChildEvent;
-    events.push(event);
-    if (armed || !killWhen) return;
-    const delay = killWhen(event);
-    if (delay === undefined) return;
-    armed = true;
-    setTimeout(() => child.kill('SIGKILL'), delay);
-  });
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, events, stderr }));
-  });
-}
 
 /** Runs a killed predecessor left `running`, as this child's start-up closed them. */
 const orphansClosedBy = (result: ChildResult) =>

@@ -10,6 +10,7 @@
 import { createPlaidConnector } from '../../connectors/plaid/connector.ts';
 import { createStripeConnector } from '../../connectors/stripe/connector.ts';
 import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
+import { RunConflictError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { SyncEngine } from '../../src/sync/engine.ts';
@@ -25,12 +26,15 @@ export interface ChildConfig {
   readonly batch?: BatchOptions;
   /** The run lease's lifetime (default 300 ms, so a killed child's successor waits briefly). */
   readonly leaseMs?: number;
+  /** Wait for a live lease of another process to lapse before syncing (default); false tries at once. */
+  readonly waitForLease?: boolean;
 }
 
 export type ChildEvent =
   | { readonly type: 'start'; readonly orphans: number; readonly stored: number }
   | { readonly type: 'progress'; readonly stream: string; readonly records: number }
-  | { readonly type: 'done'; readonly status: string; readonly error: string | null };
+  | { readonly type: 'done'; readonly status: string; readonly error: string | null }
+  | { readonly type: 'conflict'; readonly message: string };
 
 const emit = (event: ChildEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
@@ -43,7 +47,8 @@ for (const deadline = Date.now() + 10_000; ; ) {
   orphans += await store.closeOrphanRuns(
     'the sync process died; the next run resumes from its last committed page',
   );
-  if (!(await store.activeRun(config.connection)) || Date.now() > deadline) break;
+  if (config.waitForLease === false || !(await store.activeRun(config.connection)) || Date.now() > deadline)
+    break;
   await new Promise((resolve) => setTimeout(resolve, 25));
 }
 emit({ type: 'start', orphans, stored: await store.countRecords(config.connection) });
@@ -58,11 +63,17 @@ const engine = new SyncEngine({
   ...(config.batch ? { batch: config.batch } : {}),
   lease,
 });
-const run = await engine.run({
-  connection: config.connection,
-  trigger: 'cli',
-  triggeredBy: 'crash-test',
-  onProgress: (p) => emit({ type: 'progress', stream: p.stream, records: p.recordsSoFar }),
-});
-emit({ type: 'done', status: run.status, error: run.errorMessage });
+try {
+  const run = await engine.run({
+    connection: config.connection,
+    trigger: 'cli',
+    triggeredBy: 'crash-test',
+    onProgress: (p) => emit({ type: 'progress', stream: p.stream, records: p.recordsSoFar }),
+  });
+  emit({ type: 'done', status: run.status, error: run.errorMessage });
+} catch (error) {
+  // Another process holds the connection's lease: what a second `npx finsync sync` answers.
+  if (!(error instanceof RunConflictError)) throw error;
+  emit({ type: 'conflict', message: error.message });
+}
 await store.close();

@@ -1,0 +1,131 @@
+/**
+ * One run per connection across OS processes (the app and `npx finsync sync` on one folder): the run's
+ * lease lives in the store. Two real processes sync one Plaid connection whose 1,200 transactions come in
+ * three pages of one pagination set (no cursor until the last page: the case that used to lose 500 rows).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { runChild, startChild } from './child-runner.ts';
+import {
+  addConnection,
+  expectedPlaidTransactions,
+  PAGE_PER_COMMIT,
+  removeTempDirs,
+  settingsFor,
+  storedMoney,
+  tempDir,
+} from './helpers.ts';
+import type { ChildConfig } from './sync-child.ts';
+
+after(removeTempDirs);
+
+async function plaidWorld() {
+  const emu = await startPlaidEmulator({ transactionsPerItem: 1_200, seed: 12 });
+  const item = emu.control.createItem();
+  const dataDir = tempDir();
+  const setup = await EmbeddedStore.open(dataDir);
+  await addConnection(setup, 'plaid', 'plaid', { access_token: item.accessToken, item_id: item.itemId });
+  await setup.close();
+  const config: ChildConfig = {
+    dataDir,
+    connection: 'plaid',
+    provider: 'plaid',
+    settings: settingsFor({ plaid: emu }),
+    credentials: { access_token: item.accessToken, item_id: item.itemId },
+    // Every page its own commit, so the first process is caught between provisional pages.
+    batch: PAGE_PER_COMMIT,
+  };
+  const readBack = async () => {
+    const store = await EmbeddedStore.open(dataDir);
+    try {
+      const money = await storedMoney(store, 'plaid');
+      return {
+        transactions: money.filter((m) => m.id.startsWith('plaid:transactions:')),
+        runs: await store.listRuns('plaid', 20),
+      };
+    } finally {
+      await store.close();
+    }
+  };
+  return { emu, config, readBack, expected: () => expectedPlaidTransactions(emu.control.transactions()) };
+}
+
+describe('two processes, one connection', () => {
+  test('a second process is refused while the first is mid-set ("already running since … (started …)"), and no transaction is lost', async () => {
+    const world = await plaidWorld();
+    try {
+      let paused!: () => void;
+      const firstPage = new Promise<void>((resolve) => {
+        paused = resolve;
+      });
+      // The first process stores its first (provisional) page, then is frozen with SIGSTOP mid-set.
+      const first = startChild({ ...world.config, leaseMs: 20_000 }, (event) => {
+        if (event.type === 'progress' && event.stream === 'transactions') paused();
+        return undefined;
+      });
+      await firstPage;
+      const pid = first.pid;
+      process.kill(pid, 'SIGSTOP');
+      let second: Awaited<ReturnType<typeof runChild>>;
+      try {
+        second = await runChild({ ...world.config, waitForLease: false });
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const refusal = second.events.at(-1);
+      assert.equal(refusal?.type, 'conflict', second.stderr.slice(0, 1000));
+      assert.match(
+        refusal?.type === 'conflict' ? refusal.message : '',
+        /^plaid is already running since \d{4}-\d\d-\d\dT[\d:.]+Z \(started from the CLI, crash-test child pid \d+\)$/,
+      );
+      const done = await first.done;
+      assert.deepEqual(done.events.at(-1), { type: 'done', status: 'success', error: null });
+
+      const { transactions, runs } = await world.readBack();
+      assert.equal(transactions.length, 1_200);
+      assert.deepEqual(transactions, world.expected());
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ['success'],
+        'the refused process recorded no run',
+      );
+      // And nothing is waiting to come back: the next sync finds the ledger complete.
+      const next = await runChild(world.config);
+      assert.deepEqual(next.events.at(-1), { type: 'done', status: 'success', error: null });
+      assert.deepEqual((await world.readBack()).transactions, world.expected());
+    } finally {
+      await world.emu.close();
+    }
+  });
+
+  test('a SIGKILLed holder keeps the connection until its lease lapses; then the next run takes over from the committed cursor', async () => {
+    const world = await plaidWorld();
+    try {
+      const killed = await runChild({ ...world.config, leaseMs: 6_000 }, (event) =>
+        event.type === 'progress' && event.stream === 'transactions' ? 0 : undefined,
+      );
+      assert.equal(killed.signal, 'SIGKILL');
+      const refused = await runChild({ ...world.config, waitForLease: false });
+      assert.equal(refused.events.at(-1)?.type, 'conflict', 'the dead run still holds a live lease');
+
+      const started = Date.now();
+      const resumed = await runChild(world.config);
+      assert.deepEqual(resumed.events.at(-1), { type: 'done', status: 'success', error: null });
+      const start = resumed.events.find((e) => e.type === 'start');
+      assert.deepEqual(start?.type === 'start' ? start.orphans : -1, 1, 'the lapsed run was closed');
+      assert.ok(Date.now() - started < 15_000);
+
+      const { transactions, runs } = await world.readBack();
+      assert.deepEqual(transactions, world.expected());
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ['success', 'failed'],
+      );
+      assert.match(runs[1]?.errorMessage ?? '', /sync process died/);
+    } finally {
+      await world.emu.close();
+    }
+  });
+});
