@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -115,7 +115,9 @@ test('npx finsync rotate-key: the documented procedure, end to end, with an audi
       2,
     );
     await after.close();
-    assert.ok(!readFileSync(join(dir, 'connections.json'), 'utf8').includes('sk_test_'));
+    // Credentials are sealed at rest: no byte of the database (or its write-ahead log) holds the key.
+    for (const file of readdirSync(dir).filter((f) => f.startsWith('finsync.db')))
+      assert.ok(!readFileSync(join(dir, file), 'latin1').includes('sk_test_'), file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
