@@ -20,6 +20,8 @@ export interface Config {
   };
   readonly admins: readonly string[];
   readonly adminGroup: string | undefined;
+  /** Who may see money figures besides admins (a user group); unset: everyone who can use the app. */
+  readonly moneyViewersGroup: string | undefined;
   readonly timezone: string;
   readonly alertChannel: string | undefined;
   readonly digestChannel: string | undefined;
@@ -157,6 +159,12 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
     adminGroup: optionalMatch(
       get('FINSYNC_ADMIN_GROUP'),
       'FINSYNC_ADMIN_GROUP',
+      /^S[A-Z0-9]{2,}$/,
+      'a Slack user group ID such as S012ABCDEF',
+    ),
+    moneyViewersGroup: optionalMatch(
+      get('FINSYNC_MONEY_VIEWERS_GROUP'),
+      'FINSYNC_MONEY_VIEWERS_GROUP',
       /^S[A-Z0-9]{2,}$/,
       'a Slack user group ID such as S012ABCDEF',
     ),

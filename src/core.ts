@@ -120,7 +120,9 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     ...(options.schedulerPollMs ? { processEveryMs: options.schedulerPollMs } : {}),
     ...(options.schedulerLockMs ? { lockLifetimeMs: options.schedulerLockMs } : {}),
   });
-  const roles = new Roles(config.admins, config.adminGroup, options.groupMembers);
+  const roles = new Roles(config.admins, config.adminGroup, options.groupMembers, {
+    moneyViewersGroup: config.moneyViewersGroup,
+  });
   const now = options.now ?? (() => new Date());
   const slackClient = outboxWebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
   const outbox = new Outbox({

@@ -10,7 +10,7 @@
 import { lastCompleteDay } from '../digest/day.ts';
 import { nextDigestAt } from '../digest/due.ts';
 import type { DigestSender } from '../digest/sender.ts';
-import { UserInputError } from '../errors.ts';
+import { ForbiddenError, UserInputError } from '../errors.ts';
 import type { ChannelTarget } from '../notify/routing.ts';
 import type { AlertSettings } from '../services/alert-settings.ts';
 import { accessProblemText, checkChannelAccess } from './channel-access.ts';
@@ -74,8 +74,10 @@ export async function runRoutingCommand(
     }
     case 'digest': {
       const day = lastCompleteDay(new Date(), timezone);
-      if (command.mode === 'now' && command.channel === null)
+      if (command.mode === 'now' && command.channel === null) {
+        await requireMoneyViewer(settings, actor);
         return ctx.digests.render(day).then(({ message, digest }) => ({ message, data: digest }));
+      }
       if (command.mode === 'now') {
         // Sharing into a channel is a post for everyone there: admins only, like every other change.
         await finsync.requireAdmin(actor, 'post the digest to a channel');
@@ -111,6 +113,23 @@ export async function runRoutingCommand(
       return { message: subscriptionListMessage(channel, routes), data: routes };
     }
   }
+}
+
+/** The digest shows money: FINSYNC_MONEY_VIEWERS_GROUP decides who sees it (admins always). Refusals are audited. */
+async function requireMoneyViewer(settings: AlertSettings, actor: string): Promise<void> {
+  const { finsync } = settings;
+  const roles = finsync.deps.roles;
+  if (await roles.canSeeMoney(actor)) return;
+  await finsync.audit({
+    actor,
+    action: 'digest now',
+    connection: null,
+    outcome: 'refused',
+    detail: 'not a money viewer',
+  });
+  throw new ForbiddenError(
+    `The digest shows money figures, which only ${roles.describeMoneyViewers()} can see. Ask a finsync admin if you need them.`,
+  );
 }
 
 /** Slack's resolver: the channel as a target when finsync can post there, else a UserInputError saying how. */
