@@ -46,7 +46,9 @@ test('manifest asks only for the scopes the code uses', () => {
     'groups:read': conversations,
     // Owners named without a ping; "until 09:00 tomorrow" in the clicker's timezone.
     'users:read': /users\.info\(/,
-    // The outbox finds a post whose answer was lost before it posts again (channels, private ones, DMs).
+    // The outbox finds a post whose answer was lost before it posts again (public and private channels;
+    // DMs only when addressed by conversation ID, see README "Delivery"). No mpim:history: nothing posts to
+    // group DMs, since without mpim:read no group DM passes the channel-access check.
     'channels:history': history,
     'groups:history': history,
     'im:history': history,
