@@ -4,7 +4,9 @@
  *
  * Usage: node --import tsx test/store/store-child.ts '<dataDir>' '<StoreOp[] as JSON>'
  */
+import { randomUUID } from 'node:crypto';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { processHolder } from '../../src/store/lease.ts';
 import type { PageWrite } from '../../src/store/types.ts';
 
 export type StoreOp =
@@ -13,7 +15,12 @@ export type StoreOp =
   /** `times` read-modify-writes of a numeric setting, each adding 1. */
   | { readonly op: 'increment'; readonly key: string; readonly times: number }
   /** `times` writes of the connection's label (`<prefix><i>`), as a token rotation would write. */
-  | { readonly op: 'label'; readonly connection: string; readonly prefix: string; readonly times: number };
+  | { readonly op: 'label'; readonly connection: string; readonly prefix: string; readonly times: number }
+  /**
+   * Starts a CLI run of the connection holding its lease, renews the lease every third of `ttlMs`, prints
+   * `held` and waits to be killed: a `npx finsync sync` in progress, as other processes see it.
+   */
+  | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number };
 
 const [dataDir, opsJson] = process.argv.slice(2);
 const store = await EmbeddedStore.open(dataDir!);
@@ -31,6 +38,30 @@ try {
       case 'increment':
         for (let i = 0; i < op.times; i++) await store.modifySetting<number>(op.key, (n) => (n ?? 0) + 1);
         break;
+      case 'holdRun': {
+        const lease = { holder: processHolder('cli'), ttlMs: op.ttlMs };
+        const id = randomUUID();
+        await store.startRun(
+          {
+            id,
+            connection: op.connection,
+            trigger: 'cli',
+            triggeredBy: 'cli',
+            startedAt: new Date().toISOString(),
+            endedAt: null,
+            status: 'running',
+            streams: {},
+            errorClass: null,
+            errorMessage: null,
+            skipped: [],
+          },
+          lease,
+        );
+        setInterval(() => void store.renewRunLease(id, lease), Math.floor(op.ttlMs / 3));
+        process.stdout.write('held\n');
+        await new Promise(() => {});
+        break;
+      }
       case 'label':
         for (let i = 0; i < op.times; i++)
           await store.updateConnection(op.connection, { accountLabel: `${op.prefix}${i}` });
