@@ -40,9 +40,20 @@ import {
   isStripeObjectName,
   type StripeApi,
   StripeCursorGoneError,
-  type StripeListName,
   type StripeObjectName,
 } from './client.ts';
+import {
+  type EventsCursor,
+  isId,
+  isSecond,
+  parseEventsCursor,
+  RESCAN_LISTS,
+  rescan,
+  type State,
+} from './events-cursor.ts';
+
+export { type EventsCursor, parseEventsCursor, RESCAN_LISTS };
+
 import {
   idOf,
   NORMALIZERS,
@@ -98,15 +109,6 @@ export const NON_FINAL_SECONDS = 90 * DAY;
 /** How long a balance transaction may stay pending: what a `balance.available` event makes us re-read. */
 export const PENDING_HORIZON_SECONDS = 35 * DAY;
 
-/** The lists re-read when events may have been lost (every object with a status that changes). */
-export const RESCAN_LISTS: readonly StripeListName[] = [
-  'balance_transactions',
-  'charges',
-  'refunds',
-  'payouts',
-  'disputes',
-];
-
 const NORMALIZER_BY_OBJECT: Readonly<Record<StripeObjectName, Normalizer>> = {
   balance_transaction: NORMALIZERS.balance_transactions,
   charge: NORMALIZERS.charges,
@@ -115,73 +117,6 @@ const NORMALIZER_BY_OBJECT: Readonly<Record<StripeObjectName, Normalizer>> = {
   customer: NORMALIZERS.customers,
   dispute: NORMALIZERS.disputes,
 };
-
-/** The events stream's resume state (flat, JSON-serializable). */
-export type EventsCursor = {
-  /** Every event created before `since - overlap` has been processed. */
-  readonly since?: number;
-  /** Inside a listing: its newest event (id and created) and the last event stored. */
-  readonly top?: string;
-  readonly topCreated?: number;
-  readonly startingAfter?: string;
-  /** Inside a re-read: the list (index into RESCAN_LISTS), its window, the last object stored. */
-  readonly rescanList?: number;
-  readonly rescanFrom?: number;
-  readonly rescanEnd?: number;
-  readonly rescanAfter?: string;
-};
-
-type State =
-  | { readonly mode: 'fresh' }
-  | {
-      readonly mode: 'events';
-      readonly since: number;
-      readonly top?: string;
-      readonly topCreated?: number;
-      readonly startingAfter?: string;
-    }
-  | {
-      readonly mode: 'rescan';
-      readonly list: number;
-      readonly from: number;
-      readonly end: number;
-      readonly after: string | undefined;
-    };
-
-const isSecond = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
-
-/** Reads a stored cursor; an unusable one starts afresh (which re-reads, never skips). */
-export function parseEventsCursor(cursor: StreamCursor | null): State {
-  if (!cursor) return { mode: 'fresh' };
-  const { rescanList, rescanFrom, rescanEnd, rescanAfter } = cursor;
-  if (
-    isSecond(rescanList) &&
-    rescanList < RESCAN_LISTS.length &&
-    isSecond(rescanFrom) &&
-    isSecond(rescanEnd)
-  ) {
-    return {
-      mode: 'rescan',
-      list: rescanList,
-      from: rescanFrom,
-      end: rescanEnd,
-      after: isId(rescanAfter) ? rescanAfter : undefined,
-    };
-  }
-  if (!isSecond(cursor.since)) return { mode: 'fresh' };
-  if (isId(cursor.top) && isSecond(cursor.topCreated) && isId(cursor.startingAfter)) {
-    return {
-      mode: 'events',
-      since: cursor.since,
-      top: cursor.top,
-      topCreated: cursor.topCreated,
-      startingAfter: cursor.startingAfter,
-    };
-  }
-  return { mode: 'events', since: cursor.since };
-}
 
 interface ParsedEvent {
   readonly id: string;
@@ -265,38 +200,6 @@ export async function* readStripeEvents(
     return;
   }
   yield* followEvents(api, ctx, { limit, overlap, nowSeconds, floor }, state);
-}
-
-/** Creation-time windows of RESCAN_LISTS, one after the other; ends with `{ since: end }`. */
-async function* rescan(
-  api: StripeApi,
-  ctx: ConnectorContext,
-  limit: number,
-  state: Extract<State, { mode: 'rescan' }>,
-): AsyncGenerator<Page<unknown>> {
-  const at = (list: number, after: string | undefined): EventsCursor => ({
-    rescanList: list,
-    rescanFrom: state.from,
-    rescanEnd: state.end,
-    ...(after === undefined ? {} : { rescanAfter: after }),
-  });
-  for (let list = state.list; list < RESCAN_LISTS.length; list++) {
-    const name = RESCAN_LISTS[list]!;
-    const window = {
-      gte: state.from,
-      windowEnd: state.end,
-      startingAfter: list === state.list ? state.after : undefined,
-    };
-    for await (const page of readWindow(name, window, api, ctx, limit)) {
-      const next =
-        page.startingAfter !== undefined
-          ? at(list, page.startingAfter)
-          : list + 1 < RESCAN_LISTS.length
-            ? at(list + 1, undefined)
-            : { since: state.end };
-      yield { objects: page.objects, cursor: next };
-    }
-  }
 }
 
 async function* followEvents(
