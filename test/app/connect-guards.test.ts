@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
+import { SANDBOX_INSTITUTIONS } from '../../connectors/plaid/emulator-data.ts';
 import {
   sendBlockAction,
   sendSlashCommand,
@@ -77,6 +79,40 @@ describe('provider and request text reaches Slack escaped', () => {
     assert.ok(!dm.includes('<!channel>'), dm);
     assert.ok(!dm.includes('<https://evil.example'), dm);
     assert.match(dm, /&lt;!channel&gt; &lt;https:\/\/evil\.example\|Click&gt;/);
+  });
+});
+
+describe('the Plaid Link result reaches Slack escaped', () => {
+  test('a bank named <!channel> <https://evil.example|Click> is escaped in the connect modal', async () => {
+    // The institution name is Plaid's data; the emulator's table stands in for it.
+    (SANDBOX_INSTITUTIONS as Record<string, string>)['ins_109512'] =
+      '<!channel> <https://evil.example|Click>';
+    await sendSlashCommand(h.target, { text: 'connect plaid', userId: ADMIN });
+    const opened = await h.slack.waitForCall('views.open', (c) =>
+      /plaid\/link\?state=/.test(JSON.stringify(c.args)),
+    );
+    const url = /"url":"([^"]+\/plaid\/link\?state=[^"]+)"/.exec(JSON.stringify(opened.args['view']))?.[1];
+    const state = new URL(url!).searchParams.get('state')!;
+    const publicToken = await createSandboxPublicToken(
+      {
+        stripe: { apiBase: h.stripe.url },
+        plaid: { baseUrl: h.plaid.url, clientId: h.plaid.clientId, secret: h.plaid.secret },
+      },
+      'ins_109512',
+    );
+    const done = await fetch(`${h.target.url}/plaid/link/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ public_token: publicToken, state }),
+    });
+    assert.equal(done.status, 200, await done.clone().text());
+    const update = await h.slack.waitForCall('views.update', (c) =>
+      /Connected Plaid/.test(JSON.stringify(c.args)),
+    );
+    const view = JSON.stringify(update.args['view']);
+    assert.ok(!view.includes('<!channel>'), view);
+    assert.ok(!view.includes('<https://evil.example'), view);
+    assert.match(view, /&lt;!channel&gt; &lt;https:\/\/evil\.example\|Click&gt;/);
   });
 });
 
