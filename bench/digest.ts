@@ -15,7 +15,8 @@
  * Measured, in a fresh child process that has opened the store (open time shown apart): the status report
  * (as the service builds it), `computeDigest` and `digestMessage`, the first call after open and the median
  * of the repeats. RSS is the child's: sampled during the calls, and the kernel's lifetime peak (getrusage).
- * The totals are checked against sums kept while seeding.
+ * The totals, per connection and currency (the digest never adds systems together), are checked against sums
+ * kept while seeding.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,6 +72,20 @@ const scheduleOf = (c: number) =>
 
 // ------------------------------------------------------------------------------------------- worker side
 
+interface MoneyRow {
+  readonly connection: string;
+  readonly currency: string;
+  readonly moneyIn: string;
+  readonly moneyOut: string;
+  readonly movements: number;
+}
+
+const PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  stripe: 'Stripe',
+  plaid: 'Plaid',
+  quickbooks: 'QuickBooks',
+};
+
 interface Measurement {
   readonly openMs: number;
   readonly calls: readonly { status: number; compute: number; render: number; total: number }[];
@@ -78,7 +93,7 @@ interface Measurement {
   readonly rssPeakSampled: number;
   readonly kernelPeak: number;
   readonly blocks: number;
-  readonly money: readonly { currency: string; moneyIn: string; moneyOut: string; movements: number }[];
+  readonly money: readonly MoneyRow[];
   readonly verdict: string;
   readonly synced: Digest['synced'];
 }
@@ -104,7 +119,12 @@ async function measure(request: Record<string, unknown>): Promise<Measurement> {
   let blocks = 0;
   for (let i = 0; i < REPEATS; i++) {
     const t0 = performance.now();
-    const status = await statusReport({ store, providerName: () => 'Stripe', nextRuns, now: () => now });
+    const status = await statusReport({
+      store,
+      providerName: (p) => PROVIDER_NAMES[p] ?? p,
+      nextRuns,
+      now: () => now,
+    });
     const t1 = performance.now();
     digest = await computeDigest({ store, status, timezone: TIMEZONE, now });
     const t2 = performance.now();
@@ -123,6 +143,7 @@ async function measure(request: Record<string, unknown>): Promise<Measurement> {
     kernelPeak: kernelPeakRss(),
     blocks,
     money: (digest?.money ?? []).map((m) => ({
+      connection: m.connection,
       currency: m.currency,
       moneyIn: String(m.moneyIn),
       moneyOut: String(m.moneyOut),
@@ -139,6 +160,7 @@ interface Seeded {
   readonly ms: number;
   readonly runs: number;
   readonly bytes: number;
+  /** Per connection and currency: `${connection} ${currency}`. */
   readonly expected: Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>;
   /** Movements of the digest day that carry a calendar date (Plaid, QuickBooks). */
   readonly datedInDay: number;
@@ -199,11 +221,12 @@ async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
         raw: { type: movement ? 'balance_transaction' : 'charge', id: `obj_${i}` },
       });
       if (movement && (date === null ? at >= DAY_START && at < DAY_END : date === DAY_DATE)) {
-        const entry = expected.get(currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
+        const key = `${name} ${currency}`;
+        const entry = expected.get(key) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
         if (amount > 0) entry.moneyIn += BigInt(amount);
         else entry.moneyOut += BigInt(-amount);
         entry.movements++;
-        expected.set(currency, entry);
+        expected.set(key, entry);
         if (date !== null) datedInDay++;
       }
     }
@@ -297,6 +320,7 @@ function report(results: readonly Result[]): void {
     [
       'records',
       'movements in day',
+      'systems × currencies',
       'runs stored',
       'store open',
       'first digest',
@@ -314,6 +338,7 @@ function report(results: readonly Result[]): void {
       return [
         spread(r),
         fmtInt(r.m.money.reduce((sum, m) => sum + m.movements, 0)),
+        fmtInt(r.m.money.length),
         fmtInt(r.seeded.runs),
         fmtMs(r.m.openMs),
         fmtMs(r.m.calls[0]?.total ?? Number.NaN),
@@ -350,7 +375,7 @@ function report(results: readonly Result[]): void {
         ],
         [
           spread(r),
-          'totals = sums kept while seeding',
+          'per-system totals = sums kept while seeding',
           reconciled(r) ? 'yes' : 'NO',
           'yes',
           verdict(reconciled(r)),
@@ -368,8 +393,9 @@ function report(results: readonly Result[]): void {
   }
   note('What is timed: statusReport (as the service builds it, next runs from the schedules), computeDigest');
   note(
-    '(money by SQL aggregate over records_money_by_time_provider, records synced from the runs index, failure streaks, stale',
+    '(money per connection and currency by SQL aggregate over records_money_by_time_provider, records synced from the runs',
   );
+  note('index, failure streaks, stale');
   note(
     'rules) and digestMessage, for Monday 2026-06-15 in America/New_York. "peak RSS" is sampled every 5 ms during',
   );
@@ -379,10 +405,12 @@ function report(results: readonly Result[]): void {
 }
 
 function reconciled(r: Result): boolean {
+  // Connection names (`conn-000`) and currency codes hold no space: "conn-000 USD" sorts as the digest does.
   const expected = [...r.seeded.expected.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([currency, e]) => ({
-      currency,
+    .map(([key, e]) => ({
+      connection: key.split(' ')[0],
+      currency: key.split(' ')[1],
       moneyIn: String(e.moneyIn),
       moneyOut: String(e.moneyOut),
       movements: e.movements,

@@ -5,6 +5,10 @@
  *
  * "No data" is its own value, never zeros: `money` is null when no money-movement record occurred in the
  * day, and each side of `synced` is null when no sync run ended in that day.
+ *
+ * Money is per system (connection), never summed across systems: until reconciliation exists, finsync cannot
+ * tell that a Stripe payout and the bank deposit it became, or a Stripe charge and the QuickBooks payment it
+ * was booked as, are one sum of money, so a grand total would count it twice.
  */
 import type { ConnectionStatus, StatusReport } from '../services/status.ts';
 import type { Connection, Store } from '../store/types.ts';
@@ -19,6 +23,16 @@ import {
   mayBeStale,
   type StaleRule,
 } from './stale.ts';
+
+/** One system's money in one currency on the day. */
+export interface SystemMoney extends CurrencyTotals {
+  /** The connection's short name. */
+  readonly connection: string;
+  /** The provider's display name ("Stripe"); the provider id when the connection no longer exists. */
+  readonly providerName: string;
+  /** False when the records belong to a connection removed since (its records were kept). */
+  readonly connected: boolean;
+}
 
 export interface DigestInput {
   readonly store: Store;
@@ -79,8 +93,11 @@ export interface Digest {
   readonly pending: { readonly count: number; readonly names: readonly string[] };
   /** Not a problem by its last run, but no success for longer than its schedule allows. */
   readonly stale: readonly StaleConnection[];
-  /** Per currency, exact minor units; null when no money movement occurred in the day. */
-  readonly money: readonly CurrencyTotals[] | null;
+  /**
+   * Per system (connection) and currency, exact minor units, sorted by connection then currency; null when no
+   * money movement occurred in the day. Deliberately no total across systems (see the header).
+   */
+  readonly money: readonly SystemMoney[] | null;
   readonly synced: { readonly day: SyncedCounts | null; readonly dayBefore: SyncedCounts | null };
   /** Soonest first. */
   readonly nextRuns: readonly NextRun[];
@@ -98,7 +115,7 @@ export async function computeDigest(input: DigestInput): Promise<Digest> {
   const [connections, summaries, money, syncedDay, syncedBefore] = await Promise.all([
     store.listConnections(),
     store.runSummaries(),
-    queries.moneyTotals(day),
+    queries.moneyByConnection(day),
     queries.syncedCounts(names, day.start, day.end),
     queries.syncedCounts(names, before.start, before.end),
   ]);
@@ -153,7 +170,22 @@ export async function computeDigest(input: DigestInput): Promise<Digest> {
     day: syncedDay.runs > 0 ? syncedDay : null,
     dayBefore: syncedBefore.runs > 0 ? syncedBefore : null,
   };
-  const moneyOfDay = money.length > 0 ? money : null;
+  const providerNames = new Map(status.connections.map((c) => [c.name, c.providerName]));
+  const moneyOfDay: SystemMoney[] | null =
+    money.length === 0
+      ? null
+      : money.map(({ connection, provider, currency, moneyIn, moneyOut, movements }) => {
+          const providerName = providerNames.get(connection);
+          return {
+            connection,
+            providerName: providerName ?? provider,
+            connected: providerName !== undefined,
+            currency,
+            moneyIn,
+            moneyOut,
+            movements,
+          };
+        });
   return {
     day,
     dayBefore: before,

@@ -1,8 +1,14 @@
-export type { Digest, DigestInput, DigestProblem, NextRun, StaleConnection } from './compute.ts';
+export type { Digest, DigestInput, DigestProblem, NextRun, StaleConnection, SystemMoney } from './compute.ts';
 export { computeDigest, verdictOf } from './compute.ts';
 export type { DigestDay } from './day.ts';
 export { dayBefore, dayContaining, dayLabel, lastCompleteDay } from './day.ts';
-export type { CurrencyTotals, DigestQueries, FailureStreak, SyncedCounts } from './queries.ts';
+export type {
+  ConnectionCurrencyTotals,
+  CurrencyTotals,
+  DigestQueries,
+  FailureStreak,
+  SyncedCounts,
+} from './queries.ts';
 export { digestQueries, RUN_LOOKBACK_MS, sqliteDigestQueries, storeDigestQueries } from './queries.ts';
 export type { Freshness, LastSuccess, StaleRule } from './stale.ts';
 export { DEFAULT_STALE_RULE, freshness, isStale, mayBeStale } from './stale.ts';

@@ -9,10 +9,12 @@
  *   the zone's offset. Compared as instants, west of UTC (New York: 2026-03-08T00:00Z is 19:00 on March 7)
  *   they would land on the day before; east of UTC (up to +14 h) and at UTC they happen to land on their date.
  *
- * Money is summed by SQLite's integer `sum()` (exact 64-bit arithmetic, read back as BigInt), over the
- * `records_money_by_time_provider` index (occurred_at, provider, currency, amount WHERE money_movement = 1):
- * one range scan of the day's instants and one seek to the day's calendar dates, neither reading the table,
- * nothing loaded into JavaScript. If a sum ever left 64 bits, SQLite raises "integer overflow" and the same
+ * Money is totalled per connection (one system's money is never added to another's: money moving between
+ * two connected systems is a movement in each) and per currency, by SQLite's integer `sum()` (exact 64-bit
+ * arithmetic, read back as BigInt), over the `records_money_by_time_provider` index (occurred_at, provider,
+ * currency, amount WHERE money_movement = 1, plus the primary key (connection, id) that every entry of a
+ * WITHOUT ROWID table's index carries): one range scan of the day's instants and one seek to the day's
+ * calendar dates, neither reading the table, nothing loaded into JavaScript. If a sum ever left 64 bits, SQLite raises "integer overflow" and the same
  * rows are summed here in BigInt instead.
  *
  * Time bounds compare ISO strings, as the records index stores them. Every record's `occurredAt` comes from
@@ -24,6 +26,7 @@ import type { SqliteDatabase } from '../store/sqlite.ts';
 import type { Store, SyncRun } from '../store/types.ts';
 import type { DigestDay } from './day.ts';
 
+/** Until reconciliation exists, money is totalled per system (connection): see `moneyByConnection`. */
 export interface CurrencyTotals {
   /** ISO 4217, upper case. */
   readonly currency: string;
@@ -33,6 +36,13 @@ export interface CurrencyTotals {
   readonly moneyOut: bigint;
   /** Money-movement records counted. */
   readonly movements: number;
+}
+
+/** One system's money in one currency: a connection's own totals, never added to another's. */
+export interface ConnectionCurrencyTotals extends CurrencyTotals {
+  readonly connection: string;
+  /** The provider id the records carry (labels a connection that has since been removed). */
+  readonly provider: string;
 }
 
 export interface SyncedCounts {
@@ -53,10 +63,12 @@ export type MoneyDay = Pick<DigestDay, 'date' | 'start' | 'end'>;
 
 export interface DigestQueries {
   /**
-   * Money-movement records of the day, by currency (sorted by code): instants in `[start, end)`, and
-   * calendar-date records dated `day.date` (`isCalendarDate`).
+   * Money-movement records of the day, by connection and currency (sorted by connection, then currency code):
+   * instants in `[start, end)`, and calendar-date records dated `day.date` (`isCalendarDate`). Per connection
+   * because money moving between two connected systems (a Stripe payout landing in the bank, a Stripe charge
+   * booked as a QuickBooks payment) is a movement in each; a sum across connections would count it twice.
    */
-  moneyTotals(day: MoneyDay): Promise<readonly CurrencyTotals[]>;
+  moneyByConnection(day: MoneyDay): Promise<readonly ConnectionCurrencyTotals[]>;
   /** Runs of `connections` that ended in `[start, end)`. */
   syncedCounts(connections: readonly string[], start: Date, end: Date): Promise<SyncedCounts>;
   /** The current failure streak: failed runs that started after the last success started. */
@@ -74,6 +86,8 @@ export function digestQueries(store: Store): DigestQueries {
 }
 
 interface MoneyRow {
+  connection: string;
+  provider: string;
   currency: string;
   money_in: bigint;
   money_out: bigint;
@@ -112,17 +126,22 @@ const MONEY = 'money_movement = 1 AND currency IS NOT NULL';
  * The two branches are disjoint, so a record is counted at most once. No INDEXED BY: the planner takes
  * `records_money_by_time_provider` for both, covering (a test pins the plan).
  */
-const DAY_MONEY_ROWS = `SELECT currency, amount FROM records
+const DAY_MONEY_ROWS = `SELECT connection, provider, currency, amount FROM records
     WHERE occurred_at >= @start AND occurred_at < @end AND ${MONEY}
       AND NOT (provider IN (${PROVIDER_LIST}) AND substr(occurred_at, 11) = '${MIDNIGHT_UTC}')
   UNION ALL
-  SELECT currency, amount FROM records
+  SELECT connection, provider, currency, amount FROM records
     WHERE occurred_at = @date AND provider IN (${PROVIDER_LIST}) AND ${MONEY}`;
 
-/** The day's money by currency (parameters as DAY_MONEY_ROWS). Exported for the query-plan test. */
-export const MONEY_BY_CURRENCY_SQL = `SELECT currency, sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS money_in,
+/**
+ * The day's money by connection and currency (parameters as DAY_MONEY_ROWS). The records table is WITHOUT
+ * ROWID with primary key (connection, id), so every index entry carries `connection`: grouping by it still
+ * reads only `records_money_by_time_provider`. Exported for the query-plan test.
+ */
+export const MONEY_BY_CONNECTION_SQL = `SELECT connection, provider, currency,
+  sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS money_in,
   sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS money_out, count(*) AS movements
-  FROM (${DAY_MONEY_ROWS}) GROUP BY currency ORDER BY currency`;
+  FROM (${DAY_MONEY_ROWS}) GROUP BY connection, provider, currency`;
 
 /** The bound parameters of the day's money queries; the ISO strings the store holds. */
 function moneyParameters(day: MoneyDay): { start: string; end: string; date: string } {
@@ -132,9 +151,11 @@ function moneyParameters(day: MoneyDay): { start: string; end: string; date: str
 
 export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
   type Bounds = ReturnType<typeof moneyParameters>;
-  const money = db.prepare<[Bounds], MoneyRow>(MONEY_BY_CURRENCY_SQL).safeIntegers(true);
+  const money = db.prepare<[Bounds], MoneyRow>(MONEY_BY_CONNECTION_SQL).safeIntegers(true);
   const amounts = db
-    .prepare<[Bounds], { currency: string; amount: bigint }>(DAY_MONEY_ROWS)
+    .prepare<[Bounds], { connection: string; provider: string; currency: string; amount: bigint }>(
+      DAY_MONEY_ROWS,
+    )
     .safeIntegers(true);
   const synced = db.prepare<[string, string, string, string, string], { runs: number; records: number }>(
     `SELECT count(*) AS runs, coalesce(sum((
@@ -147,19 +168,24 @@ export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
      WHERE connection = ? AND started_at > ? AND status IN ('failed', 'cancelled')`,
   );
   return {
-    async moneyTotals(day) {
+    async moneyByConnection(day) {
       const bounds = moneyParameters(day);
       try {
-        return money.all(bounds).map((row) => ({
-          currency: row.currency,
-          moneyIn: row.money_in,
-          moneyOut: row.money_out,
-          movements: Number(row.movements),
-        }));
+        return sortTotals(
+          money.all(bounds).map((row) => ({
+            connection: row.connection,
+            provider: row.provider,
+            currency: row.currency,
+            moneyIn: row.money_in,
+            moneyOut: row.money_out,
+            movements: Number(row.movements),
+          })),
+        );
       } catch (error) {
         if (!(error instanceof Error && /integer overflow/i.test(error.message))) throw error;
         const totals = new Totals();
-        for (const row of amounts.iterate(bounds)) totals.add(row.currency, row.amount);
+        for (const row of amounts.iterate(bounds))
+          totals.add(row.connection, row.provider, row.currency, row.amount);
         return totals.list();
       }
     },
@@ -185,19 +211,19 @@ export function sqliteDigestQueries(db: SqliteDatabase): DigestQueries {
 /** The same answers through the Store interface only (for stores without SQL). */
 export function storeDigestQueries(store: Store): DigestQueries {
   return {
-    async moneyTotals(day) {
+    async moneyByConnection(day) {
       const { start, end, date } = moneyParameters(day);
       const totals = new Totals();
       // The instants of the local day, without the calendar dates that happen to fall in it.
       for await (const record of store.iterateRecords({ since: start, until: end })) {
         if (record.moneyMovement && record.currency !== null && !isCalendarDate(record))
-          totals.add(record.currency, BigInt(record.amount));
+          totals.add(record.connection, record.provider, record.currency, BigInt(record.amount));
       }
       // The day's calendar dates: all stored at `date` exactly, so the first millisecond holds them.
       const until = new Date(Date.parse(date) + 1).toISOString();
       for await (const record of store.iterateRecords({ since: date, until })) {
         if (record.moneyMovement && record.currency !== null && isCalendarDate(record))
-          totals.add(record.currency, BigInt(record.amount));
+          totals.add(record.connection, record.provider, record.currency, BigInt(record.amount));
       }
       return totals.list();
     },
@@ -238,20 +264,39 @@ async function runsStartedSince(store: Store, connection: string, since: string)
   }
 }
 
-class Totals {
-  private readonly byCurrency = new Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>();
+type TotalsKey = Pick<ConnectionCurrencyTotals, 'connection' | 'provider' | 'currency'>;
 
-  add(currency: string, amount: bigint): void {
-    const entry = this.byCurrency.get(currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
+class Totals {
+  private readonly byKey = new Map<
+    string,
+    TotalsKey & { moneyIn: bigint; moneyOut: bigint; movements: number }
+  >();
+
+  add(connection: string, provider: string, currency: string, amount: bigint): void {
+    const id = `${connection}\u0000${provider}\u0000${currency}`;
+    let entry = this.byKey.get(id);
+    if (entry === undefined) {
+      entry = { connection, provider, currency, moneyIn: 0n, moneyOut: 0n, movements: 0 };
+      this.byKey.set(id, entry);
+    }
     if (amount > 0n) entry.moneyIn += amount;
     else entry.moneyOut -= amount;
     entry.movements++;
-    this.byCurrency.set(currency, entry);
   }
 
-  list(): CurrencyTotals[] {
-    return [...this.byCurrency.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([currency, entry]) => ({ currency, ...entry }));
+  list(): ConnectionCurrencyTotals[] {
+    return sortTotals([...this.byKey.values()]);
   }
+}
+
+/**
+ * By connection, then provider, then currency, compared as JavaScript strings (UTF-16 code units) on both
+ * paths, so SQLite's byte order of UTF-8 text can never make the two disagree.
+ */
+function sortTotals(rows: ConnectionCurrencyTotals[]): ConnectionCurrencyTotals[] {
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return rows.sort(
+    (a, b) =>
+      order(a.connection, b.connection) || order(a.provider, b.provider) || order(a.currency, b.currency),
+  );
 }

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
 import { dayContaining } from '../../src/digest/day.ts';
-import { type CurrencyTotals, storeDigestQueries } from '../../src/digest/queries.ts';
+import { storeDigestQueries } from '../../src/digest/queries.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import type { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import {
   cleanUp,
   connection,
   digestOf,
+  moneyIn,
+  moneyRows,
   openStore,
   plaidTransaction,
   quickbooksPayment,
@@ -53,22 +55,15 @@ async function moneyOn(store: EmbeddedStore, zone: string, date: string) {
     queries: storeDigestQueries(store),
   });
   assert.deepEqual(generic.money, digest.money, `both query paths agree on ${date} in ${zone}`);
-  return digest.money;
-}
-
-/** `{ USD: 12 }` as the digest states it (all positive amounts here). */
-function moneyIn(entries: Record<string, number>): CurrencyTotals[] {
-  return Object.entries(entries)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([currency, amount]) => ({ currency, moneyIn: BigInt(amount), moneyOut: 0n, movements: 1 }));
+  return moneyRows(digest.money);
 }
 
 describe('digest money: a calendar date counts on that date in the team timezone', () => {
   const dated = [
-    ['a Plaid transaction with only a date', () => plaidTransaction('2026-03-08', 12_345, 'USD')],
-    ['a QuickBooks payment (TxnDate)', () => quickbooksPayment('2026-03-08', 12_345, 'USD')],
+    ['a Plaid transaction with only a date', () => plaidTransaction('2026-03-08', 12_345, 'USD'), 'bank'],
+    ['a QuickBooks payment (TxnDate)', () => quickbooksPayment('2026-03-08', 12_345, 'USD'), 'books'],
   ] as const;
-  for (const [what, make] of dated) {
+  for (const [what, make, system] of dated) {
     test(`${what} dated 2026-03-08 is in the March 8 digest in New York, Berlin, Tokyo and UTC, and no other`, async () => {
       const made = make();
       // As the normalizer stores it: the date at 00:00 UTC, which in New York is still March 7.
@@ -79,7 +74,7 @@ describe('digest money: a calendar date counts on that date in the team timezone
         for (const date of DATES) {
           assert.deepEqual(
             await moneyOn(store, zone, date),
-            date === '2026-03-08' ? moneyIn({ USD: 12_345 }) : null,
+            date === '2026-03-08' ? moneyIn({ [`${system}/USD`]: 12_345 }) : null,
             `${zone} ${date}`,
           );
         }
@@ -93,7 +88,7 @@ describe('digest money: a calendar date counts on that date in the team timezone
       plaidTransaction('2026-03-08', 10, 'EUR', { datetime: '2026-03-08T03:00:00Z' }), // Plaid with a time
       record('2026-03-08T00:00:00.000Z', 100, 'GBP'), // Stripe, at midnight UTC: still an instant
     ]);
-    const all = moneyIn({ USD: 1, EUR: 10, GBP: 100 });
+    const all = moneyIn({ 'stripe/USD': 1, 'bank/EUR': 10, 'stripe/GBP': 100 });
     for (const zone of ZONES) {
       const local = zone === 'America/New_York' ? '2026-03-07' : '2026-03-08';
       for (const date of DATES) {
@@ -124,19 +119,26 @@ describe('digest money: a calendar date counts on that date in the team timezone
     const digest = await digestOf(store, new Date('2026-03-09T13:00:00Z'), zone);
     assert.equal(digest.day.date, '2026-03-08');
     assert.equal(digest.day.hours, 23);
+    // Per system: Plaid (bank) 1_000_000 + 10_000_000_000 + 100_000_000_000 in and 5 out; QuickBooks (books)
+    // 100_000_000; Stripe 10 + 100 + 1_000.
     const expected = [
-      { currency: 'USD', moneyIn: 110_101_001_110n, moneyOut: 5n, movements: 8 },
-    ] satisfies CurrencyTotals[];
-    assert.deepEqual(digest.money, expected);
+      { connection: 'bank', currency: 'USD', moneyIn: 110_001_000_000n, moneyOut: 5n, movements: 4 },
+      { connection: 'books', currency: 'USD', moneyIn: 100_000_000n, moneyOut: 0n, movements: 1 },
+      { connection: 'stripe', currency: 'USD', moneyIn: 1_110n, moneyOut: 0n, movements: 3 },
+    ];
+    assert.deepEqual(moneyRows(digest.money), expected);
     const start = Date.parse('2026-03-08T05:00:00.000Z');
     const end = Date.parse('2026-03-09T04:00:00.000Z');
     assert.deepEqual(await recompute(store, start, end, '2026-03-08'), expected);
     assert.deepEqual(await moneyOn(store, zone, '2026-03-08'), expected);
     assert.deepEqual(await moneyOn(store, zone, '2026-03-07'), [
-      { currency: 'USD', moneyIn: 100_001n, moneyOut: 0n, movements: 2 },
+      { connection: 'bank', currency: 'USD', moneyIn: 100_000n, moneyOut: 0n, movements: 1 },
+      { connection: 'stripe', currency: 'USD', moneyIn: 1n, moneyOut: 0n, movements: 1 },
     ]);
     assert.deepEqual(await moneyOn(store, zone, '2026-03-09'), [
-      { currency: 'USD', moneyIn: 1_010_010_000n, moneyOut: 0n, movements: 3 },
+      { connection: 'bank', currency: 'USD', moneyIn: 10_000_000n, moneyOut: 0n, movements: 1 },
+      { connection: 'books', currency: 'USD', moneyIn: 1_000_000_000n, moneyOut: 0n, movements: 1 },
+      { connection: 'stripe', currency: 'USD', moneyIn: 10_000n, moneyOut: 0n, movements: 1 },
     ]);
   });
 
@@ -145,7 +147,7 @@ describe('digest money: a calendar date counts on that date in the team timezone
       plaidTransaction('2026-03-08', 7, 'USD', { datetime: '2026-03-08T00:00:00Z' }),
     ]);
     assert.deepEqual(await moneyOn(store, 'America/New_York', '2026-03-07'), null);
-    assert.deepEqual(await moneyOn(store, 'America/New_York', '2026-03-08'), moneyIn({ USD: 7 }));
+    assert.deepEqual(await moneyOn(store, 'America/New_York', '2026-03-08'), moneyIn({ 'bank/USD': 7 }));
   });
 
   test('random days in seven zones reconcile with a recomputation from what each record means', async () => {
@@ -236,16 +238,26 @@ describe('digest money: a calendar date counts on that date in the team timezone
           const onDate =
             g.date !== null ? g.date === date : g.instant !== null && localDate(g.instant, zone) === date;
           if (!onDate) continue;
-          const entry = sums.get(g.record.currency!) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
+          // Connection names hold no space: "bank USD" sorts as (connection, currency).
+          const key = `${g.record.connection} ${g.record.currency!}`;
+          const entry = sums.get(key) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
           if (g.record.amount > 0) entry.moneyIn += BigInt(g.record.amount);
           else entry.moneyOut += BigInt(-g.record.amount);
           entry.movements++;
-          sums.set(g.record.currency!, entry);
+          sums.set(key, entry);
         }
         const expected = [...sums.entries()]
           .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([currency, e]) => ({ currency, ...e }));
-        assert.ok(expected.length === 4, `${zone} ${date}: every currency has money`);
+          .map(([key, e]) => {
+            const [connection = '', currency = ''] = key.split(' ');
+            return { connection, currency, ...e };
+          });
+        assert.deepEqual(
+          [...new Set(expected.map((e) => e.connection))],
+          ['bank', 'books', 'stripe'],
+          `${zone} ${date}: every system has money`,
+        );
+        assert.equal(new Set(expected.map((e) => e.currency)).size, 4, `${zone} ${date}: every currency too`);
         const money = await moneyOn(store, zone, date);
         assert.deepEqual(money, expected, `${zone} ${date}`);
         const day = dayContaining(new Date(`${date}T12:00:00Z`), zone);
@@ -267,7 +279,20 @@ describe('digest money: a calendar date counts on that date in the team timezone
     records.push(plaidTransaction('2026-01-16', 1, 'USD'));
     const store = await storeWith(records);
     assert.deepEqual(await moneyOn(store, 'America/New_York', '2026-01-15'), [
-      { currency: 'USD', moneyIn: 9_900_000_000_000_000_000n, moneyOut: 0n, movements: 1_100 },
+      {
+        connection: 'bank',
+        currency: 'USD',
+        moneyIn: 4_950_000_000_000_000_000n,
+        moneyOut: 0n,
+        movements: 550,
+      },
+      {
+        connection: 'stripe',
+        currency: 'USD',
+        moneyIn: 4_950_000_000_000_000_000n,
+        moneyOut: 0n,
+        movements: 550,
+      },
     ]);
   });
 });

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import type { Transaction } from 'plaid';
 import { normalizeTransaction } from '../../connectors/plaid/normalize.ts';
 import { normalizePayment } from '../../connectors/quickbooks/normalize.ts';
-import { computeDigest, type Digest } from '../../src/digest/compute.ts';
-import type { CurrencyTotals } from '../../src/digest/queries.ts';
+import { computeDigest, type Digest, type SystemMoney } from '../../src/digest/compute.ts';
 import type { StaleRule } from '../../src/digest/stale.ts';
 import { minorToDecimal } from '../../src/money.ts';
 import type { LedgerRecord } from '../../src/records.ts';
@@ -194,6 +193,13 @@ export async function finishedRun(
   return id;
 }
 
+/** Display names, as the connector registry gives them. */
+const PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  stripe: 'Stripe',
+  plaid: 'Plaid',
+  quickbooks: 'QuickBooks',
+};
+
 export function statusOf(
   target: Store,
   now: Date,
@@ -201,7 +207,7 @@ export function statusOf(
 ): Promise<StatusReport> {
   return statusReport({
     store: target,
-    providerName: (p) => (p === 'stripe' ? 'Stripe' : p),
+    providerName: (p) => PROVIDER_NAMES[p] ?? p,
     nextRuns: async () => nextRuns,
     now: () => now,
   });
@@ -225,35 +231,81 @@ export async function digestOf(
 /** Providers that send calendar dates for money, which the ledger stores at 00:00 UTC of the date. */
 const DATE_PROVIDERS = new Set(['plaid', 'quickbooks']);
 
+/** One system's money in one currency, as the tests compare it. */
+export interface SystemTotals {
+  readonly connection: string;
+  readonly currency: string;
+  readonly moneyIn: bigint;
+  readonly moneyOut: bigint;
+  readonly movements: number;
+}
+
+/** The digest's money without its labels (provider name, still connected), for comparing with `recompute`. */
+export function moneyRows(money: readonly SystemMoney[] | null): SystemTotals[] | null {
+  return (
+    money?.map(({ connection, currency, moneyIn, moneyOut, movements }) => ({
+      connection,
+      currency,
+      moneyIn,
+      moneyOut,
+      movements,
+    })) ?? null
+  );
+}
+
+/** `{ 'stripe/USD': 12 }`: money in only, one movement each, sorted as the digest sorts. */
+export function moneyIn(entries: Record<string, number>): SystemTotals[] {
+  return bySystem(
+    Object.entries(entries).map(([key, amount]) => {
+      const [connection = '', currency = ''] = key.split('/');
+      return { connection, currency, moneyIn: BigInt(amount), moneyOut: 0n, movements: 1 };
+    }),
+  );
+}
+
+/** Sorted by connection, then currency. */
+function bySystem(rows: SystemTotals[]): SystemTotals[] {
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return rows.sort((a, b) => order(a.connection, b.connection) || order(a.currency, b.currency));
+}
+
 /**
  * The day's money recomputed from every stored record, read one by one: instants compared as numbers
- * (not strings), sums in BigInt, bounds given by the caller (not day.ts). A Plaid or QuickBooks record at a
- * whole UTC day is a calendar date and counts when it is `date`; every other record counts when its
- * instant is in `[startMs, endMs)`.
+ * (not strings), sums in BigInt, bounds given by the caller (not day.ts), per connection and currency (sorted
+ * so). A Plaid or QuickBooks record at a whole UTC day is a calendar date and counts when it is `date`; every
+ * other record counts when its instant is in `[startMs, endMs)`.
  */
 export async function recompute(
   target: Store,
   startMs: number,
   endMs: number,
   date: string,
-): Promise<CurrencyTotals[]> {
+): Promise<SystemTotals[]> {
   const dateMs = Date.parse(`${date}T00:00:00Z`);
   assert.ok(Number.isFinite(dateMs), `recompute needs a YYYY-MM-DD date, not "${date}"`);
-  const sums = new Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>();
+  const sums = new Map<
+    string,
+    { connection: string; currency: string; moneyIn: bigint; moneyOut: bigint; movements: number }
+  >();
   for await (const r of target.iterateRecords({})) {
     const at = Date.parse(r.occurredAt);
     const calendarDate = DATE_PROVIDERS.has(r.provider) && at % 86_400_000 === 0;
     const inDay = calendarDate ? at === dateMs : at >= startMs && at < endMs;
     if (!r.moneyMovement || r.currency === null || !inDay) continue;
-    const entry = sums.get(r.currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
+    const key = JSON.stringify([r.connection, r.currency]);
+    const entry = sums.get(key) ?? {
+      connection: r.connection,
+      currency: r.currency,
+      moneyIn: 0n,
+      moneyOut: 0n,
+      movements: 0,
+    };
     if (r.amount > 0) entry.moneyIn += BigInt(r.amount);
     if (r.amount < 0) entry.moneyOut += BigInt(-r.amount);
     entry.movements++;
-    sums.set(r.currency, entry);
+    sums.set(key, entry);
   }
-  return [...sums.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([currency, entry]) => ({ currency, ...entry }));
+  return bySystem([...sums.values()]);
 }
 
 /** Seeded Mulberry32, so "random" amounts repeat run to run. */

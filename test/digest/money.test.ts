@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
-import { MONEY_BY_CURRENCY_SQL, storeDigestQueries } from '../../src/digest/queries.ts';
+import { MONEY_BY_CONNECTION_SQL, storeDigestQueries } from '../../src/digest/queries.ts';
 import { formatMoney } from '../../src/money.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import { digestMessage } from '../../src/slack/views/digest.ts';
@@ -9,6 +9,7 @@ import {
   cleanUp,
   connection,
   digestOf,
+  moneyRows,
   openStore,
   recompute,
   record,
@@ -77,9 +78,17 @@ describe('digest money: exact, per currency, over the local day', () => {
       assert.equal(digest.day.end.toISOString(), d.end);
       const expectedIn = d.hours === 25 ? 11_110n : 10_110n;
       assert.deepEqual(digest.money, [
-        { currency: 'USD', moneyIn: expectedIn, moneyOut: 0n, movements: d.hours === 25 ? 4 : 3 },
+        {
+          connection: 'stripe',
+          providerName: 'Stripe',
+          connected: true,
+          currency: 'USD',
+          moneyIn: expectedIn,
+          moneyOut: 0n,
+          movements: d.hours === 25 ? 4 : 3,
+        },
       ]);
-      assert.deepEqual(digest.money, await recompute(store, start, end, d.date));
+      assert.deepEqual(moneyRows(digest.money), await recompute(store, start, end, d.date));
     });
   }
 
@@ -122,12 +131,15 @@ describe('digest money: exact, per currency, over the local day', () => {
     const digest = await digestOf(store, new Date(end + 7 * HOUR), zone);
     const expected = await recompute(store, start, end, date);
     assert.deepEqual(
-      expected.map((t) => t.currency),
-      ['EUR', 'JPY', 'KWD', 'USD'],
+      expected.map((t) => `${t.connection} ${t.currency}`),
+      ['bank', 'books', 'stripe'].flatMap((c) => ['EUR', 'JPY', 'KWD', 'USD'].map((cur) => `${c} ${cur}`)),
     );
     assert.ok(expected.every((t) => t.moneyIn > 0n && t.moneyOut > 0n));
-    assert.ok(expected.find((t) => t.currency === 'USD')!.moneyIn > BigInt(Number.MAX_SAFE_INTEGER));
-    assert.deepEqual(digest.money, expected);
+    assert.ok(
+      expected.find((t) => t.connection === 'stripe' && t.currency === 'USD')!.moneyIn >
+        BigInt(Number.MAX_SAFE_INTEGER),
+    );
+    assert.deepEqual(moneyRows(digest.money), expected);
 
     // Formatted in each currency's own decimals.
     const { blocks } = digestMessage(digest);
@@ -160,16 +172,22 @@ describe('digest money: exact, per currency, over the local day', () => {
       Array.from({ length: 1_100 }, (_, i) => record(iso(start + i * 1000), big, 'USD')),
     );
     const digest = await digestOf(store, new Date('2026-01-16T09:00:00Z'), 'UTC');
-    assert.deepEqual(digest.money, [
-      { currency: 'USD', moneyIn: 9_900_000_000_000_000_000n, moneyOut: 0n, movements: 1_100 },
+    assert.deepEqual(moneyRows(digest.money), [
+      {
+        connection: 'stripe',
+        currency: 'USD',
+        moneyIn: 9_900_000_000_000_000_000n,
+        moneyOut: 0n,
+        movements: 1_100,
+      },
     ]);
-    assert.deepEqual(digest.money, await recompute(store, start, start + 24 * HOUR, '2026-01-15'));
+    assert.deepEqual(moneyRows(digest.money), await recompute(store, start, start + 24 * HOUR, '2026-01-15'));
   });
 
   test('the money query reads one covering index: a range scan of the instants and a seek to the dates', async () => {
     const store = await openStore();
     const plan = store.database
-      .prepare<[Record<string, string>], { detail: string }>(`EXPLAIN QUERY PLAN ${MONEY_BY_CURRENCY_SQL}`)
+      .prepare<[Record<string, string>], { detail: string }>(`EXPLAIN QUERY PLAN ${MONEY_BY_CONNECTION_SQL}`)
       .all({
         start: '2026-01-15T05:00:00.000Z',
         end: '2026-01-16T05:00:00.000Z',

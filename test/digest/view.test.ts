@@ -11,6 +11,7 @@ after(cleanUp);
 const NASTY = '<!channel> & <x|y> *bold*';
 const HUGE_ERROR = `Failing: ${'<script>&amp; '.repeat(800)}`; // ~10 kB from a provider
 const NOW = new Date('2026-03-09T13:00:00Z');
+const CURRENCIES = ['AED', 'BHD', 'CHF', 'EUR', 'GBP', 'JPY', 'KWD', 'USD', 'CLF', 'ISK'] as const;
 
 /** Every text in the message's blocks, for per-section limits. */
 function sectionTexts(blocks: readonly unknown[]): string[] {
@@ -51,12 +52,18 @@ function bigDigest(): Digest {
       expectation: `on cron "${NASTY}" in America/New_York`,
       owner: NASTY,
     })),
-    money: ['AED', 'BHD', 'CHF', 'EUR', 'GBP', 'JPY', 'KWD', 'USD', 'CLF', 'ISK'].map((currency, i) => ({
-      currency,
-      moneyIn: 10n ** 20n + BigInt(i),
-      moneyOut: 123n,
-      movements: 1_000 + i,
-    })),
+    // Every system in ten currencies, with amounts beyond 2^53.
+    money: names.flatMap((connection, c) =>
+      CURRENCIES.map((currency, i) => ({
+        connection,
+        providerName: `Provider ${NASTY}`,
+        connected: c % 50 !== 7,
+        currency,
+        moneyIn: 10n ** 20n + BigInt(i),
+        moneyOut: 123n,
+        movements: 1_000 + i,
+      })),
+    ),
     synced: { day: { runs: 4_800, records: 1_234_567 }, dayBefore: { runs: 4_700, records: 1_000_000 } },
     nextRuns: names.map((name, i) => ({
       name,
@@ -91,9 +98,59 @@ describe('digest message: within Slack limits, escaped, in words', () => {
       assert.match(all, /100,000,000,000,000,000\.006 KWD/);
       assert.match(all, /10,000,000,000,000,000\.0008 CLF/);
       assert.match(all, /\(23 hours: the clocks changed that day\)/);
+      // Money: per system, said in words, cut between systems (never inside one), and the cut said.
+      assert.match(all, /Totals are per system; money moving between your systems appears in each\./);
+      const texts = sectionTexts(message.blocks);
+      const from = texts.findIndex((t) => t.startsWith('*Money on'));
+      const to = texts.findIndex((t) => t.startsWith('*Records synced'));
+      assert.ok(from >= 0 && to > from, 'a money part, then records synced');
+      const money = texts.slice(from, to).filter((t) => /conn-\d+\* \(Provider/.test(t));
+      const shown = money.flatMap((t) =>
+        [...t.matchAll(/conn-(\d+)\* \(Provider/g)].map((m) => Number(m[1])),
+      );
+      assert.ok(shown.length >= 2, `${shown.length} systems shown`);
+      assert.deepEqual(
+        shown,
+        Array.from({ length: shown.length }, (_, i) => i),
+        'in order, none skipped',
+      );
+      for (const text of money) {
+        for (const item of text.split(/\n(?=\*&lt;)/).filter((i) => /conn-\d+\* \(Provider/.test(i)))
+          assert.equal(item.match(/\n +\*[A-Z]{3}\* in /g)?.length ?? 0, 10, 'all ten currencies');
+      }
+      assert.match(all, new RegExp(`${200 - shown.length} more systems with money that day not shown`));
       if (late) assert.match(all, /Sent late/);
       else assert.doesNotMatch(all, /late/i);
     }
+  });
+
+  test('one system in 30 currencies shows 20 and counts the rest, inside one section', () => {
+    const digest = bigDigest();
+    const codes = (
+      'AED AUD BHD BRL CAD CHF CLF CNY CZK DKK EUR GBP HKD HUF IDR ILS INR ISK JPY KRW KWD MXN NOK NZD PLN SEK SGD ' +
+      'THB TRY USD'
+    ).split(' ');
+    const message = digestMessage({
+      ...digest,
+      problems: [],
+      stale: [],
+      money: codes.map((currency) => ({
+        connection: `${NASTY} wide`,
+        providerName: NASTY,
+        connected: true,
+        currency,
+        moneyIn: 10n ** 30n,
+        moneyOut: 10n ** 30n,
+        movements: 1_000_000,
+      })),
+    });
+    assert.deepEqual(checkBlockKit(message, 'message'), []);
+    const texts = sectionTexts(message.blocks);
+    const item = texts.find((t) => t.includes('wide*'));
+    assert.ok(item && item.length <= 3_000, `${item?.length} chars`);
+    assert.equal(item.match(/\n +\*[A-Z]{3}\* in /g)?.length, 20);
+    assert.match(item, /\n +and 10 more currencies$/);
+    assert.doesNotMatch(JSON.stringify(message.blocks), /more systems/);
   });
 
   test('an alert link is shown only when it is a plain https URL', () => {

@@ -57,18 +57,19 @@ async function recordOf(connection: string, transactionId: string): Promise<Ledg
   return undefined;
 }
 
-/** The digest's money out on a UTC date (no other connection syncs meanwhile), through the SQL path and the Store-interface path. */
-async function moneyOutOn(date: string): Promise<{ out: bigint; movements: number }> {
+/** The digest's money out of `connection` on a UTC date, through the SQL path and the Store-interface path. */
+async function moneyOutOn(connection: string, date: string): Promise<{ out: bigint; movements: number }> {
   const day = {
     date,
     start: new Date(`${date}T00:00:00Z`),
     end: new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000),
   };
-  const sql = await sqliteDigestQueries(r.store.database).moneyTotals(day);
-  assert.deepEqual(await storeDigestQueries(r.store).moneyTotals(day), sql, 'both query paths agree');
+  const sql = await sqliteDigestQueries(r.store.database).moneyByConnection(day);
+  assert.deepEqual(await storeDigestQueries(r.store).moneyByConnection(day), sql, 'both query paths agree');
+  const own = sql.filter((m) => m.connection === connection);
   return {
-    out: sql.reduce((sum, m) => sum + m.moneyOut, 0n),
-    movements: sql.reduce((sum, m) => sum + m.movements, 0),
+    out: own.reduce((sum, m) => sum + m.moneyOut, 0n),
+    movements: own.reduce((sum, m) => sum + m.movements, 0),
   };
 }
 
@@ -204,8 +205,8 @@ describe('plaid through the SDK, the emulator, the engine and the embedded store
     const held = await recordOf('plaid-pending', bistro);
     assert.deepEqual([held?.status, held?.moneyMovement, held?.amount], ['pending', false, -4_250]);
     const before = {
-      pendingDay: await moneyOutOn('2026-01-30'),
-      postedDay: await moneyOutOn('2026-02-02'),
+      pendingDay: await moneyOutOn('plaid-pending', '2026-01-30'),
+      postedDay: await moneyOutOn('plaid-pending', '2026-02-02'),
     };
 
     // Both post on 2026-02-02: the bistro with a 7.50 tip, the hotel hold released to the real bill.
@@ -238,8 +239,8 @@ describe('plaid through the SDK, the emulator, the engine and the embedded store
     assert.equal(posted && pendingPredecessorOf(posted.raw), bistro, 'the posted row names its pending one');
 
     const after = {
-      pendingDay: await moneyOutOn('2026-01-30'),
-      postedDay: await moneyOutOn('2026-02-02'),
+      pendingDay: await moneyOutOn('plaid-pending', '2026-01-30'),
+      postedDay: await moneyOutOn('plaid-pending', '2026-02-02'),
     };
     assert.deepEqual(
       after.pendingDay,

@@ -1,14 +1,19 @@
 /**
  * The daily digest message: the verdict first, then what needs a person (problems, with a link to their
  * alert thread when there is one), the healthy connections collapsed into one line, the day's money per
- * currency in that currency's own decimals, records synced against the day before, stale connections and
- * the next runs. "No data" is said in words. Pure: the digest and the options in, the message out.
+ * system and currency in that currency's own decimals, records synced against the day before, stale
+ * connections and the next runs. "No data" is said in words. Pure: the digest and the options in, the message
+ * out.
+ *
+ * Money is shown per system and says so: money moving between two connected systems (a Stripe payout landing
+ * in the bank) is a movement in each, so adding the systems up would count it twice. One system is one item
+ * (its name and provider, then a line per currency), so a long list is cut between systems, never inside one.
  *
  * Nobody is mentioned: the digest is a routine message, so owners appear by display name (when the caller
  * resolved one) or by id, never as a `<@U…>` ping. The day is a calendar date in the team's timezone, so it
  * is written out as words; instants (since when, next run) are `<!date^…>` tokens each reader sees locally.
  */
-import type { Digest, DigestProblem, StaleConnection } from '../../digest/compute.ts';
+import type { Digest, DigestProblem, StaleConnection, SystemMoney } from '../../digest/compute.ts';
 import { type DigestDay, dayLabel } from '../../digest/day.ts';
 import { formatMoney } from '../../money.ts';
 import {
@@ -31,8 +36,14 @@ export interface DigestMessageOptions {
   readonly ownerNames?: ReadonlyMap<string, string>;
 }
 
-/** Sections each part may use; with the fixed blocks the total stays ≤ 44 of Slack's 50. */
-const BUDGET = { problems: 24, money: 4, stale: 8 } as const;
+/**
+ * Sections each part may use. Worst case: lead 1, problems 24 + 1 "more", healthy/pending 1, money 6 + 1,
+ * records synced 1, stale 8 + 1, next runs 1, footer 1 = 46 of Slack's 50.
+ */
+const BUDGET = { problems: 24, money: 6, stale: 8 } as const;
+/** Currency lines of one system; the rest are counted ("and 3 more currencies"), keeping one item < 3,000. */
+const CURRENCIES_PER_SYSTEM = 20;
+export const PER_SYSTEM_NOTE = 'Totals are per system; money moving between your systems appears in each.';
 const NEXT_RUNS_SHOWN = 5;
 const NAME = 60;
 
@@ -57,14 +68,17 @@ export function digestMessage(digest: Digest, options: DigestMessageOptions = {}
     if (digest.money === null) {
       blocks.push(section(`*Money:* no money movements were recorded on ${dayLabel(digest.day, 'short')}.`));
     } else {
+      const systems = systemItems(digest.money);
       const lines = [
-        `*Money on ${dayLabel(digest.day, 'short')}* (each movement counted once)`,
-        ...digest.money.map(
-          (m) =>
-            `*${safe(m.currency, 10)}*  in ${formatMoney(m.moneyIn, m.currency)} · out ${formatMoney(m.moneyOut, m.currency)} · ${count(m.movements, 'movement')}`,
-        ),
+        `*Money on ${dayLabel(digest.day, 'short')}, per system* (each movement counted once in its system)\n_${PER_SYSTEM_NOTE}_`,
+        ...systems,
       ];
-      pushPacked(blocks, lines, BUDGET.money, (n) => `${n} more currencies not shown.`);
+      pushPacked(
+        blocks,
+        lines,
+        BUDGET.money,
+        (n) => `${count(n, 'more system')} with money that day not shown.`,
+      );
     }
     blocks.push(section(syncedLine(digest)));
   }
@@ -80,6 +94,29 @@ export function digestMessage(digest: Digest, options: DigestMessageOptions = {}
   blocks.push(context(footer(digest)));
 
   return { text: topLevelText(digest, label, options.late === true), blocks: capBlocks(blocks) };
+}
+
+/** One item per system: `*name* (Provider)` and its currencies, on the same line when there is one. */
+function systemItems(money: readonly SystemMoney[]): string[] {
+  const bySystem = new Map<string, SystemMoney[]>();
+  for (const m of money) {
+    const rows = bySystem.get(m.connection);
+    if (rows) rows.push(m);
+    else bySystem.set(m.connection, [m]);
+  }
+  return [...bySystem.values()].map((rows) => {
+    const first = rows[0]!;
+    const gone = first.connected ? '' : ', no longer connected';
+    const head = `*${safe(first.connection, NAME)}* (${safe(first.providerName, 40)}${gone})`;
+    const lines = rows.slice(0, CURRENCIES_PER_SYSTEM).map(currencyLine);
+    const more = rows.length - lines.length;
+    if (more > 0) lines.push(`and ${count(more, 'more currency', 'more currencies')}`);
+    return rows.length === 1 ? `${head} · ${lines[0]}` : [head, ...lines.map((l) => `      ${l}`)].join('\n');
+  });
+}
+
+function currencyLine(m: SystemMoney): string {
+  return `*${safe(m.currency, 10)}* in ${formatMoney(m.moneyIn, m.currency)} · out ${formatMoney(m.moneyOut, m.currency)} · ${count(m.movements, 'movement')}`;
 }
 
 function leadText(digest: Digest, label: string, late: boolean): string {
@@ -213,8 +250,8 @@ function alertLink(url: string | undefined): string | null {
   return `<${url.replace(/&/g, '&amp;')}|alert thread>`;
 }
 
-function count(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
 }
 
 function records(n: number): string {
