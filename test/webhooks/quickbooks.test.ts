@@ -203,7 +203,7 @@ describe('POST /webhooks/quickbooks', () => {
       const from = h.logLines.length;
       // The debounced job comes due while the manual run still holds the connection, and is queued again.
       await waitFor('the webhook job to meet the active run', () =>
-        logLinesSince(h, from).some((l) => l.message === 'sync job not run'),
+        logLinesSince(h, from).some((l) => l.message === 'sync job not run: already running'),
       );
       release();
       await settle(h, 'quickbooks');
