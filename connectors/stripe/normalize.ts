@@ -5,12 +5,16 @@
  * ISK with two decimals and MGA with none; ISO 4217 says the opposite).
  *
  * Sign convention (records: positive = money into the business):
- * - Balance transactions are THE money records (`moneyMovement: true`). Their `amount` is Stripe's own
- *   signed gross amount, unchanged: charges positive; refunds, payouts, Stripe fees and transfers
- *   negative; adjustments either way. Fees charged on a charge stay inside that charge's transaction
- *   (`fee`, `net`) and are named in the description; separate fee transactions (`stripe_fee`) are
- *   their own negative records. So summing every moneyMovement record of one currency gives the change
- *   in the Stripe balance before fees taken inside charges.
+ * - Balance transactions are THE money records (`moneyMovement: true`). One balance transaction is up to two
+ *   records: the gross movement, at Stripe's own signed `amount` (charges positive; refunds, payouts, Stripe
+ *   fee transactions and transfers negative; adjustments either way), and, when its `fee` is not 0, a fee
+ *   record (kind `fee`, amount `-fee`: a fee taken is money out, a fee given back is money in). Gross plus fee
+ *   is Stripe's `net`, so summing every moneyMovement record of one currency gives the change in the Stripe
+ *   balance (available plus pending), fees included, each fee once.
+ *   The fee record's id is the balance transaction's record id plus `:fee`: it depends only on the balance
+ *   transaction's id, which Stripe never changes (balance transactions are immutable, fee included), so every
+ *   sync upserts the same row; Stripe ids never contain `:`, so it cannot collide with another record's id.
+ *   It stays in the `balance_transactions` stream, and its raw reference is the balance transaction.
  * - Charges, refunds and payouts are the same money seen from the business objects, so they are
  *   `moneyMovement: false` (totals over moneyMovement records then count each movement once). Stripe
  *   reports all three with positive amounts; we apply the direction: charges positive, refunds and
@@ -117,7 +121,11 @@ function refId(value: unknown): string | null {
   return null;
 }
 
-export function normalizeBalanceTransaction(raw: unknown): RecordDraft {
+/**
+ * One balance transaction as its gross movement and, when Stripe took (or gave back) a fee, a separate fee
+ * record, so that the records' sum is the transaction's `net` (see the sign convention above).
+ */
+export function normalizeBalanceTransaction(raw: unknown): readonly RecordDraft[] {
   return withId('balance_transaction', raw, (obj, id) => {
     const type = requiredText(obj, 'type');
     const currency = normalizeCurrency(obj.currency);
@@ -135,20 +143,32 @@ export function normalizeBalanceTransaction(raw: unknown): RecordDraft {
       fee === 0
         ? ''
         : ` (fee ${minorToDecimal(fee, currency)} ${currency}, net ${minorToDecimal(net, currency)} ${currency})`;
-    return {
-      id: recordId('stripe', 'balance_transactions', id),
+    const shared = {
       provider: 'stripe',
       stream: 'balance_transactions',
-      kind: balanceTransactionKind(type),
-      amount,
       currency,
       occurredAt: occurredAt(obj.created),
-      description: `${label}${fees}`,
       counterparty: null,
       status: text(obj, 'status') ?? 'unknown',
       moneyMovement: true,
       raw: { type: 'balance_transaction', id },
+    } as const;
+    const gross: RecordDraft = {
+      ...shared,
+      id: recordId('stripe', 'balance_transactions', id),
+      kind: balanceTransactionKind(type),
+      amount,
+      description: `${label}${fees}`,
     };
+    if (fee === 0) return [gross];
+    const feeRecord: RecordDraft = {
+      ...shared,
+      id: `${gross.id}:fee`,
+      kind: 'fee',
+      amount: 0 - fee,
+      description: fee > 0 ? `Stripe fee on ${label}` : `Stripe fee returned on ${label}`,
+    };
+    return [gross, feeRecord];
   });
 }
 

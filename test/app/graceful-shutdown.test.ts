@@ -75,7 +75,7 @@ test('SIGTERM during a sync: the run stops at a committed page, nothing is left 
     const storedAtSigterm = await waitFor(
       () => {
         const row = db
-          .prepare("SELECT count(*) AS n FROM records WHERE stream = 'balance_transactions'")
+          .prepare("SELECT count(DISTINCT raw_id) AS n FROM records WHERE stream = 'balance_transactions'")
           .get() as { n: number };
         return row.n >= 2_000 ? row.n : undefined;
       },
@@ -92,7 +92,8 @@ test('SIGTERM during a sync: the run stops at a committed page, nothing is left 
     assert.ok(storedAtSigterm < total, 'SIGTERM arrived mid-sync');
     assert.equal(runs[0]!.status, 'cancelled', 'stopped at a committed page, recorded as cancelled');
 
-    // The next run resumes from the committed cursor and ends with every object exactly once.
+    // The next run resumes from the committed cursor and ends with every object exactly once: each balance
+    // transaction as its record, plus its fee record when Stripe took a fee.
     const resume = spawn(process.execPath, [join(root, 'bin/finsync.js'), 'sync', 'stripe', '--json'], {
       env,
     });
@@ -100,12 +101,17 @@ test('SIGTERM during a sync: the run stops at a committed page, nothing is left 
     const check = new Database(join(dataDir, 'finsync.db'), { readonly: true });
     const stored = check
       .prepare(
-        "SELECT count(*) AS n, count(DISTINCT id) AS d FROM records WHERE stream = 'balance_transactions'",
+        "SELECT count(*) AS n, count(DISTINCT id) AS d, count(DISTINCT raw_id) AS objects FROM records WHERE stream = 'balance_transactions'",
       )
-      .get() as { n: number; d: number };
+      .get() as { n: number; d: number; objects: number };
     check.close();
+    const { data } = stripe.control;
+    let withFee = 0;
+    for (let p = 0; p < total; p++)
+      if (data.money(data.indexAt('balance_transactions', p)).fee !== 0) withFee++;
     assert.equal(stored.n, stored.d);
-    assert.equal(stored.n, stripe.control.counts().balance_transactions);
+    assert.equal(stored.objects, total);
+    assert.equal(stored.n, total + withFee);
   } finally {
     child?.kill('SIGKILL');
     await Promise.all([slack.close(), stripe.close()]);

@@ -11,7 +11,7 @@ import {
   settingsFor,
   stripeCredentials,
 } from '../sync/helpers.ts';
-import { digestOf } from './factories.ts';
+import { digestOf, moneyRows } from './factories.ts';
 
 // Tuesday 2026-01-20 in New York: 05:00 UTC to 05:00 UTC the next day.
 const START = Date.parse('2026-01-20T05:00:00Z') / 1000;
@@ -49,17 +49,23 @@ describe('a Stripe day through the emulator, the engine and the store', () => {
     assert.equal(run.status, 'success', run.errorMessage ?? '');
 
     // Expected, straight from Stripe's wire data: balance transactions created in the day, by currency.
+    // Each is its gross amount, and its fee (when not 0) is a movement of its own: a fee taken is money out.
     const inDay = (created: number) => created >= START && created < END;
     const expected = new Map<string, { moneyIn: bigint; moneyOut: bigint; movements: number }>();
+    let fees = 0n;
     for (const t of await listStripeRaw(emu.url, 'balance_transactions')) {
       if (!inDay(t.created)) continue;
       const currency = t.currency!.toUpperCase();
       const entry = expected.get(currency) ?? { moneyIn: 0n, moneyOut: 0n, movements: 0 };
-      if (t.amount! > 0) entry.moneyIn += BigInt(t.amount!);
-      if (t.amount! < 0) entry.moneyOut += BigInt(-t.amount!);
-      entry.movements++;
+      for (const amount of t.fee === 0 ? [t.amount!] : [t.amount!, -t.fee!]) {
+        if (amount > 0) entry.moneyIn += BigInt(amount);
+        if (amount < 0) entry.moneyOut += BigInt(-amount);
+        entry.movements++;
+      }
+      fees += BigInt(t.fee!);
       expected.set(currency, entry);
     }
+    assert.ok(fees > 0n, 'Stripe took fees that day');
     const chargesInDay = (await listStripeRaw(emu.url, 'charges')).filter((c) => inDay(c.created));
     assert.ok(chargesInDay.length > 10, 'the day holds charges, stored as records of their own');
     assert.ok(expected.size >= 3, `several currencies (${[...expected.keys()].join(', ')})`);
@@ -67,10 +73,10 @@ describe('a Stripe day through the emulator, the engine and the store', () => {
     const digest = await digestOf(r.store, new Date(NOW), 'America/New_York');
     assert.equal(digest.day.date, '2026-01-20');
     assert.deepEqual(
-      digest.money,
+      moneyRows(digest.money),
       [...expected.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([currency, e]) => ({ currency, ...e })),
+        .map(([currency, e]) => ({ connection: 'stripe', currency, ...e })),
     );
 
     // Counting every stored record of the day (charges as well) would have counted the charges twice.

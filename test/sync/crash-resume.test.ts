@@ -68,9 +68,21 @@ describe('a sync killed at random points and restarted', () => {
       const kills: ChildResult[] = [];
       // One kill early, a random few ms after start-up (possibly before the run is even recorded).
       kills.push(await runChild(config, (e) => (e.type === 'start' ? Math.floor(random() * 60) : undefined)));
-      // Then six kills spread over the whole sync (one per sixth of it, so every stream's turn comes up),
-      // each a random few ms after a commit: mid-page, mid-transaction or between the two.
-      const targets = Array.from({ length: 6 }, (_, i) => Math.floor(((i + random()) / 6) * 0.95 * total));
+      // Then six kills spread over the whole sync, each a random few ms after a commit: mid-page,
+      // mid-transaction or between the two. One falls inside each stream's share of the records (streams sync
+      // in STRIPE_LISTS order), so every stream's turn comes up however the records are split between them
+      // (balance transactions carry their fee records too), and one more inside the first and largest.
+      const segments: [number, number][] = [];
+      let start = 0;
+      for (const list of STRIPE_LISTS) {
+        const size = expected.filter((m) => m.id.startsWith(`stripe:${list}:`)).length;
+        segments.push([start, size]);
+        start += size;
+      }
+      const targets = [segments[0]!, ...segments].map(([from, size]) =>
+        Math.floor(from + (0.1 + 0.8 * random()) * size),
+      );
+      targets.sort((a, b) => a - b);
       for (const target of targets) {
         let stored = 0;
         const result = await runChild(config, (e) => {

@@ -182,6 +182,9 @@ export type StripeList = (typeof STRIPE_LISTS)[number];
 export interface RawStripe {
   readonly id: string;
   readonly amount?: number;
+  /** Balance transactions only: the fee Stripe took (negative when it gave one back), and amount - fee. */
+  readonly fee?: number;
+  readonly net?: number;
   readonly currency?: string | null;
   readonly created: number;
 }
@@ -206,8 +209,9 @@ export async function listStripeRaw(baseUrl: string, list: StripeList): Promise<
 /**
  * The records CONVENTIONS.md promises for a Stripe account: integer minor units as Stripe sends them
  * (JPY has no decimals, KWD three, and neither is rescaled), positive = money into the business.
- * Balance transactions carry Stripe's signed amount and are the only money movements; charges are
- * positive, refunds and payouts negative; customers carry no money.
+ * Balance transactions carry Stripe's signed amount and are the money movements, together with one fee
+ * record (`<balance transaction record id>:fee`, amount `-fee`) for each balance transaction whose fee is
+ * not 0; charges are positive, refunds and payouts negative; customers carry no money.
  */
 export async function expectedStripe(baseUrl: string): Promise<Money[]> {
   const out: Money[] = [];
@@ -215,13 +219,17 @@ export async function expectedStripe(baseUrl: string): Promise<Money[]> {
     for (const raw of await listStripeRaw(baseUrl, list)) {
       const sign = list === 'refunds' || list === 'payouts' ? -1 : 1;
       const money = list !== 'customers';
-      out.push({
+      const record = {
         id: `stripe:${list}:${raw.id}`,
         amount: money ? sign * raw.amount! + 0 : 0,
         currency: money ? raw.currency!.toUpperCase() : null,
         occurredAt: new Date(raw.created * 1000).toISOString(),
         moneyMovement: list === 'balance_transactions',
-      });
+      };
+      out.push(record);
+      if (list === 'balance_transactions' && raw.fee !== 0) {
+        out.push({ ...record, id: `${record.id}:fee`, amount: -raw.fee! + 0 });
+      }
     }
   }
   return out.sort(byId);

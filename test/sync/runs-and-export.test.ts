@@ -8,6 +8,7 @@ import {
   addConnection,
   type CliResult,
   cliEnv,
+  listStripeRaw,
   type Rig,
   removeTempDirs,
   rig,
@@ -45,6 +46,18 @@ after(async () => {
 
 const zero: StreamCounts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0 };
 const inserted = (n: number): StreamCounts => ({ ...zero, fetched: n, inserted: n });
+/** Stripe balance transactions: `n` fetched, stored with one more record for each of the `fees` that have a fee. */
+const insertedWithFees = (n: number, fees: number): StreamCounts => ({
+  ...zero,
+  fetched: n,
+  inserted: n + fees,
+});
+
+/** How many of the emulator's balance transactions (or of `ids`) carry a fee, from the wire data. */
+async function withFee(ids?: readonly string[]): Promise<number> {
+  const txns = await listStripeRaw(stripe.url, 'balance_transactions');
+  return txns.filter((t) => t.fee !== 0 && (ids === undefined || ids.includes(t.id))).length;
+}
 
 function assertTimes(run: SyncRun): void {
   assert.match(run.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -55,6 +68,7 @@ function assertTimes(run: SyncRun): void {
 describe('every sync attempt leaves a run record', () => {
   test('success, partial, failed and cancelled runs carry trigger, who, times, status and per-stream counts', async () => {
     const counts = stripe.control.counts();
+    const fees = await withFee();
     const ok = await r.run('stripe', { trigger: 'manual', triggeredBy: 'UADMIN0001' });
 
     const bad = `txn-${itemId.replace('item-sandbox-', '')}-00005`;
@@ -63,13 +77,17 @@ describe('every sync attempt leaves a run record', () => {
 
     const failed = await r.run('stripe-old', { trigger: 'cli', triggeredBy: 'cli' });
 
-    stripe.control.addObjects(3);
+    const added = stripe.control.addObjects(3);
+    const addedFees = await withFee(added);
     const abort = new AbortController();
     const cancelled = await r.run('stripe', {
       trigger: 'webhook',
       triggeredBy: null,
       signal: abort.signal,
-      onProgress: () => abort.abort(new Error('shutting down')),
+      // Stopped at the first committed page of balance transactions (the events stream runs before them).
+      onProgress: (p) => {
+        if (p.stream === 'balance_transactions') abort.abort(new Error('shutting down'));
+      },
     });
 
     const runs = [
@@ -88,10 +106,17 @@ describe('every sync attempt leaves a run record', () => {
       [ok.trigger, ok.triggeredBy, ok.status, ok.errorClass, ok.errorMessage],
       ['manual', 'UADMIN0001', 'success', null, null],
     );
-    assert.deepEqual(
-      ok.streams,
-      Object.fromEntries(STRIPE_LISTS.map((list) => [list, inserted(counts[list])])),
-    );
+    assert.deepEqual(ok.streams, {
+      // The events stream runs first; on a first sync of old data it finds nothing left to re-read.
+      events: zero,
+      ...Object.fromEntries(
+        STRIPE_LISTS.map((list) => [
+          list,
+          list === 'balance_transactions' ? insertedWithFees(counts[list], fees) : inserted(counts[list]),
+        ]),
+      ),
+      disputes: inserted(counts.disputes),
+    });
 
     assert.deepEqual([partial.trigger, partial.triggeredBy, partial.status], ['schedule', null, 'partial']);
     assert.deepEqual(partial.streams, {
@@ -112,13 +137,17 @@ describe('every sync attempt leaves a run record', () => {
       !(failed.errorMessage ?? '').includes('KeyRolledLongAgo'),
       'the key is never stored in the run',
     );
-    assert.deepEqual(failed.streams, { balance_transactions: zero });
+    // The first stream (events) meets the revoked key; nothing after it runs.
+    assert.deepEqual(failed.streams, { events: zero });
 
     assert.deepEqual(
       [cancelled.trigger, cancelled.status, cancelled.errorClass],
       ['webhook', 'cancelled', null],
     );
-    assert.deepEqual(cancelled.streams, { balance_transactions: inserted(3) });
+    assert.deepEqual(cancelled.streams, {
+      events: zero,
+      balance_transactions: insertedWithFees(3, addedFees),
+    });
   });
 });
 

@@ -51,9 +51,13 @@ describe('stripe through the SDK, the emulator, the engine and the embedded stor
       'record counter agrees with the rows',
     );
 
+    // Every object is fetched once; a balance transaction with a fee is stored as two records (gross, fee).
     const counts = emu.control.counts();
+    const withFee = (await listStripeRaw(emu.url, 'balance_transactions')).filter((t) => t.fee !== 0).length;
+    assert.ok(withFee > 0, 'the data set has fees');
     for (const list of STRIPE_LISTS) {
-      assert.equal(run.streams[list]?.inserted, counts[list], `${list} inserted`);
+      const records = list === 'balance_transactions' ? counts[list] + withFee : counts[list];
+      assert.equal(run.streams[list]?.inserted, records, `${list} inserted`);
       assert.equal(run.streams[list]?.fetched, counts[list], `${list} fetched`);
     }
     // The data set really exercises the awkward currencies and both signs.
@@ -94,16 +98,23 @@ describe('stripe through the SDK, the emulator, the engine and the embedded stor
       assert.ok(request.query['created[gte]'] !== undefined, `${request.path} has a lower bound`);
       assert.equal(request.query.starting_after, undefined);
     }
-    let newObjects = 0;
+    const addedTxns = (await listStripeRaw(emu.url, 'balance_transactions')).filter((t) =>
+      added.includes(t.id),
+    );
+    const newFees = addedTxns.filter((t) => t.fee !== 0).length;
+    emu.control.clearLog();
+    let newRecords = 0;
     for (const list of STRIPE_LISTS) {
       const delta = after[list] - before[list];
-      newObjects += delta;
+      const records = list === 'balance_transactions' ? delta + newFees : delta;
+      newRecords += records;
       assert.equal(run.streams[list]?.fetched, delta, `${list} fetched only new objects`);
-      assert.equal(run.streams[list]?.inserted, delta, `${list} inserted`);
+      assert.equal(run.streams[list]?.inserted, records, `${list} inserted`);
       assert.equal(run.streams[list]?.updated, 0, `${list} updated`);
     }
-    assert.equal(run.streams.balance_transactions?.inserted, 7);
-    assert.equal(await r.store.countRecords('stripe'), storedBefore + newObjects);
+    assert.equal(run.streams.balance_transactions?.fetched, 7);
+    assert.equal(run.streams.balance_transactions?.inserted, 7 + newFees);
+    assert.equal(await r.store.countRecords('stripe'), storedBefore + newRecords);
 
     emu.control.clearLog();
     const expected = await expectedStripe(emu.url);
@@ -112,7 +123,7 @@ describe('stripe through the SDK, the emulator, the engine and the embedded stor
     for (const id of added) assert.ok(stored.some((s) => s.id === `stripe:balance_transactions:${id}`));
   });
 
-  test('totals over moneyMovement records count each charge once, though charges and balance transactions both synced', async () => {
+  test('totals over moneyMovement records count each charge once and each fee once, though charges and balance transactions both synced', async () => {
     const records = await allRecords();
     const rawTxns = await listStripeRaw(emu.url, 'balance_transactions');
     const rawCharges = await listStripeRaw(emu.url, 'charges');
@@ -122,17 +133,22 @@ describe('stripe through the SDK, the emulator, the engine and the embedded stor
       for (const row of rows) totals.set(row.currency!, (totals.get(row.currency!) ?? 0) + row.amount);
       return Object.fromEntries([...totals].sort());
     };
-    const balanceChange = sum(
-      rawTxns.map((t) => ({ amount: t.amount!, currency: t.currency!.toUpperCase() })),
+    // Stripe's balance moves by each transaction's net: its gross amount minus the fee taken from it.
+    const balanceChange = sum(rawTxns.map((t) => ({ amount: t.net!, currency: t.currency!.toUpperCase() })));
+    const feesTaken = sum(
+      rawTxns
+        .filter((t) => t.fee !== 0)
+        .map((t) => ({ amount: -t.fee!, currency: t.currency!.toUpperCase() })),
     );
     const grossCharges = sum(
       rawCharges.map((c) => ({ amount: c.amount!, currency: c.currency!.toUpperCase() })),
     );
 
     const movements = records.filter((x) => x.moneyMovement);
-    assert.equal(movements.length, rawTxns.length);
+    assert.equal(movements.length, rawTxns.length + rawTxns.filter((t) => t.fee !== 0).length);
     assert.ok(movements.every((x) => x.stream === 'balance_transactions'));
     assert.deepEqual(sum(movements), balanceChange);
+    assert.deepEqual(sum(movements.filter((x) => x.id.endsWith(':fee'))), feesTaken);
     assert.deepEqual(sum(movements.filter((x) => x.kind === 'charge')), grossCharges);
     // Without the flag, every charge would be counted twice.
     const everyChargeRecord = sum(records.filter((x) => x.kind === 'charge'));

@@ -23,6 +23,8 @@ export function testContext(apiBase: string): TestContext {
 
 export interface Drained {
   readonly pages: readonly Page<unknown>[];
+  /** The provider objects read, in order (a balance transaction with a fee is one object, two records). */
+  readonly objects: readonly unknown[];
   readonly records: readonly RecordDraft[];
   readonly cursor: StreamCursor | null;
 }
@@ -43,7 +45,7 @@ export async function drain(
     if (page.cursor) last = page.cursor;
     if (pages.length >= maxPages) break;
   }
-  return { pages, records, cursor: last };
+  return { pages, objects: pages.flatMap((page) => page.objects), records, cursor: last };
 }
 
 export function streamNamed(streams: readonly Stream[], name: string): Stream {

@@ -9,6 +9,7 @@ import {
   normalizeRefund,
 } from '../../../connectors/stripe/normalize.ts';
 import { InvalidDataError } from '../../../src/errors.ts';
+import type { RecordDraft } from '../../../src/records.ts';
 
 const CREATED = 1_706_745_600; // 2024-02-01T00:00:00Z
 
@@ -30,6 +31,12 @@ function bt(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     ...overrides,
   };
 }
+
+/** The records of one balance transaction: its gross movement first, then its fee record if it has one. */
+function btRecords(overrides: Record<string, unknown> = {}): readonly RecordDraft[] {
+  return normalizeBalanceTransaction(bt(overrides));
+}
+const gross = (overrides: Record<string, unknown> = {}): RecordDraft => btRecords(overrides)[0]!;
 
 const charge = (o: Record<string, unknown> = {}) => ({
   id: 'ch_1',
@@ -78,7 +85,7 @@ describe('stripe balance transactions are the signed money records', () => {
       ['some_type_from_2031', 5, 'adjustment'],
     ];
     for (const [type, amount, kind] of cases) {
-      const record = normalizeBalanceTransaction(bt({ type, amount }));
+      const record = gross({ type, amount });
       assert.equal(record.amount, amount, type);
       assert.equal(record.kind, kind, type);
       assert.equal(record.moneyMovement, true);
@@ -87,42 +94,95 @@ describe('stripe balance transactions are the signed money records', () => {
   });
 
   test('USD, JPY and KWD amounts are exact minor units; fee and net are named in the description', () => {
-    const usd = normalizeBalanceTransaction(bt({ amount: 12_345, fee: 388, description: 'Order 7' }));
+    const usd = gross({ amount: 12_345, fee: 388, description: 'Order 7' });
     assert.equal(usd.amount, 12_345);
     assert.equal(usd.currency, 'USD');
     assert.equal(usd.description, 'Order 7 (fee 3.88 USD, net 119.57 USD)');
 
-    const jpy = normalizeBalanceTransaction(
-      bt({ currency: 'jpy', amount: 1_500, fee: 54, description: null }),
-    );
+    const jpy = gross({ currency: 'jpy', amount: 1_500, fee: 54, description: null });
     assert.equal(jpy.amount, 1_500);
     assert.equal(jpy.currency, 'JPY');
     assert.equal(jpy.description, 'charge (fee 54 JPY, net 1446 JPY)');
 
-    const kwd = normalizeBalanceTransaction(
-      bt({ currency: 'kwd', amount: 12_340, fee: 390, description: 'x' }),
-    );
+    const kwd = gross({ currency: 'kwd', amount: 12_340, fee: 390, description: 'x' });
     assert.equal(kwd.amount, 12_340);
     assert.equal(kwd.currency, 'KWD');
     assert.equal(kwd.description, 'x (fee 0.390 KWD, net 11.950 KWD)');
   });
 
   test('record shape: stable id, UTC time, raw reference, status', () => {
-    const record = normalizeBalanceTransaction(bt({ id: 'txn_abc', status: 'pending' }));
-    assert.deepEqual(record, {
-      id: 'stripe:balance_transactions:txn_abc',
+    const records = btRecords({ id: 'txn_abc', status: 'pending' });
+    assert.deepEqual(records, [
+      {
+        id: 'stripe:balance_transactions:txn_abc',
+        provider: 'stripe',
+        stream: 'balance_transactions',
+        kind: 'charge',
+        amount: 10_000,
+        currency: 'USD',
+        occurredAt: '2024-02-01T00:00:00.000Z',
+        description: 'charge',
+        counterparty: null,
+        status: 'pending',
+        moneyMovement: true,
+        raw: { type: 'balance_transaction', id: 'txn_abc' },
+      },
+    ]);
+  });
+
+  test('a fee is its own money-out record beside the gross movement: together they are Stripe’s net', () => {
+    const [charge, fee, ...more] = btRecords({
+      id: 'txn_fee',
+      amount: 12_345,
+      fee: 388,
+      description: 'Order 7',
+      status: 'pending',
+    });
+    assert.deepEqual(more, []);
+    assert.equal(charge?.amount, 12_345);
+    assert.deepEqual(fee, {
+      id: 'stripe:balance_transactions:txn_fee:fee',
       provider: 'stripe',
       stream: 'balance_transactions',
-      kind: 'charge',
-      amount: 10_000,
+      kind: 'fee',
+      amount: -388,
       currency: 'USD',
       occurredAt: '2024-02-01T00:00:00.000Z',
-      description: 'charge',
+      description: 'Stripe fee on Order 7',
       counterparty: null,
       status: 'pending',
       moneyMovement: true,
-      raw: { type: 'balance_transaction', id: 'txn_abc' },
+      raw: { type: 'balance_transaction', id: 'txn_fee' },
     });
+    assert.equal(charge!.amount + fee!.amount, 12_345 - 388, 'gross plus fee is net');
+  });
+
+  test('the fee record’s id is the same on every sync, and distinct per balance transaction', () => {
+    const once = btRecords({ id: 'txn_a', fee: 30 });
+    const again = btRecords({ id: 'txn_a', fee: 30, status: 'available' });
+    assert.deepEqual(
+      once.map((r) => r.id),
+      again.map((r) => r.id),
+    );
+    assert.notEqual(btRecords({ id: 'txn_b', fee: 30 })[1]?.id, once[1]?.id);
+  });
+
+  test('no fee, no fee record; a fee given back (negative fee) is money in', () => {
+    assert.equal(btRecords({ fee: 0 }).length, 1);
+    const [refund, feeBack] = btRecords({ type: 'refund', amount: -10_000, fee: -290 });
+    assert.equal(refund?.amount, -10_000);
+    assert.deepEqual([feeBack?.kind, feeBack?.amount], ['fee', 290]);
+    assert.equal(feeBack?.description, 'Stripe fee returned on refund');
+  });
+
+  test('fee records are in ISO minor units too: JPY, KWD and ISK', () => {
+    assert.equal(btRecords({ currency: 'jpy', amount: 1_500, fee: 54 })[1]?.amount, -54);
+    assert.equal(btRecords({ currency: 'kwd', amount: 12_340, fee: 390 })[1]?.amount, -390);
+    const isk = btRecords({ currency: 'isk', amount: 50_000, fee: 1_500 });
+    assert.deepEqual(
+      isk.map((r) => r.amount),
+      [500, -15],
+    );
   });
 });
 
@@ -148,10 +208,10 @@ describe('stripe business objects carry direction but are not money movements', 
 
   test('Stripe’s ISK and MGA scale becomes ISO minor units: isk 50000 is 500 ISK, mga 5000 is 5000 ariary', () => {
     // Stripe writes ISK with two decimals (always 00), ISO 4217 with none; MGA the other way round.
-    const isk = normalizeBalanceTransaction(bt({ currency: 'isk', amount: 50_000, fee: 1_500 }));
+    const isk = gross({ currency: 'isk', amount: 50_000, fee: 1_500 });
     assert.deepEqual([isk.amount, isk.currency], [500, 'ISK']);
     assert.match(isk.description, /fee 15 ISK, net 485 ISK/);
-    const mga = normalizeBalanceTransaction(bt({ currency: 'mga', amount: 5_000 }));
+    const mga = gross({ currency: 'mga', amount: 5_000 });
     assert.deepEqual([mga.amount, mga.currency], [500_000, 'MGA']);
 
     assert.equal(normalizeCharge(charge({ currency: 'isk', amount: 50_000 })).amount, 500);
