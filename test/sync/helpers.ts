@@ -263,7 +263,8 @@ export function expectedPlaidTransactions(transactions: readonly Transaction[]):
       amount: plaidToMinor(t.amount, t.iso_currency_code!),
       currency: t.iso_currency_code!,
       occurredAt: new Date(t.datetime ?? `${t.date}T00:00:00Z`).toISOString(),
-      moneyMovement: true,
+      // Pending bank rows are not cash: only the posted row is a money movement.
+      moneyMovement: t.pending !== true,
     }))
     .sort(byId);
 }
