@@ -58,6 +58,11 @@ export interface PlaidEmulatorControl {
   mutateDuringPagination(change?: () => void): void;
   /** The next `count` requests (to `path`, when given) answer 429, 500, or never. */
   failNext(count: number, fault: PlaidFault, path?: string): void;
+  /**
+   * Answers to `path` after the first `skip` wait until the returned function is called: a client is caught
+   * between two pages (e.g. inside a /transactions/sync pagination set) for as long as a test needs.
+   */
+  holdAnswers(path: string, skip?: number): () => void;
   /** Puts the item in ITEM_LOGIN_REQUIRED (default: the newest item). */
   resetLogin(itemId?: string): void;
   /** A `Plaid-Verification` header value for this exact raw body. */
@@ -100,6 +105,8 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
   const requestLog: RequestLogEntry[] = [];
   const faults: PendingFault[] = [];
   let requests = 0;
+  /** Requests to `path` after the first `skip` wait for `release` (tests catch a client mid-pagination). */
+  let hold: { path: string; skip: number; released: Promise<void> } | null = null;
 
   const takeFault = (path: string): PlaidFault | undefined => {
     const index = faults.findIndex((f) => f.path === undefined || f.path === path);
@@ -115,6 +122,7 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     const entry: RequestLogEntry = { path, body: {}, status: 0 };
     requestLog.push(entry);
+    if (hold?.path === path && hold.skip-- <= 0) await hold.released;
     const reply = (status: number, payload: object) => {
       entry.status = status;
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -216,6 +224,18 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
     mutateDuringPagination: (change) => state.armMutation(change),
     failNext(count, fault, path) {
       if (count > 0) faults.push({ fault, path, remaining: count });
+    },
+    holdAnswers(path, skip = 0) {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const current = { path, skip, released };
+      hold = current;
+      return () => {
+        if (hold === current) hold = null;
+        release();
+      };
     },
     resetLogin(itemId) {
       state.itemOf(itemId).error = 'ITEM_LOGIN_REQUIRED';

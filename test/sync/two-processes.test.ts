@@ -56,23 +56,27 @@ describe('two processes, one connection', () => {
   test('a second process is refused while the first is mid-set ("already running since … (started …)"), and no transaction is lost', async () => {
     const world = await plaidWorld();
     try {
-      let paused!: () => void;
-      const firstPage = new Promise<void>((resolve) => {
-        paused = resolve;
+      // The first process gets the first page of the set and then waits for the second (held by the
+      // emulator): its first page is stored, provisional, and it holds the lease but no database lock.
+      const release = world.emu.control.holdAnswers('/transactions/sync', 1);
+      let firstPageStored!: () => void;
+      const stored = new Promise<void>((resolve) => {
+        firstPageStored = resolve;
       });
-      // The first process stores its first (provisional) page, then is frozen with SIGSTOP mid-set.
       const first = startChild({ ...world.config, leaseMs: 20_000 }, (event) => {
-        if (event.type === 'progress' && event.stream === 'transactions') paused();
+        if (event.type === 'progress' && event.stream === 'transactions') firstPageStored();
         return undefined;
       });
-      await firstPage;
-      const pid = first.pid;
-      process.kill(pid, 'SIGSTOP');
       let second: Awaited<ReturnType<typeof runChild>>;
       try {
+        await stored;
         second = await runChild({ ...world.config, waitForLease: false });
+        // What the app does at start-up, meanwhile: a live run of another process is not an orphan.
+        const probe = await EmbeddedStore.open(world.config.dataDir);
+        assert.equal(await probe.closeOrphanRuns('finsync stopped'), 0);
+        await probe.close();
       } finally {
-        process.kill(pid, 'SIGCONT');
+        release();
       }
       const refusal = second.events.at(-1);
       assert.equal(refusal?.type, 'conflict', second.stderr.slice(0, 1000));
@@ -103,7 +107,7 @@ describe('two processes, one connection', () => {
   test('a SIGKILLed holder keeps the connection until its lease lapses; then the next run takes over from the committed cursor', async () => {
     const world = await plaidWorld();
     try {
-      const killed = await runChild({ ...world.config, leaseMs: 6_000 }, (event) =>
+      const killed = await runChild({ ...world.config, leaseMs: 10_000 }, (event) =>
         event.type === 'progress' && event.stream === 'transactions' ? 0 : undefined,
       );
       assert.equal(killed.signal, 'SIGKILL');
@@ -115,7 +119,7 @@ describe('two processes, one connection', () => {
       assert.deepEqual(resumed.events.at(-1), { type: 'done', status: 'success', error: null });
       const start = resumed.events.find((e) => e.type === 'start');
       assert.deepEqual(start?.type === 'start' ? start.orphans : -1, 1, 'the lapsed run was closed');
-      assert.ok(Date.now() - started < 15_000);
+      assert.ok(Date.now() - started < 25_000);
 
       const { transactions, runs } = await world.readBack();
       assert.deepEqual(transactions, world.expected());
