@@ -23,6 +23,7 @@ import type { SyncEngine } from '../sync/engine.ts';
 import * as connections from './connections.ts';
 import type { Publishing } from './publishing.ts';
 import { type StatusReport, statusReport } from './status.ts';
+import { StatusCache } from './status-cache.ts';
 
 /** Where a sync's progress and result should be shown. */
 export type NotifyTarget =
@@ -103,19 +104,29 @@ export class Finsync {
   /** The debounce of webhook-triggered syncs; the app may shorten it (tests do). */
   webhookDebounce: DebounceOptions = WEBHOOK_DEBOUNCE;
 
-  constructor(readonly deps: FinsyncDeps) {}
+  private readonly statusCache: StatusCache;
+
+  constructor(readonly deps: FinsyncDeps) {
+    this.statusCache = new StatusCache(
+      deps.store,
+      () =>
+        statusReport({
+          store: deps.store,
+          providerName: (p) => this.providerName(p),
+          nextRuns: () => deps.scheduler.nextRuns(),
+          now: deps.now,
+        }),
+      () => deps.now(),
+    );
+  }
 
   providerName(provider: string): string {
     return integrationFor(provider)?.displayName ?? provider;
   }
 
+  /** The report of every connection; kept between changes of the store's status version (status-cache.ts). */
   status(): Promise<StatusReport> {
-    return statusReport({
-      store: this.deps.store,
-      providerName: (p) => this.providerName(p),
-      nextRuns: () => this.deps.scheduler.nextRuns(),
-      now: this.deps.now,
-    });
+    return this.statusCache.report();
   }
 
   isAdmin(userId: string): Promise<boolean> {

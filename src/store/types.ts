@@ -194,6 +194,11 @@ export interface Store {
   /** Updates a running run (ending it releases its lease); a run no longer running is returned as stored. */
   updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun>;
   listRuns(connection: string, limit: number): Promise<readonly SyncRun[]>;
+  /**
+   * A number that changes whenever something `/finsync status` shows may have changed, in any process: a
+   * connection, a run, a record count, a scheduled job. Equal numbers mean an equal report.
+   */
+  statusVersion(): Promise<number>;
   /** The newest run and the newest successful run of each connection. */
   runSummaries(): Promise<ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>>;
   /** Runs left `running` by a process that died (their lease lapsed): marks them failed with the given reason. */

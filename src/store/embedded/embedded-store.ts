@@ -161,6 +161,10 @@ export class EmbeddedStore implements Store {
     return this.runs.summaries(this.documents.listConnections().map((c) => c.name));
   }
 
+  async statusVersion(): Promise<number> {
+    return this.ledger.statusVersion();
+  }
+
   async closeOrphanRuns(reason: string): Promise<number> {
     return this.runs.closeOrphans(reason, Date.now());
   }

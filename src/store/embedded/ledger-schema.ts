@@ -1,5 +1,6 @@
 /** Schema of the embedded SQLite database; `user_version` tracks migrations. */
 import { INCIDENTS_MIGRATION } from '../../incidents/incident-store.ts';
+import { createTableSql } from '../../scheduler/sqlite-jobs-table.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
 
 const MIGRATIONS: readonly string[] = [
@@ -87,6 +88,22 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE connections (name TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1);
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // The status report's version: every write that can change `/finsync status` (a connection, a run, a record
+  // count, a scheduled job's next run) bumps it, in whichever process writes, so a process may keep its last
+  // report for as long as the version it read stays the same (services/status-cache.ts). Agenda's jobs table
+  // is created here too (as the scheduler would, lazily) so that its trigger can exist from the start.
+  `CREATE TABLE change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   INSERT INTO change_counters (name, value) VALUES ('status', 0);
+   ${createTableSql('agenda_jobs').join(';\n')};
+   ${['runs', 'connections', 'record_counts', 'agenda_jobs']
+     .flatMap((table) =>
+       ['INSERT', 'UPDATE', 'DELETE'].map(
+         (event) =>
+           `CREATE TRIGGER ${table}_${event.toLowerCase()}_status AFTER ${event} ON ${table}
+              BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'status'; END;`,
+       ),
+     )
+     .join('\n')}`,
 ];
 
 export function migrate(db: SqliteDatabase): void {

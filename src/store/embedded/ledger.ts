@@ -180,6 +180,9 @@ export class SqliteLedger {
       clearProvisional: db.prepare<[string, string, string]>(
         'DELETE FROM provisional WHERE connection = ? AND stream = ? AND read_id = ?',
       ),
+      statusVersion: db.prepare<[], { value: number }>(
+        "SELECT value FROM change_counters WHERE name = 'status'",
+      ),
       runStatus: db.prepare<[string], { status: string; holder: string | null }>(
         'SELECT status, holder FROM runs WHERE id = ?',
       ),
@@ -254,6 +257,11 @@ export class SqliteLedger {
         `run ${runId} no longer holds its connection's lease (${run ? `it is ${run.status}` : 'no such run'}); nothing was written`,
       );
     }
+  }
+
+  /** Bumped by triggers on every table the status report reads (ledger-schema.ts). */
+  statusVersion(): number {
+    return this.statements.statusVersion.get()?.value ?? 0;
   }
 
   /** Makes earlier reads' provisional records this read's (PageWrite.readId, Store.adoptProvisional). */
