@@ -15,7 +15,14 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { Keyring } from '../src/security/crypto.ts';
-import { type Measured, report, reportHistory, type SlackResponse } from './ack-report.ts';
+import {
+  type Measured,
+  recordAckFigures,
+  report,
+  reportHistory,
+  reportHome,
+  type SlackResponse,
+} from './ack-report.ts';
 import { growHistory, seedStore } from './ack-seed.ts';
 import {
   ADMIN,
@@ -32,7 +39,7 @@ import {
 } from './ack-settings.ts';
 import { type Child, startChild } from './children.ts';
 import { discardStream, heading, isMain, sleep, summarize, tempDir } from './common.ts';
-import { driveOpenLoop, type LoadSamples, type LoadSpec, okValues } from './open-loop.ts';
+import { driveOpenLoop, homeUser, type LoadSamples, type LoadSpec, okValues } from './open-loop.ts';
 
 type Generator = 'in-process' | 'child';
 
@@ -42,6 +49,7 @@ async function measure(
   responseBase: string,
   generator: Generator,
   loadChild: Child<unknown>,
+  kind: 'command' | 'home' = 'command',
 ): Promise<Measured> {
   const spec: LoadSpec = {
     label,
@@ -49,6 +57,7 @@ async function measure(
     signingSecret: SIGNING_SECRET,
     responseBase,
     text: 'status',
+    kind,
     rate: RATE,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
@@ -97,6 +106,8 @@ async function startBareBolt(slackApiUrl: string): Promise<{ port: number; stop(
   app.command('/finsync', async ({ ack }) => {
     await ack();
   });
+  // Bolt acks events itself; the bare app does nothing more.
+  app.event('app_home_opened', async () => {});
   await app.init();
   const server = (await app.start(0)) as Server;
   const address = server.address();
@@ -120,6 +131,7 @@ export async function run(): Promise<void> {
     const bare = await startBareBolt(slack.info.url);
     const bareIn = await measure('bare-in', bare.port, base, 'in-process', loadChild);
     const bareOut = await measure('bare-out', bare.port, base, 'child', loadChild);
+    const bareHome = await measure('bare-home', bare.port, base, 'child', loadChild, 'home');
     await bare.stop();
 
     const config = loadConfig({
@@ -149,15 +161,18 @@ export async function run(): Promise<void> {
     const finsyncIn = await measure('finsync-in', port, base, 'in-process', loadChild);
     const finsyncOut = await measure('finsync-out', port, base, 'child', loadChild);
     report(bareIn, finsyncIn, bareOut, finsyncOut, await statusResponses(slack, [finsyncIn, finsyncOut]));
+    // D: the Home tab (app_home_opened → views.publish) under the same load, which reads the same report.
+    const finsyncHome = await measure('finsync-home', port, base, 'child', loadChild, 'home');
+    reportHome(bareHome, finsyncHome, await homePublishes(slack, finsyncHome));
 
     // C: the history grows; status() alone is timed at each size, the load is replayed at one of them.
-    const statusTimes: [number, number][] = [];
+    const statusTimes: [number, number, number][] = [];
     let finsyncHist: Measured | undefined;
     let per = RUNS_PER_CONNECTION;
     for (const next of STATUS_STEPS) {
       await growHistory(app.store, per, next, seededAt);
       per = next;
-      statusTimes.push([CONNECTIONS * per, await timeStatus(app.finsync)]);
+      statusTimes.push([CONNECTIONS * per, ...(await timeStatus(app))]);
       if (per === HISTORY_RUNS_PER_CONNECTION) {
         finsyncHist = await measure('finsync-hist', port, base, 'child', loadChild);
       }
@@ -165,6 +180,16 @@ export async function run(): Promise<void> {
     const histResponses = finsyncHist ? await statusResponses(slack, [finsyncHist]) : [];
     await app.stop();
     if (finsyncHist) reportHistory(bareOut, finsyncOut, finsyncHist, histResponses, statusTimes);
+    recordAckFigures({
+      bareIn,
+      finsyncIn,
+      bareOut,
+      finsyncOut,
+      bareHome,
+      finsyncHome,
+      finsyncHist,
+      statusTimes,
+    });
   } finally {
     await loadChild.stop();
     await slack.stop();
@@ -184,12 +209,43 @@ async function statusResponses(slack: Child<unknown>, runs: readonly Measured[])
   return responses;
 }
 
-/** Mean time of `finsync.status()` alone (the store queries and the report, without Slack), over 20 calls. */
-async function timeStatus(finsync: { status(): Promise<unknown> }): Promise<number> {
-  await finsync.status();
-  const started = performance.now();
-  for (let i = 0; i < 20; i++) await finsync.status();
-  return (performance.now() - started) / 20;
+/**
+ * Mean time of `finsync.status()` alone (no Slack), over 20 calls: as requests find it (the report kept
+ * since the last change), and right after a change (each call preceded by a write that changes the status
+ * version, so the report is built again from the store).
+ */
+async function timeStatus(app: {
+  finsync: { status(): Promise<unknown> };
+  store: { updateConnection(name: string, patch: object): Promise<unknown> };
+}): Promise<[number, number]> {
+  await app.finsync.status();
+  let started = performance.now();
+  for (let i = 0; i < 20; i++) await app.finsync.status();
+  const kept = (performance.now() - started) / 20;
+  let rebuilding = 0;
+  for (let i = 0; i < 20; i++) {
+    await app.store.updateConnection('stripe-01', {});
+    started = performance.now();
+    await app.finsync.status();
+    rebuilding += performance.now() - started;
+  }
+  return [kept, rebuilding / 20];
+}
+
+/** The Home tabs published for `m`'s requests: (request id, arrival at the Slack emulator). */
+async function homePublishes(slack: Child<unknown>, m: Measured): Promise<SlackResponse[]> {
+  const byUser = new Map(m.samples.ids.map((id) => [homeUser(id), id]));
+  let found: SlackResponse[] = [];
+  for (let waited = 0; waited < 15_000; waited += 250) {
+    const publishes = await slack.call<{ user: string; at: number }[]>('publishes');
+    found = publishes.flatMap((p) => {
+      const id = byUser.get(p.user);
+      return id ? [{ id, at: p.at, ok: true, error: null }] : [];
+    });
+    if (found.length >= byUser.size) break;
+    await sleep(250);
+  }
+  return found;
 }
 
 if (isMain(import.meta.url)) await run();

@@ -1,5 +1,5 @@
 /**
- * An open-loop HTTP load generator for signed slash commands: request i is due at t0 + i/rate whatever
+ * An open-loop HTTP load generator for signed slash commands (or Home-tab opens): request i is due at t0 + i/rate whatever
  * happened to the ones before it, and its latency is counted from that scheduled time, so a stall is
  * charged to every request that should have been sent during it (no coordinated omission). Requests are
  * built and signed before the clock starts. Used in-process and from bench/load-generator-child.ts.
@@ -15,6 +15,11 @@ export interface LoadSpec {
   /** Response URLs are `${responseBase}${id}`. */
   readonly responseBase: string;
   readonly text: string;
+  /**
+   * `command` (default): `/finsync <text>`. `home`: an Events API `app_home_opened` from a user of its own
+   * per request (`homeUser(id)`), so each Home publish can be matched to its request.
+   */
+  readonly kind?: 'command' | 'home';
   readonly rate: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -61,11 +66,52 @@ function slashCommand(spec: LoadSpec, id: string) {
   return { id, body, headers };
 }
 
+/** The Slack user id a Home-tab request `id` opens the tab as (upper-case letters and digits). */
+export function homeUser(id: string): string {
+  return `UH${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+}
+
+function homeOpened(spec: LoadSpec, id: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const body = JSON.stringify({
+    token: 'verification-token-unused',
+    team_id: 'T0EMULATED',
+    api_app_id: 'A0EMULATED',
+    event: {
+      type: 'app_home_opened',
+      user: homeUser(id),
+      channel: 'D0APPHOME',
+      tab: 'home',
+      event_ts: `${now}.000100`,
+    },
+    type: 'event_callback',
+    event_id: `Ev${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+    event_time: now,
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: 'T0EMULATED',
+        user_id: 'U0BOT',
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    is_ext_shared_channel: false,
+  });
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    ...signSlackRequest(spec.signingSecret, body),
+  };
+  return { id, body, headers };
+}
+
 export async function driveOpenLoop(spec: LoadSpec): Promise<LoadSamples> {
   const interval = 1000 / spec.rate;
   const warmup = Math.round((spec.warmupMs / 1000) * spec.rate);
   const total = warmup + Math.round((spec.durationMs / 1000) * spec.rate);
-  const requests = Array.from({ length: total }, (_, i) => slashCommand(spec, `${spec.label}-${i}`));
+  const build = spec.kind === 'home' ? homeOpened : slashCommand;
+  const requests = Array.from({ length: total }, (_, i) => build(spec, `${spec.label}-${i}`));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const scheduled = new Float64Array(total);
   const sent = new Float64Array(total);
