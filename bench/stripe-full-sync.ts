@@ -4,6 +4,10 @@
  * Stripe SDK paging through the same data and storing nothing. Each contender runs in its own fresh
  * worker process (bench/sync-worker.ts); the emulator runs in a third (bench/stripe-emulator-child.ts).
  * Runs alternate bare, finsync, bare, finsync, so both see a warm emulator equally often.
+ *
+ * Memory milestones sit at 25/50/75/100% of the run: for the bare SDK, of the balance transactions read;
+ * for finsync, of the records they normalize to (a balance transaction with a fee is two records, gross and
+ * fee), as the emulator counts them (`expectedRecords`), since the engine reports progress in records stored.
  */
 import { randomBytes } from 'node:crypto';
 import { runInWorker, startChild } from './children.ts';
@@ -26,7 +30,8 @@ import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
 const COUNT = Number(process.env.BENCH_FULL_SYNC_COUNT ?? 100_000);
 const REPEATS = Number(process.env.BENCH_FULL_SYNC_REPEATS ?? 2);
-const MILESTONES = [0.25, 0.5, 0.75, 1].map((f) => Math.round(COUNT * f));
+const FRACTIONS = [0.25, 0.5, 0.75, 1];
+const milestonesOf = (total: number) => FRACTIONS.map((f) => Math.round(total * f));
 const WORKER_TIMEOUT_MS = 180_000;
 const GOAL_RATIO = 1.5;
 const GOAL_RATE = 20_000;
@@ -41,6 +46,7 @@ export async function run(): Promise<void> {
     [String(COUNT)],
   );
   const emulatorReadyMs = performance.now() - startedAt;
+  const expected = await emulator.call<ExpectedRecords>('expectedRecords');
   const keyBase64 = randomBytes(32).toString('base64');
   const timed = emulatorTimer(emulator);
   const bare: Timed<WorkerMeasurement>[] = [];
@@ -59,7 +65,7 @@ export async function run(): Promise<void> {
           connection: 'stripe',
           createConnection: true,
           streams: ['balance_transactions'],
-          milestones: MILESTONES,
+          milestones: milestonesOf(expected.records),
           gcAtMilestones,
         },
         WORKER_TIMEOUT_MS,
@@ -75,7 +81,7 @@ export async function run(): Promise<void> {
           runInWorker<WorkerMeasurement>(
             'sync-worker.ts',
             'bare',
-            { stripeUrl: emulator.info.url, milestones: MILESTONES },
+            { stripeUrl: emulator.info.url, milestones: milestonesOf(COUNT) },
             WORKER_TIMEOUT_MS,
           ),
         ),
@@ -86,7 +92,13 @@ export async function run(): Promise<void> {
   } finally {
     await emulator.stop();
   }
-  report(bare, finsync, diagnostic, emulator.info, emulatorReadyMs);
+  report(bare, finsync, diagnostic, emulator.info, emulatorReadyMs, expected);
+}
+
+interface ExpectedRecords {
+  readonly balanceTransactions: number;
+  readonly withFee: number;
+  readonly records: number;
 }
 
 /** Growth between the first and the last milestone (25% → 100% of the records); flat means ≤ 10 MB. */
@@ -115,6 +127,7 @@ function report(
   diagnostic: FinsyncMeasurement | undefined,
   emulatorInfo: { setupMs: number; counts: Record<string, number> },
   emulatorReadyMs: number,
+  expected: ExpectedRecords,
 ): void {
   const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
   const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
@@ -228,6 +241,12 @@ function report(
     '"peak in run": RSS sampled every 50 ms and at milestones; "process peak": the kernel\'s lifetime peak',
   );
   note('of the worker (getrusage, start-up included). The goal is judged on the larger of the two.');
+  note(
+    `Milestones: 25/50/75/100% of the ${fmtInt(expected.records)} records finsync stores (${fmtInt(expected.balanceTransactions)} balance transactions,`,
+  );
+  note(
+    `${fmtInt(expected.withFee)} of them with a fee, stored as a second record); for the bare SDK, of the transactions read.`,
+  );
 }
 
 if (isMain(import.meta.url)) await run();
