@@ -26,9 +26,10 @@ import {
   tempDir,
   verdict,
 } from './common.ts';
+import { recordFigures, sized, sizeLabel } from './summary.ts';
 import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
-const COUNT = Number(process.env.BENCH_FULL_SYNC_COUNT ?? 100_000);
+const COUNT = Number(process.env.BENCH_FULL_SYNC_COUNT ?? sized(100_000, 20_000));
 const REPEATS = Number(process.env.BENCH_FULL_SYNC_REPEATS ?? 2);
 const FRACTIONS = [0.25, 0.5, 0.75, 1];
 const milestonesOf = (total: number) => FRACTIONS.map((f) => Math.round(total * f));
@@ -101,16 +102,21 @@ interface ExpectedRecords {
   readonly records: number;
 }
 
-/** Growth between the first and the last milestone (25% → 100% of the records); flat means ≤ 10 MB. */
-function growthRow(
-  name: string,
-  m: WorkerMeasurement | undefined,
-  pick: (milestone: WorkerMeasurement['milestones'][number]) => number,
-): string[] {
+type MilestoneValue = (milestone: WorkerMeasurement['milestones'][number]) => number;
+
+/** Growth between the first and the last milestone (25% → 100% of the records), in bytes. */
+function growthOf(m: WorkerMeasurement | undefined, pick: MilestoneValue): number | undefined {
   const first = m?.milestones[0];
   const last = m?.milestones.at(-1);
-  if (!first || !last) return [name, 'n/a', '', ''];
-  const growth = pick(last) - pick(first);
+  return first && last ? pick(last) - pick(first) : undefined;
+}
+
+/** Growth between the first and the last milestone (25% → 100% of the records); flat means ≤ 10 MB. */
+function growthRow(name: string, m: WorkerMeasurement | undefined, pick: MilestoneValue): string[] {
+  const first = m?.milestones[0];
+  const last = m?.milestones.at(-1);
+  const growth = growthOf(m, pick);
+  if (!first || !last || growth === undefined) return [name, 'n/a', '', ''];
   return [
     `${name}, ${fmtInt(first.records)} → ${fmtInt(last.records)}`,
     `${growth < -512 * 1024 ? '−' : '+'}${fmtMb(Math.abs(growth))}`,
@@ -247,6 +253,83 @@ function report(
   note(
     `${fmtInt(expected.withFee)} of them with a fee, stored as a second record); for the bare SDK, of the transactions read.`,
   );
+  recordSummary(bareWall, finsyncWall, ratio, finsyncRate, finsyncPeak, finsync[0]?.result, diagnostic);
+}
+
+function recordSummary(
+  bareWall: number,
+  finsyncWall: number,
+  ratio: number,
+  finsyncRate: number,
+  finsyncPeak: number,
+  timed: WorkerMeasurement | undefined,
+  diagnostic: WorkerMeasurement | undefined,
+): void {
+  const size = `${sizeLabel(COUNT)} txns`;
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  const benchmark = 'full-sync';
+  const growth = (name: string, m: WorkerMeasurement | undefined, pick: MilestoneValue) => {
+    const bytes = growthOf(m, pick);
+    return bytes === undefined
+      ? []
+      : [
+          {
+            benchmark,
+            figure: `${size}: ${name}, 25% → 100%`,
+            value: mb(bytes),
+            unit: 'MB',
+            lowerIsBetter: true,
+            goal: `flat (≤ ${fmtMb(GOAL_FLAT)})`,
+            meets: bytes <= GOAL_FLAT,
+            tolerance: mb(GOAL_FLAT) / 2,
+          },
+        ];
+  };
+  recordFigures([
+    {
+      benchmark,
+      figure: `${size}: bare SDK wall time`,
+      value: bareWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync wall time`,
+      value: finsyncWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: ratio finsync/bare`,
+      value: ratio,
+      unit: '×',
+      lowerIsBetter: true,
+      goal: `≤ ${GOAL_RATIO}×`,
+      meets: ratio <= GOAL_RATIO,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync records/s`,
+      value: finsyncRate,
+      unit: 'records/s',
+      lowerIsBetter: false,
+      goal: `≥ ${fmtInt(GOAL_RATE)}`,
+      meets: finsyncRate >= GOAL_RATE,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync peak RSS (worst run)`,
+      value: mb(finsyncPeak),
+      unit: 'MB',
+      lowerIsBetter: true,
+      goal: `≤ ${fmtMb(GOAL_RSS)}`,
+      meets: finsyncPeak <= GOAL_RSS,
+    },
+    ...growth('finsync RSS growth (timed run #1)', timed, (m) => m.rss),
+    ...growth('finsync live heap growth (forced GC)', diagnostic, (m) => m.heapUsed),
+  ]);
 }
 
 if (isMain(import.meta.url)) await run();
