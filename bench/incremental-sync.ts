@@ -35,9 +35,10 @@ import {
   tempDir,
   verdict,
 } from './common.ts';
+import { recordFigures, sized, sizeLabel } from './summary.ts';
 import type { FinsyncMeasurement } from './sync-worker.ts';
 
-const EXISTING = Number(process.env.BENCH_INCREMENTAL_EXISTING ?? 1_000_000);
+const EXISTING = Number(process.env.BENCH_INCREMENTAL_EXISTING ?? sized(1_000_000, 100_000));
 const NEW_OBJECTS = 1_000;
 const SEED_PAGE = 10_000;
 const REPEATS = Number(process.env.BENCH_INCREMENTAL_REPEATS ?? 3);
@@ -258,6 +259,49 @@ function report(samples: readonly Sample[], seeding: { ms: number; bytes: number
       ],
     ],
   );
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  const size = `${sizeLabel(NEW_OBJECTS)} new into ${sizeLabel(EXISTING)}`;
+  const benchmark = 'incremental';
+  const bigPeak = median(of('big').map(peak));
+  recordFigures([
+    {
+      benchmark,
+      figure: `${size}: run wall, empty store`,
+      value: emptyWall,
+      unit: 'ms',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: run wall, ${sizeLabel(EXISTING)}-record store`,
+      value: bigWall,
+      unit: 'ms',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: ratio ${sizeLabel(EXISTING)}/empty`,
+      value: ratio,
+      unit: '×',
+      lowerIsBetter: true,
+      goal: `≤ ${GOAL_RATIO}×`,
+      meets: ratio <= GOAL_RATIO,
+    },
+    {
+      benchmark,
+      figure: `${size}: peak RSS, ${sizeLabel(EXISTING)}-record store`,
+      value: mb(bigPeak),
+      unit: 'MB',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: store open, ${sizeLabel(EXISTING)}-record store`,
+      value: median(of('big').map((m) => m.openMs)),
+      unit: 'ms',
+      lowerIsBetter: true,
+    },
+  ]);
   note(`Seeding (not measured above): ${fmtInt(EXISTING)} records through store.applyPage in pages of`);
   note(
     `${fmtInt(SEED_PAGE)} took ${fmtS(seeding.ms)} (${fmtInt(EXISTING / (seeding.ms / 1000))} records/s); ${DATABASE_FILE} is ${fmtMb(seeding.bytes)}.`,
