@@ -30,9 +30,10 @@ import {
   verdict,
 } from './common.ts';
 import type { QuickBooksFinsyncMeasurement } from './quickbooks-worker.ts';
+import { recordFigures, sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
 
-const INVOICES = Number(process.env.BENCH_QUICKBOOKS_INVOICES ?? 50_000);
+const INVOICES = Number(process.env.BENCH_QUICKBOOKS_INVOICES ?? sized(50_000, 10_000));
 const CUSTOMERS = 1_000;
 const PAYMENTS = Math.min(5_000, Math.floor(INVOICES / 2));
 const REPEATS = Number(process.env.BENCH_QUICKBOOKS_REPEATS ?? 3);
@@ -196,6 +197,60 @@ function report(
       ],
     ],
   );
+  const size = `${sizeLabel(INVOICES)} invoices`;
+  const benchmark = 'quickbooks-full-load';
+  recordFigures([
+    {
+      benchmark,
+      figure: `${size}: bare node-quickbooks wall time`,
+      value: bareWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync wall time`,
+      value: finsyncWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync records/s`,
+      value: finsyncRate,
+      unit: 'records/s',
+      lowerIsBetter: false,
+      goal: `≥ ${fmtInt(GOAL_RATE)}`,
+      meets: finsyncRate >= GOAL_RATE,
+    },
+    {
+      benchmark,
+      figure: `${size}: ratio finsync/bare`,
+      value: ratio,
+      unit: '×',
+      lowerIsBetter: true,
+      goal: `≤ ${GOAL_RATIO}×`,
+      meets: ratio <= GOAL_RATIO,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync peak RSS (worst run)`,
+      value: finsyncPeak / 1024 / 1024,
+      unit: 'MB',
+      lowerIsBetter: true,
+      goal: `≤ ${fmtMb(GOAL_RSS)}`,
+      meets: finsyncPeak <= GOAL_RSS,
+    },
+    {
+      benchmark,
+      figure: `${size}: every invoice stored, run succeeded`,
+      value: complete ? 1 : 0,
+      unit: 'yes/no',
+      lowerIsBetter: false,
+      goal: 'yes',
+      meets: complete,
+    },
+  ]);
   const first = finsync[0]?.result;
   if (first) {
     printTable(
