@@ -44,10 +44,12 @@ import {
   tempDir,
   verdict,
 } from './common.ts';
+import { recordFigures, type SummaryFigure, sized, sizeLabel } from './summary.ts';
 
-const RECORDS = Number(process.env.BENCH_DIGEST_RECORDS ?? 1_000_000);
+const RECORDS = Number(process.env.BENCH_DIGEST_RECORDS ?? sized(1_000_000, 100_000));
 const CONNECTIONS = 200;
-const RUN_DAYS = Number(process.env.BENCH_DIGEST_RUN_DAYS ?? 14);
+/** Days of hourly runs seeded; --quick keeps 3 (the digest reads the day, the day before and 30-hour streaks). */
+const RUN_DAYS = Number(process.env.BENCH_DIGEST_RUN_DAYS ?? sized(14, 3));
 const SPREADS = (process.env.BENCH_DIGEST_SPREADS ?? '30,1').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_DIGEST_REPEATS ?? 5);
 const TIMEZONE = 'America/New_York';
@@ -380,6 +382,43 @@ function report(results: readonly Result[]): void {
           'yes',
           verdict(reconciled(r)),
         ],
+      ];
+    }),
+  );
+  recordFigures(
+    results.flatMap((r): SummaryFigure[] => {
+      const where = r.spreadDays === 1 ? 'all in the day' : `over ${r.spreadDays} d`;
+      const size = `${sizeLabel(RECORDS)} records ${where}, ${RUN_DAYS} d of runs`;
+      const worst = Math.max(...r.m.calls.map((c) => c.total));
+      const ok = reconciled(r);
+      return [
+        {
+          benchmark: 'digest',
+          figure: `${size}: slowest digest call`,
+          value: worst,
+          unit: 'ms',
+          lowerIsBetter: true,
+          goal: `≤ ${fmtMs(GOAL_MS)}`,
+          meets: worst <= GOAL_MS,
+        },
+        {
+          benchmark: 'digest',
+          figure: `${size}: peak RSS (process lifetime)`,
+          value: r.m.kernelPeak / 1024 / 1024,
+          unit: 'MB',
+          lowerIsBetter: true,
+          goal: `≤ ${fmtMb(GOAL_RSS)}`,
+          meets: r.m.kernelPeak <= GOAL_RSS,
+        },
+        {
+          benchmark: 'digest',
+          figure: `${size}: totals = sums kept while seeding`,
+          value: ok ? 1 : 0,
+          unit: 'yes/no',
+          lowerIsBetter: false,
+          goal: 'yes',
+          meets: ok,
+        },
       ];
     }),
   );
