@@ -88,7 +88,7 @@ function runOne(benchmark: Benchmark, env: NodeJS.ProcessEnv, summaryFile: strin
   });
 }
 
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
 const badFlags = args.filter((arg) => arg.startsWith('-') && !(FLAGS as readonly string[]).includes(arg));
 const wanted = args.filter((arg) => !arg.startsWith('-'));
 const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w || b.aliases.includes(w)));
