@@ -9,6 +9,7 @@ import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import { errorMessage, RunConflictError } from './errors.ts';
+import { lightFetch } from './light-fetch.ts';
 import { createLogger, type Logger, redactText } from './log.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
@@ -117,7 +118,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     receiver,
     logger: boltLogger(log),
     deferInitialization: true,
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    // finsync keeps no per-conversation state; Bolt's in-memory conversation store would run on every request.
+    convoStore: false,
+    // Both Bolt's respond() and the WebClient call it: one response_url post or API call per request.
+    clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: lightFetch },
   });
   const core: Core = await createCore(config, {
     log,

@@ -4,6 +4,7 @@
  * result always has one left. Progress is best effort; the result is retried once.
  */
 import type { RunConflictError } from '../errors.ts';
+import { lightFetch } from '../light-fetch.ts';
 import type { Logger } from '../log.ts';
 import type { NotifyTarget } from '../services/finsync.ts';
 import type { SlackMessage } from '../slack/views/blocks.ts';
@@ -92,7 +93,7 @@ export function syncReporter(
 
 /** POST JSON to a Slack response_url; Slack answers 200 on success. */
 export async function postJson(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
+  const response = await lightFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

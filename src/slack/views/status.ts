@@ -22,7 +22,19 @@ export const HEALTH_EMOJI: Readonly<Record<Health, string>> = {
   healthy: ':large_green_circle:',
 };
 
+/** Lines already rendered, by status object (a kept report shares them between requests). */
+const lines = new WeakMap<ConnectionStatus, string>();
+
 export function connectionLine(status: ConnectionStatus): string {
+  let line = lines.get(status);
+  if (line === undefined) {
+    line = renderConnectionLine(status);
+    lines.set(status, line);
+  }
+  return line;
+}
+
+function renderConnectionLine(status: ConnectionStatus): string {
   const last = status.lastSuccessAt
     ? `last success ${slackDate(status.lastSuccessAt)}`
     : 'no successful sync yet';
@@ -31,6 +43,21 @@ export function connectionLine(status: ConnectionStatus): string {
     `${HEALTH_EMOJI[status.health]} *${safe(status.name, 40)}* (${safe(status.providerName, 40)}) · ${safe(status.stateText, 200)}\n` +
     `      ${last} · ${status.records.toLocaleString('en-US')} records · ${next}`
   );
+}
+
+/**
+ * The connection lines, packed into blocks. A report kept between changes (services/status-cache.ts) hands
+ * out the same `connections` array each time, so its lines are rendered once, not on every request.
+ */
+const packed = new WeakMap<readonly ConnectionStatus[], { blocks: Block[]; omitted: number }>();
+function connectionBlocks(connections: readonly ConnectionStatus[]): { blocks: Block[]; omitted: number } {
+  let result = packed.get(connections);
+  if (!result) {
+    // Leave room for the verdict, the footer and the actions block.
+    result = packLines(connections.map(connectionLine), LIMITS.messageBlocks - 4);
+    packed.set(connections, result);
+  }
+  return result;
 }
 
 export function statusMessage(report: StatusReport, options: { shareable: boolean }): SlackMessage {
@@ -42,11 +69,7 @@ export function statusMessage(report: StatusReport, options: { shareable: boolea
     );
     return { text: `finsync status: ${line}`, blocks };
   }
-  // Leave room for the verdict, the footer and the actions block.
-  const { blocks: lines, omitted } = packLines(
-    report.connections.map(connectionLine),
-    LIMITS.messageBlocks - 4,
-  );
+  const { blocks: lines, omitted } = connectionBlocks(report.connections);
   blocks.push(...lines);
   const footer = [`As of ${slackDate(report.generatedAt)}`];
   if (omitted > 0)
