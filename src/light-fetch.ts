@@ -20,12 +20,27 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 type Input = Parameters<typeof fetch>[0];
 
-function bodyBytes(body: unknown): Buffer | null | undefined {
+/** The body as http.request takes it (a string is encoded once, on the socket); undefined: not ours to send. */
+function requestBody(body: unknown): string | Buffer | null | undefined {
   if (body === undefined || body === null) return null;
-  if (typeof body === 'string') return Buffer.from(body);
-  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return undefined;
+}
+
+/** Plain header objects (what Bolt and the WebClient pass) are copied as they are; others through Headers. */
+function requestHeaders(
+  headers: NonNullable<Parameters<typeof fetch>[1]>['headers'],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    for (const [name, value] of new Headers(headers)) out[name] = value;
+    return out;
+  }
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = String(value);
+  return out;
 }
 
 function requestUrl(input: Input): URL | undefined {
@@ -36,14 +51,14 @@ function requestUrl(input: Input): URL | undefined {
 
 export const lightFetch: typeof fetch = (input, init) => {
   const url = requestUrl(input);
-  const body = bodyBytes(init?.body);
+  const body = requestBody(init?.body);
   if (!url || body === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     return fetch(input, init);
   }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of new Headers(init?.headers)) headers[name] = value;
-  if (body) headers['content-length'] = String(body.length);
-  if (body && headers['content-type'] === undefined) headers['content-type'] = 'text/plain;charset=UTF-8';
+  const headers = requestHeaders(init?.headers);
+  if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+  if (body !== null && headers['content-type'] === undefined)
+    headers['content-type'] = 'text/plain;charset=UTF-8';
   const signal = init?.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
