@@ -1,7 +1,7 @@
 /**
- * One small JSON document on disk through lowdb (atomic temp-file-and-rename writes).
- * A file that exists but is not valid JSON stops start-up with a StorageError naming it, and is never
- * overwritten: we refuse to write until it has been read successfully.
+ * One JSON document on disk read through lowdb: how an older data folder's `connections.json` and
+ * `settings.json` are read once for their import into SQLite (documents.ts). A file that exists but is not
+ * valid JSON, or not of the expected shape, stops start-up with a StorageError naming it, and is left as it is.
  */
 import { existsSync } from 'node:fs';
 import { Low } from 'lowdb';
@@ -43,12 +43,5 @@ export class JsonDocument<T extends object> {
 
   get data(): Readonly<T> {
     return this.low.data;
-  }
-
-  /** Applies a change and writes the whole document atomically. */
-  async update<R>(change: (data: T) => R): Promise<R> {
-    const result = change(this.low.data);
-    await this.low.write();
-    return result;
   }
 }
