@@ -62,6 +62,12 @@ export interface ConnectorContext {
   readonly log: Logger;
   /** Aborted when the run is cancelled or the process shuts down. */
   readonly signal?: AbortSignal;
+  /**
+   * True during a connection's first sync: none of its streams has committed a cursor yet, so every stream
+   * reads from the beginning and a stream may skip catch-up work that only concerns data stored before
+   * (Stripe's events stream then starts from now instead of re-reading recent objects).
+   */
+  readonly firstSync?: boolean;
   /** Waits; injectable so tests need not sleep through backoffs. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

@@ -22,8 +22,11 @@
  * become available. A page holding one re-reads the balance transactions created in the last
  * PENDING_HORIZON_SECONDS (once per run), and stores them under the previous cursor before the page's own.
  *
+ * On a connection's first sync (ctx.firstSync: no stream has a cursor yet) there is nothing to catch up on:
+ * the list streams of the same run read every object as it is now, so the stream just starts from now.
+ *
  * Stripe keeps events for 30 days only. When the cursor is older than EVENTS_TRUSTED_SECONDS (a day of margin),
- * or there is no cursor yet (a new connection, or one synced before this stream existed), the events in
+ * or there is no cursor yet on a connection synced before this stream existed, the events in
  * between may be gone, so instead of trusting them the stream re-reads every object that may still have
  * changed: the balance transactions, charges, refunds, payouts and disputes created from NON_FINAL_SECONDS
  * before the cursor (or before now) up to now, by creation-time window. Objects older than that are taken to
@@ -177,6 +180,12 @@ export async function* readStripeEvents(
   const state = parseEventsCursor(cursor);
   if (state.mode === 'rescan') {
     yield* rescan(api, ctx, limit, state);
+    return;
+  }
+  if (state.mode === 'fresh' && ctx.firstSync) {
+    // A new connection: the list streams of this same run read every object as it is now, so there is
+    // nothing to catch up on; follow events from here.
+    yield { objects: [], cursor: { since: nowSeconds } };
     return;
   }
   if (state.mode === 'fresh' || nowSeconds - state.since > EVENTS_TRUSTED_SECONDS) {

@@ -187,9 +187,12 @@ export class SyncEngine {
     let status: RunStatus = 'success';
     let failure: unknown = null;
     try {
-      const streams = this.deps
-        .streamsFor(connection)
-        .filter((stream) => request.streams === undefined || request.streams.includes(stream.name));
+      const allStreams = this.deps.streamsFor(connection);
+      const streams = allStreams.filter(
+        (stream) => request.streams === undefined || request.streams.includes(stream.name),
+      );
+      const cursors = await Promise.all(allStreams.map((s) => store.getCursor(connection.name, s.name)));
+      const firstSync = cursors.every((cursor) => cursor === null);
       for (const stream of streams) {
         if (request.signal?.aborted) throw new CancelledError();
         const streamCounts: StreamCounts = { fetched: 0, inserted: 0, updated: 0, deleted: 0, skipped: 0 };
@@ -200,7 +203,7 @@ export class SyncEngine {
           // Under the lease: what a cut-short earlier read left provisional is this read's to keep or remove.
           await store.adoptProvisional(connection.name, stream.name, readId);
           const cursor = await store.getCursor(connection.name, stream.name);
-          const ctx = this.deps.connectorContext(request.signal);
+          const ctx = { ...this.deps.connectorContext(request.signal), firstSync };
           const batcher = new PageBatcher(
             {
               connection: connection.name,

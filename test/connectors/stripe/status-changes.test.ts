@@ -59,6 +59,47 @@ async function changedIds(): Promise<string[]> {
   return (await r.store.changesSince(0, 100_000)).map((change) => change.id);
 }
 
+/** How many times each list was read from its first page (no `starting_after`). */
+function listReads(): Record<string, number> {
+  const reads: Record<string, number> = {};
+  for (const entry of emu.control.requestLog) {
+    if (entry.method !== 'GET' || entry.query['starting_after'] || !/^\/v1\/[a-z_]+$/.test(entry.path))
+      continue;
+    reads[entry.path] = (reads[entry.path] ?? 0) + 1;
+  }
+  return reads;
+}
+
+describe("the events stream on a connection's first sync", () => {
+  test('a new connection reads each list once: no re-read of recent objects the same run reads anyway', async () => {
+    emu.control.clearLog();
+    await sync();
+    const reads = listReads();
+    for (const list of ['/v1/balance_transactions', '/v1/charges', '/v1/refunds', '/v1/payouts'])
+      assert.equal(
+        reads[list],
+        1,
+        `${list} read once, not re-read by the events stream: ${JSON.stringify(reads)}`,
+      );
+    // And it follows events from then on: a change after the first sync arrives with the next one.
+    const payout = emu.control.addPayout({ outcome: 'paid', settlesAfterSeconds: HOUR });
+    await sync();
+    emu.control.clock.advance(2 * HOUR);
+    await sync();
+    assert.equal(await status(`stripe:payouts:${payout}`), 'paid');
+  });
+
+  test('a connection synced before the events stream existed re-reads recent objects once', async () => {
+    await sync();
+    // As an older finsync left it: list cursors, no events cursor.
+    await r.store.saveCursor('stripe', 'events', {});
+    emu.control.clearLog();
+    await sync();
+    const reads = listReads();
+    assert.ok((reads['/v1/charges'] ?? 0) >= 1, `charges re-read: ${JSON.stringify(reads)}`);
+  });
+});
+
 describe('stripe status changes without webhooks', () => {
   test('a payout synced as in_transit becomes paid, and another becomes failed with its payout_failure transaction', async () => {
     const paid = emu.control.addPayout({ outcome: 'paid', settlesAfterSeconds: 2 * DAY });
