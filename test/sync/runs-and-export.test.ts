@@ -137,8 +137,9 @@ describe('every sync attempt leaves a run record', () => {
       !(failed.errorMessage ?? '').includes('KeyRolledLongAgo'),
       'the key is never stored in the run',
     );
-    // The first stream (events) meets the revoked key; nothing after it runs.
-    assert.deepEqual(failed.streams, { events: zero });
+    // On a first sync the events stream asks Stripe nothing; the first list stream meets the revoked key and
+    // nothing after it runs.
+    assert.deepEqual(failed.streams, { events: zero, balance_transactions: zero });
 
     assert.deepEqual(
       [cancelled.trigger, cancelled.status, cancelled.errorClass],
