@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { PlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { addConnection, PAGE_PER_COMMIT, settingsFor, tempDir } from './helpers.ts';
 import type { ChildConfig, ChildEvent } from './sync-child.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -67,4 +70,25 @@ export function runChild(
   killWhen?: (event: ChildEvent) => number | undefined,
 ): Promise<ChildResult> {
   return startChild(config, killWhen).done;
+}
+
+/**
+ * A new data folder with one connection `plaid` to a new item of `emu`, and the child config that syncs it
+ * committing every page on its own (so a child can be caught, or killed, inside a pagination set).
+ */
+export async function plaidChildConfig(emu: PlaidEmulator): Promise<ChildConfig> {
+  const item = emu.control.createItem();
+  const credentials = { access_token: item.accessToken, item_id: item.itemId };
+  const dataDir = tempDir();
+  const setup = await EmbeddedStore.open(dataDir);
+  await addConnection(setup, 'plaid', 'plaid', credentials);
+  await setup.close();
+  return {
+    dataDir,
+    connection: 'plaid',
+    provider: 'plaid',
+    settings: settingsFor({ plaid: emu }),
+    credentials,
+    batch: PAGE_PER_COMMIT,
+  };
 }

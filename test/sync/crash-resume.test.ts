@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
 import { EMULATOR_SECRET_KEY, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import { type ChildResult, runChild } from './child-runner.ts';
+import { type ChildResult, plaidChildConfig, runChild } from './child-runner.ts';
 import {
   addConnection,
   expectedPlaidTransactions,
@@ -142,20 +142,9 @@ describe('a sync killed at random points and restarted', () => {
   test('plaid: killed inside pagination sets while the bank data changes, then the exact set', async () => {
     const emu = await startPlaidEmulator({ transactionsPerItem: 6_000, seed: 9 });
     try {
-      const item = emu.control.createItem();
-      const dataDir = tempDir();
-      const setup = await EmbeddedStore.open(dataDir);
-      await addConnection(setup, 'plaid', 'plaid', { access_token: item.accessToken, item_id: item.itemId });
-      await setup.close();
-      const config: ChildConfig = {
-        dataDir,
-        connection: 'plaid',
-        provider: 'plaid',
-        settings: settingsFor({ plaid: emu }),
-        credentials: { access_token: item.accessToken, item_id: item.itemId },
-        // Commit per page so kills land inside pagination sets (pages without a cursor).
-        batch: { maxRecords: 1, maxAgeMs: 0 },
-      };
+      // Commit per page so kills land inside pagination sets (pages without a cursor).
+      const config = await plaidChildConfig(emu);
+      const { dataDir } = config;
       const random = seeded(77);
       const id = (n: number) => `txn-1-${String(n).padStart(5, '0')}`;
       for (let round = 0; round < 3; round++) {

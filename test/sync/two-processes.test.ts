@@ -7,36 +7,15 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import { runChild, startChild } from './child-runner.ts';
-import {
-  addConnection,
-  expectedPlaidTransactions,
-  PAGE_PER_COMMIT,
-  removeTempDirs,
-  settingsFor,
-  storedMoney,
-  tempDir,
-} from './helpers.ts';
-import type { ChildConfig } from './sync-child.ts';
+import { plaidChildConfig, runChild, startChild } from './child-runner.ts';
+import { expectedPlaidTransactions, removeTempDirs, storedMoney } from './helpers.ts';
 
 after(removeTempDirs);
 
 async function plaidWorld() {
   const emu = await startPlaidEmulator({ transactionsPerItem: 1_200, seed: 12 });
-  const item = emu.control.createItem();
-  const dataDir = tempDir();
-  const setup = await EmbeddedStore.open(dataDir);
-  await addConnection(setup, 'plaid', 'plaid', { access_token: item.accessToken, item_id: item.itemId });
-  await setup.close();
-  const config: ChildConfig = {
-    dataDir,
-    connection: 'plaid',
-    provider: 'plaid',
-    settings: settingsFor({ plaid: emu }),
-    credentials: { access_token: item.accessToken, item_id: item.itemId },
-    // Every page its own commit, so the first process is caught between provisional pages.
-    batch: PAGE_PER_COMMIT,
-  };
+  const config = await plaidChildConfig(emu);
+  const { dataDir } = config;
   const readBack = async () => {
     const store = await EmbeddedStore.open(dataDir);
     try {
