@@ -50,3 +50,24 @@ export async function connectStripe(h: Harness, name = 'stripe'): Promise<void> 
     actor: ADMIN,
   });
 }
+
+/**
+ * Connects the QuickBooks emulator's company `realmId` as `name`, with tokens the emulator minted, as the OAuth
+ * callback would after consent (no browser round trip).
+ */
+export async function connectQuickBooks(h: Harness, realmId: string, name = 'quickbooks'): Promise<void> {
+  const t = h.quickbooks.control.issueTokens(realmId);
+  await h.app.finsync.connect({
+    provider: 'quickbooks',
+    name,
+    input: {
+      realm_id: realmId,
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      access_expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString(),
+      refresh_expires_at: new Date(Date.now() + t.x_refresh_token_expires_in * 1000).toISOString(),
+    },
+    actor: ADMIN,
+    fromOAuth: true,
+  });
+}

@@ -20,7 +20,13 @@ import { DEFAULT_REALMS } from '../../connectors/quickbooks/emulator.ts';
 import { createApp, type FinsyncApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Keyring } from '../../src/security/crypto.ts';
-import { ADMIN, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import {
+  ADMIN,
+  connectQuickBooks,
+  connectStripe,
+  type Harness,
+  startHarness,
+} from '../helpers/app-harness.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const REALM = DEFAULT_REALMS[0]!.realmId;
@@ -92,20 +98,7 @@ describe('rotating the encryption key as the README says, with the app running',
       actor: ADMIN,
       fromOAuth: true,
     });
-    const t = h.quickbooks.control.issueTokens(REALM);
-    await app.finsync.connect({
-      provider: 'quickbooks',
-      name: 'quickbooks',
-      input: {
-        realm_id: REALM,
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        access_expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString(),
-        refresh_expires_at: new Date(Date.now() + t.x_refresh_token_expires_in * 1000).toISOString(),
-      },
-      actor: ADMIN,
-      fromOAuth: true,
-    });
+    await connectQuickBooks(h, REALM);
     await app.finsync.connect({
       provider: 'powerbi',
       name: 'powerbi',

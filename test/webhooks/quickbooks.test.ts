@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ADMIN, type Harness } from '../helpers/app-harness.ts';
+import { ADMIN, connectQuickBooks, type Harness } from '../helpers/app-harness.ts';
 import {
   assertNotLogged,
   logLinesSince,
@@ -53,24 +53,6 @@ const signed = (body: string | Buffer, token = VERIFIER) => ({
   'intuit-signature': intuitSignature(body, token),
 });
 
-/** QuickBooks connected as if through OAuth, with tokens minted by the emulator for `REALM`. */
-async function connectQuickBooks(world: Harness, name = 'quickbooks'): Promise<void> {
-  const t = world.quickbooks.control.issueTokens(REALM);
-  await world.app.finsync.connect({
-    provider: 'quickbooks',
-    name,
-    input: {
-      realm_id: REALM,
-      access_token: t.access_token,
-      refresh_token: t.refresh_token,
-      access_expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString(),
-      refresh_expires_at: new Date(Date.now() + t.x_refresh_token_expires_in * 1000).toISOString(),
-    },
-    actor: ADMIN,
-    fromOAuth: true,
-  });
-}
-
 function newInvoice(): string {
   return String(h.quickbooks.control.create('Invoice')['Id']);
 }
@@ -83,7 +65,7 @@ async function assertSynced(invoiceIds: readonly string[]): Promise<void> {
 describe('POST /webhooks/quickbooks', () => {
   before(async () => {
     h = await startWebhookHarness({ env: { QUICKBOOKS_WEBHOOK_VERIFIER: VERIFIER } });
-    await connectQuickBooks(h);
+    await connectQuickBooks(h, REALM);
     await h.app.core.engine.run({ connection: 'quickbooks', trigger: 'manual', triggeredBy: ADMIN });
   });
   after(async () => {
@@ -251,7 +233,7 @@ describe('QuickBooks webhooks with other verifier tokens', () => {
         env: { QUICKBOOKS_WEBHOOK_VERIFIER: vector.verifier_token },
       });
       try {
-        await connectQuickBooks(world);
+        await connectQuickBooks(world, REALM);
         // The vector's company stands in for the emulated one (the sync itself reads the emulator's realm).
         await world.app.store.updateConnection('quickbooks', { accountId: realm });
         const headers = { 'intuit-signature': vector.intuit_signature };
