@@ -21,11 +21,11 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeDigest, type Digest } from '../src/digest/compute.ts';
+import { digestMessage } from '../src/messages/digest.ts';
 import type { LedgerRecord } from '../src/records.ts';
 import { nextRunAfter, parseSchedule } from '../src/scheduler/schedule-spec.ts';
 import { Keyring } from '../src/security/crypto.ts';
 import { statusReport } from '../src/services/status.ts';
-import { digestMessage } from '../src/slack/views/digest.ts';
 import { DATABASE_FILE, EmbeddedStore } from '../src/store/embedded/embedded-store.ts';
 import type { Connection } from '../src/store/types.ts';
 import { serveParent, startChild } from './children.ts';

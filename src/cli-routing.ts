@@ -4,12 +4,13 @@
  * (`'<#C0123ABCD>'`, or `--channel C0123ABCD` for the subscriptions of a channel). Messages it queues
  * (`digest now <#C…>`) are delivered by the running app's outbox, which reads the same database.
  */
+
+import type { ChannelRef } from './commands/command-grammar.ts';
+import { type RoutingAnswer, type RoutingCommand, runRoutingCommand } from './commands/routing-commands.ts';
 import type { Core } from './core.ts';
 import { UserInputError } from './errors.ts';
 import { CLI_ACTOR } from './security/roles.ts';
 import { AlertSettings } from './services/alert-settings.ts';
-import type { ChannelRef } from './slack/command-grammar.ts';
-import { type RoutingAnswer, type RoutingCommand, runRoutingCommand } from './slack/routing-commands.ts';
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 

@@ -7,19 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { writeExport } from './cli-export.ts';
 import { runRoutingCli } from './cli-routing.ts';
+import { parseCommand } from './commands/command-grammar.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { type Core, createCore } from './core.ts';
 import { FinsyncError, RunConflictError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { auditMessage } from './messages/audit.ts';
+import type { SlackMessage } from './messages/blocks.ts';
+import { helpMessage, notice, usageHint } from './messages/help.ts';
+import { statusMessage } from './messages/status.ts';
+import { historyMessage, syncResultMessage } from './messages/sync.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
 import { CLI_ACTOR } from './security/roles.ts';
 import { rotateKeys } from './security/rotate-key.ts';
-import { parseCommand } from './slack/command-grammar.ts';
-import { auditMessage } from './slack/views/audit.ts';
-import type { SlackMessage } from './slack/views/blocks.ts';
-import { helpMessage, notice, usageHint } from './slack/views/help.ts';
-import { statusMessage } from './slack/views/status.ts';
-import { historyMessage, syncResultMessage } from './slack/views/sync.ts';
 import { setProcessRole } from './store/lease.ts';
 import type { SyncRun } from './store/types.ts';
 

@@ -10,6 +10,7 @@ import { IncidentService } from './incidents/incident-service.ts';
 import { IncidentStore } from './incidents/incident-store.ts';
 import type { Logger } from './log.ts';
 import { registerCredentialSecrets, registerSecret } from './log.ts';
+import { deliveryFailureMessage } from './messages/delivery-failure.ts';
 import { displayNames } from './notify/display-names.ts';
 import { Outbox, type OutboxItem, outboxWebClient } from './notify/outbox.ts';
 import { AlertRouting } from './notify/routing.ts';
@@ -20,7 +21,6 @@ import { type GroupMembers, Roles } from './security/roles.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
 import { Publishing } from './services/publishing.ts';
-import { deliveryFailureMessage } from './slack/views/delivery-failure.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
 

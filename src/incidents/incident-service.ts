@@ -17,8 +17,6 @@
 
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import type { OutboxMessage } from '../notify/outbox.ts';
-import type { AlertRouting } from '../notify/routing.ts';
 import {
   alertMessage,
   escalationReply,
@@ -26,8 +24,10 @@ import {
   recoveryNotice,
   recoveryReply,
   snoozeExpiredReply,
-} from '../slack/views/alert.ts';
-import type { SlackMessage } from '../slack/views/blocks.ts';
+} from '../messages/alert.ts';
+import type { SlackMessage } from '../messages/blocks.ts';
+import type { OutboxMessage } from '../notify/outbox.ts';
+import type { AlertRouting } from '../notify/routing.ts';
 import type { Store, SyncRun } from '../store/types.ts';
 import type { IncidentStore } from './incident-store.ts';
 import { type AlertPolicy, type Incident, isTransientClass, type Snooze } from './types.ts';

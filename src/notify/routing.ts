@@ -7,10 +7,10 @@
  * The default alert channel receives failures and recoveries of every connection; a subscription receives
  * what it names. A channel that is both gets each message once.
  */
-import type { SubscriptionKind } from '../slack/command-grammar.ts';
 import type { Store } from '../store/types.ts';
 
-export type { SubscriptionKind } from '../slack/command-grammar.ts';
+/** What a channel subscribes to for a connection (or all). */
+export type SubscriptionKind = 'failures' | 'recoveries' | 'digest';
 
 export interface ChannelTarget {
   readonly id: string;

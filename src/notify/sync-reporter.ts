@@ -6,9 +6,9 @@
 import type { RunConflictError } from '../errors.ts';
 import { lightFetch } from '../light-fetch.ts';
 import type { Logger } from '../log.ts';
+import type { SlackMessage } from '../messages/blocks.ts';
+import { syncProgressMessage, syncResultMessage, syncStartedMessage } from '../messages/sync.ts';
 import type { NotifyTarget } from '../services/finsync.ts';
-import type { SlackMessage } from '../slack/views/blocks.ts';
-import { syncProgressMessage, syncResultMessage, syncStartedMessage } from '../slack/views/sync.ts';
 import type { SyncRun } from '../store/types.ts';
 
 export const PROGRESS_POSTS = 2;

@@ -4,18 +4,18 @@
  */
 import type { RespondFn, webApi } from '@slack/bolt';
 import { integrationFor, integrationNames } from '../../connectors/registry.ts';
+import type { Command } from '../commands/command-grammar.ts';
+import { runRoutingCommand, slackChannelResolver } from '../commands/routing-commands.ts';
 import { UserInputError } from '../errors.ts';
-import type { Command } from './command-grammar.ts';
+import { auditMessage } from '../messages/audit.ts';
+import { type SlackMessage, safe, section, slackDate } from '../messages/blocks.ts';
+import { connectModal, oauthConnectMessage } from '../messages/connect.ts';
+import { disconnectModal } from '../messages/disconnect.ts';
+import { helpMessage } from '../messages/help.ts';
+import { statusMessage } from '../messages/status.ts';
+import { historyMessage, syncStartedMessage } from '../messages/sync.ts';
 import { ephemeral } from './reply.ts';
-import { runRoutingCommand, slackChannelResolver } from './routing-commands.ts';
 import type { SlackDeps } from './slack-deps.ts';
-import { auditMessage } from './views/audit.ts';
-import { type SlackMessage, safe, section, slackDate } from './views/blocks.ts';
-import { connectModal, oauthConnectMessage } from './views/connect.ts';
-import { disconnectModal } from './views/disconnect.ts';
-import { helpMessage } from './views/help.ts';
-import { statusMessage } from './views/status.ts';
-import { historyMessage, syncStartedMessage } from './views/sync.ts';
 
 export interface CommandContext {
   readonly deps: SlackDeps;

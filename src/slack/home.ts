@@ -2,10 +2,10 @@
 import type { webApi } from '@slack/bolt';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { HomeView } from '../messages/blocks.ts';
+import { type HomeNotifications, homeView } from '../messages/home.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { StatusReport } from '../services/status.ts';
-import type { HomeView } from './views/blocks.ts';
-import { type HomeNotifications, homeView } from './views/home.ts';
 
 type HomeOptions = Parameters<typeof homeView>[1];
 

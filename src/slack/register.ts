@@ -1,5 +1,10 @@
 /** Every Slack listener, registered in one place (Bolt starter-template style). */
 import type { App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { INCIDENT_ACTIONS, SNOOZE_CALLBACK } from '../messages/alert.ts';
+import { CONNECT_CALLBACK, PICKER_CALLBACK } from '../messages/connect.ts';
+import { DISCONNECT_CALLBACK } from '../messages/disconnect.ts';
+import { ALERTS_OFF_ACTION } from '../messages/routing.ts';
+import { SCHEDULE_CALLBACK } from '../messages/schedule.ts';
 import { alertsOff } from './listeners/actions/alerts-off.ts';
 import { homeConnect, homeDisconnect, homeSchedule, homeSync } from './listeners/actions/home-buttons.ts';
 import { incidentHistory, incidentRetry, incidentSnooze } from './listeners/actions/incident-buttons.ts';
@@ -13,11 +18,6 @@ import { scheduleSubmit } from './listeners/views/schedule-submit.ts';
 import { snoozeSubmit } from './listeners/views/snooze-submit.ts';
 import { replayGuard } from './replay-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
-import { INCIDENT_ACTIONS, SNOOZE_CALLBACK } from './views/alert.ts';
-import { CONNECT_CALLBACK, PICKER_CALLBACK } from './views/connect.ts';
-import { DISCONNECT_CALLBACK } from './views/disconnect.ts';
-import { ALERTS_OFF_ACTION } from './views/routing.ts';
-import { SCHEDULE_CALLBACK } from './views/schedule.ts';
 
 export function registerListeners(app: App, deps: SlackDeps): void {
   // First: a replayed request (same event_id or trigger_id) is acked and reaches no listener.

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import type { SlackMessage } from './views/blocks.ts';
-import { notice, refusal } from './views/help.ts';
+import type { SlackMessage } from '../messages/blocks.ts';
+import { notice, refusal } from '../messages/help.ts';
 
 const EMOJI: Record<string, string> = {
   forbidden: ':lock:',

@@ -10,10 +10,10 @@ import type { ProviderSettings } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
+import { escapeMrkdwn } from '../messages/blocks.ts';
 import { htmlHeaders, RESULT_PAGE_CSP, resultHtml } from '../security/html-page.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { LinkSessions } from '../services/link-sessions.ts';
-import { escapeMrkdwn } from '../slack/views/blocks.ts';
 
 export interface PlaidLinkDeps {
   readonly finsync: Finsync;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { SANDBOX_INSTITUTIONS } from '../../connectors/plaid/emulator-data.ts';
+import { PICKER_CALLBACK } from '../../src/messages/connect.ts';
 import {
   sendBlockAction,
   sendSlashCommand,
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { PICKER_CALLBACK } from '../../src/slack/views/connect.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 
 /** An admin through FINSYNC_ADMIN_GROUP (looked up in Slack), so the role can be taken away mid-test. */

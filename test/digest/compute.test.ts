@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { digestMessage } from '../../src/slack/views/digest.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import { cleanUp, connection, digestOf, finishedRun, openStore, record, storeRecords } from './factories.ts';
 
 after(cleanUp);

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
 import { MONEY_BY_CONNECTION_SQL, storeDigestQueries } from '../../src/digest/queries.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import { formatMoney } from '../../src/money.ts';
 import type { LedgerRecord } from '../../src/records.ts';
-import { digestMessage } from '../../src/slack/views/digest.ts';
 import {
   cleanUp,
   connection,

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
 import { storeDigestQueries } from '../../src/digest/queries.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import { formatMoney } from '../../src/money.ts';
-import { digestMessage } from '../../src/slack/views/digest.ts';
 import type { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 import {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { freshness, isStale, mayBeStale } from '../../src/digest/stale.ts';
-import { digestMessage } from '../../src/slack/views/digest.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import { cleanUp, connection, digestOf, finishedRun, openStore } from './factories.ts';
 
 after(cleanUp);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { type StripeEmulator, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
-import { digestMessage } from '../../src/slack/views/digest.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import {
   addConnection,
   listStripeRaw,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Digest } from '../../src/digest/compute.ts';
 import { dayBefore, lastCompleteDay } from '../../src/digest/day.ts';
-import { digestMessage } from '../../src/slack/views/digest.ts';
+import { digestMessage } from '../../src/messages/digest.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 import { cleanUp, connection, digestOf, finishedRun, openStore, record, storeRecords } from './factories.ts';
 

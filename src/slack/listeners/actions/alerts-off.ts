@@ -1,8 +1,8 @@
 /** "Turn Off Alerts" under `/finsync alerts off` (after Slack's confirm dialog): admins only, then done. */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { alertsOffMessage } from '../../../messages/routing.ts';
 import { ephemeral, errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { alertsOffMessage } from '../../views/routing.ts';
 
 export function alertsOff(deps: SlackDeps) {
   return async ({

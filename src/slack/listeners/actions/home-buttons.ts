@@ -4,13 +4,13 @@
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { allIntegrations } from '../../../../connectors/registry.ts';
+import { providerPickerModal } from '../../../messages/connect.ts';
+import { disconnectModal } from '../../../messages/disconnect.ts';
+import { noticeModal } from '../../../messages/notice-modal.ts';
+import { scheduleModal } from '../../../messages/schedule.ts';
+import { syncStartedMessage } from '../../../messages/sync.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { providerPickerModal } from '../../views/connect.ts';
-import { disconnectModal } from '../../views/disconnect.ts';
-import { noticeModal } from '../../views/notice-modal.ts';
-import { scheduleModal } from '../../views/schedule.ts';
-import { syncStartedMessage } from '../../views/sync.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -6,13 +6,13 @@
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ActionOutcome } from '../../../incidents/incident-service.ts';
+import { parseIncidentButtonValue, snoozeModal } from '../../../messages/alert.ts';
+import { context, type SlackMessage } from '../../../messages/blocks.ts';
+import { notice } from '../../../messages/help.ts';
+import { historyMessage, syncStartedMessage } from '../../../messages/sync.ts';
 import { userProfile } from '../../../notify/display-names.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { parseIncidentButtonValue, snoozeModal } from '../../views/alert.ts';
-import { context, type SlackMessage } from '../../views/blocks.ts';
-import { notice } from '../../views/help.ts';
-import { historyMessage, syncStartedMessage } from '../../views/sync.ts';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -4,11 +4,11 @@
  * once how to invite it instead of the post failing later.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { accessProblemText, checkChannelAccess } from '../../channel-access.ts';
+import { notice } from '../../../messages/help.ts';
+import { statusMessage } from '../../../messages/status.ts';
+import { accessProblemText, checkChannelAccess } from '../../../notify/channel-access.ts';
 import { ephemeral, errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { notice } from '../../views/help.ts';
-import { statusMessage } from '../../views/status.ts';
 
 export function statusShare(deps: SlackDeps) {
   return async ({

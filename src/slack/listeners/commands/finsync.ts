@@ -1,10 +1,10 @@
 /** `/finsync …`: parse, ack at once, then do the work and answer through response_url. */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { parseCommand } from '../../command-grammar.ts';
+import { parseCommand } from '../../../commands/command-grammar.ts';
+import { helpMessage, usageHint } from '../../../messages/help.ts';
 import { runCommand } from '../../command-handlers.ts';
 import { ephemeral, errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { helpMessage, usageHint } from '../../views/help.ts';
 
 export function finsyncCommand(deps: SlackDeps) {
   return async ({

@@ -6,12 +6,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
 import { FinsyncError } from '../../../errors.ts';
+import { context, safe, section } from '../../../messages/blocks.ts';
+import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../../messages/connect.ts';
+import { noticeModal, resultModal } from '../../../messages/notice-modal.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { context, safe, section } from '../../views/blocks.ts';
-import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../views/connect.ts';
-import { noticeModal, resultModal } from '../../views/notice-modal.ts';
 
 const ANSWER_WITHIN_MS = 2_000;
 const PROVIDER_CLASSES = new Set(['auth', 'rate_limited', 'transient', 'invalid_request', 'invalid_data']);

@@ -1,10 +1,10 @@
 /** The disconnect confirmation's submission: removes the connection (and its records when ticked). */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { type Block, safe, section } from '../../../messages/blocks.ts';
+import { DELETE_RECORDS_BLOCK } from '../../../messages/disconnect.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { type Block, safe, section } from '../../views/blocks.ts';
-import { DELETE_RECORDS_BLOCK } from '../../views/disconnect.ts';
 
 export function disconnectSubmit(deps: SlackDeps) {
   return async ({

@@ -1,11 +1,11 @@
 /** The provider picker (Home tab "Connect a System"): swaps itself for that provider's connect form. */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
+import { clip } from '../../../messages/blocks.ts';
+import { connectModal, oauthConnectMessage } from '../../../messages/connect.ts';
+import { noticeModal } from '../../../messages/notice-modal.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { clip } from '../../views/blocks.ts';
-import { connectModal, oauthConnectMessage } from '../../views/connect.ts';
-import { noticeModal } from '../../views/notice-modal.ts';
 
 export function providerPick(deps: SlackDeps) {
   return async ({

@@ -1,10 +1,10 @@
 /** The Schedule form's submission; grammar errors stay in the form next to the field. */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { FinsyncError } from '../../../errors.ts';
+import { SCHEDULE_BLOCK } from '../../../messages/schedule.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { SCHEDULE_BLOCK } from '../../views/schedule.ts';
 
 export function scheduleSubmit(deps: SlackDeps) {
   return async ({

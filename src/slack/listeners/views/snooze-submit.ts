@@ -5,11 +5,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { FinsyncError } from '../../../errors.ts';
 import { isSnoozeChoice, snoozeUntil } from '../../../incidents/snooze.ts';
+import { parseIncidentButtonValue, SNOOZE_BLOCK, SNOOZE_ELEMENT } from '../../../messages/alert.ts';
 import { userProfile } from '../../../notify/display-names.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
-import { parseIncidentButtonValue, SNOOZE_BLOCK, SNOOZE_ELEMENT } from '../../views/alert.ts';
 import { outcomeNotice } from '../actions/incident-buttons.ts';
 
 export function snoozeSubmit(deps: SlackDeps) {

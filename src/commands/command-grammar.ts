@@ -3,6 +3,7 @@
  * nearest command and, for unknown words, a "did you mean" suggestion, so a person always gets an answer.
  */
 
+import type { SubscriptionKind } from '../notify/routing.ts';
 export interface CommandSpec {
   readonly name: string;
   readonly usage: string;
@@ -74,8 +75,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: '/finsync audit 20',
   },
 ];
-
-export type SubscriptionKind = 'failures' | 'recoveries' | 'digest';
 
 export type Command =
   | { readonly name: 'help' }

@@ -3,8 +3,8 @@
  * name · state · last success · next run. Stays within 100 blocks with any number of connections by
  * giving full sections (with buttons) to the first ones and packing the rest into summary lines.
  */
-import type { StatusReport } from '../../services/status.ts';
-import { verdict } from '../../services/status.ts';
+import type { StatusReport } from '../services/status.ts';
+import { verdict } from '../services/status.ts';
 import {
   actions,
   type Block,

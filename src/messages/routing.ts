@@ -1,7 +1,7 @@
 /** Answers to `alerts`, `subscribe`, `unsubscribe`, `subscribe list` and `digest #channel`. Pure. */
 
-import type { AlertRoute, ChannelTarget, DigestRoute, Subscription } from '../../notify/routing.ts';
-import type { ChannelRoutes } from '../../services/alert-settings.ts';
+import type { AlertRoute, ChannelTarget, DigestRoute, Subscription } from '../notify/routing.ts';
+import type { ChannelRoutes } from '../services/alert-settings.ts';
 import {
   actions,
   button,

@@ -1,5 +1,5 @@
 /** `/finsync help` and the usage hint that answers every malformed command. */
-import { COMMANDS, type ParseFailure } from '../command-grammar.ts';
+import { COMMANDS, type ParseFailure } from '../commands/command-grammar.ts';
 import { context, escapeMrkdwn, header, type SlackMessage, safe, section } from './blocks.ts';
 
 export function helpMessage(): SlackMessage {

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChannelRoutes } from '../../src/services/alert-settings.ts';
-import type { SlackMessage } from '../../src/slack/views/blocks.ts';
+import type { SlackMessage } from '../../src/messages/blocks.ts';
 import {
   alertsOffConfirmMessage,
   alertsOffMessage,
@@ -17,7 +16,8 @@ import {
   subscribedMessage,
   subscriptionListMessage,
   unsubscribedMessage,
-} from '../../src/slack/views/routing.ts';
+} from '../../src/messages/routing.ts';
+import type { ChannelRoutes } from '../../src/services/alert-settings.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
 const ALLOWED = /^<(#[CGD][A-Z0-9]+|!date\^\d+\^[^|>]+\|[^>]+)>/;

@@ -11,12 +11,8 @@ import { lastCompleteDay } from '../digest/day.ts';
 import { nextDigestAt } from '../digest/due.ts';
 import type { DigestSender } from '../digest/sender.ts';
 import { ForbiddenError, UserInputError } from '../errors.ts';
-import type { ChannelTarget } from '../notify/routing.ts';
-import type { AlertSettings } from '../services/alert-settings.ts';
-import { accessProblemText, checkChannelAccess } from './channel-access.ts';
-import type { ChannelRef, Command } from './command-grammar.ts';
-import type { SlackMessage } from './views/blocks.ts';
-import { notice } from './views/help.ts';
+import type { SlackMessage } from '../messages/blocks.ts';
+import { notice } from '../messages/help.ts';
 import {
   alertsOffConfirmMessage,
   alertsOffMessage,
@@ -26,7 +22,11 @@ import {
   subscribedMessage,
   subscriptionListMessage,
   unsubscribedMessage,
-} from './views/routing.ts';
+} from '../messages/routing.ts';
+import { accessProblemText, checkChannelAccess } from '../notify/channel-access.ts';
+import type { ChannelTarget } from '../notify/routing.ts';
+import type { AlertSettings } from '../services/alert-settings.ts';
+import type { ChannelRef, Command } from './command-grammar.ts';
 
 export type RoutingCommand = Extract<
   Command,

@@ -1,5 +1,5 @@
 /** `/finsync audit [N]`: who changed what, newest first. */
-import type { AuditEntry } from '../../store/types.ts';
+import type { AuditEntry } from '../store/types.ts';
 import { context, header, LIMITS, packLines, type SlackMessage, safe, slackDate } from './blocks.ts';
 
 const OUTCOME: Readonly<Record<AuditEntry['outcome'], string>> = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COMMANDS, nearestCommand, parseChannel, parseCommand } from '../../src/slack/command-grammar.ts';
+import { COMMANDS, nearestCommand, parseChannel, parseCommand } from '../../src/commands/command-grammar.ts';
 
 function ok(text: string) {
   const result = parseCommand(text);

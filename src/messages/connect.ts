@@ -1,5 +1,5 @@
 /** The connect flow's views: the provider picker and the credentials modal built from a connector's fields. */
-import type { CredentialField } from '../../../connectors/types.ts';
+import type { CredentialField } from '../../connectors/types.ts';
 import { actions, button, clip, context, type ModalView, safe, section } from './blocks.ts';
 
 export const CONNECT_CALLBACK = 'connect_submit';

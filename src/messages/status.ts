@@ -1,6 +1,6 @@
 /** `/finsync status`: verdict first, then every connection worst first, with a Share in Channel button. */
-import type { ConnectionStatus, Health, StatusReport } from '../../services/status.ts';
-import { verdict } from '../../services/status.ts';
+import type { ConnectionStatus, Health, StatusReport } from '../services/status.ts';
+import { verdict } from '../services/status.ts';
 import {
   actions,
   type Block,

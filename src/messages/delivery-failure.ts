@@ -1,5 +1,5 @@
 /** The DM an admin gets when a message to Slack failed for good (the outbox gave up on it). */
-import type { OutboxItem } from '../../notify/outbox.ts';
+import type { OutboxItem } from '../notify/outbox.ts';
 import { context, type SlackMessage, safe, section } from './blocks.ts';
 
 const KIND: Readonly<Record<string, string>> = {

@@ -7,8 +7,8 @@
  * kept), is escaped for mrkdwn and clipped. Routine updates mention nobody; only the escalation reply does.
  */
 
-import type { Incident, Snooze } from '../../incidents/types.ts';
-import { maskAccountNumbers } from '../../security/mask.ts';
+import type { Incident, Snooze } from '../incidents/types.ts';
+import { maskAccountNumbers } from '../security/mask.ts';
 import {
   actions,
   type Block,

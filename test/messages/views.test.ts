@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { homeView } from '../../src/messages/home.ts';
+import { statusMessage } from '../../src/messages/status.ts';
+import { historyMessage } from '../../src/messages/sync.ts';
 import type { ConnectionStatus, StatusReport } from '../../src/services/status.ts';
-import { homeView } from '../../src/slack/views/home.ts';
-import { statusMessage } from '../../src/slack/views/status.ts';
-import { historyMessage } from '../../src/slack/views/sync.ts';
 import type { Connection, SyncRun } from '../../src/store/types.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 

@@ -5,7 +5,7 @@
  * bot can see.
  */
 import type { webApi } from '@slack/bolt';
-import type { ChannelRef } from './command-grammar.ts';
+import type { ChannelRef } from '../commands/command-grammar.ts';
 
 export type ChannelAccess =
   | { readonly ok: true; readonly id: string; readonly name: string | null }

@@ -13,9 +13,9 @@
  * resolved one) or by id, never as a `<@U…>` ping. The day is a calendar date in the team's timezone, so it
  * is written out as words; instants (since when, next run) are `<!date^…>` tokens each reader sees locally.
  */
-import type { Digest, DigestProblem, StaleConnection, SystemMoney } from '../../digest/compute.ts';
-import { type DigestDay, dayLabel } from '../../digest/day.ts';
-import { formatMoney } from '../../money.ts';
+import type { Digest, DigestProblem, StaleConnection, SystemMoney } from '../digest/compute.ts';
+import { type DigestDay, dayLabel } from '../digest/day.ts';
+import { formatMoney } from '../money.ts';
 import {
   type Block,
   capBlocks,

@@ -1,6 +1,6 @@
 /** Messages about syncs: started, progress, result, and the `history` table. */
-import type { SyncStart } from '../../services/finsync.ts';
-import type { Connection, StreamCounts, SyncRun } from '../../store/types.ts';
+import type { SyncStart } from '../services/finsync.ts';
+import type { Connection, StreamCounts, SyncRun } from '../store/types.ts';
 import { context, header, LIMITS, packLines, type SlackMessage, safe, section, slackDate } from './blocks.ts';
 
 const STATUS_WORDS: Readonly<Record<SyncRun['status'], string>> = {

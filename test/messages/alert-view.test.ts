@@ -10,8 +10,8 @@ import {
   recoveryReply,
   snoozeExpiredReply,
   snoozeModal,
-} from '../../src/slack/views/alert.ts';
-import type { SlackMessage } from '../../src/slack/views/blocks.ts';
+} from '../../src/messages/alert.ts';
+import type { SlackMessage } from '../../src/messages/blocks.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
 const OWNER = 'UOWNER0001';
