@@ -231,6 +231,8 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));
       await scheduler.stop();
+      // The jobs (their syncs, then their reports and publishes), and runs started outside a job (tests).
+      await jobs.drain();
       await engine.drain();
       await incidents.drain();
       await outbox.stop();

@@ -76,10 +76,25 @@ type Attempt =
   | { readonly kind: 'conflict'; readonly conflict: RunConflictError };
 
 export class JobLifecycle {
+  /** Jobs of this process still going (a sync, its report, its publishes), for a graceful stop to wait on. */
+  private readonly inFlight = new Set<Promise<JobOutcome>>();
+
   constructor(private readonly deps: JobLifecycleDeps) {}
 
   /** Runs a job to its end; never throws (every failure is logged and, where it can be, recorded). */
-  async run(job: SyncJob, reporter: JobReporter = SILENT_REPORTER): Promise<JobOutcome> {
+  run(job: SyncJob, reporter: JobReporter = SILENT_REPORTER): Promise<JobOutcome> {
+    const running = this.lifecycle(job, reporter);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    return running;
+  }
+
+  /** Waits for this process's jobs to end (at shutdown, after the signal stopped them at a committed page). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async lifecycle(job: SyncJob, reporter: JobReporter): Promise<JobOutcome> {
     const { log } = this.deps;
     const hooks: RunHooks = {
       onProgress: (recordsSoFar, startedAt) => {
@@ -110,6 +125,8 @@ export class JobLifecycle {
   /** After a source sync that changed the ledger, publishes to every destination (each its own run). */
   private async publishAfter(source: SyncRun): Promise<SyncRun[]> {
     if (source.status !== 'success' && source.status !== 'partial') return [];
+    // Stopping: a publish now would only be cancelled; the next sync's publish sends these changes.
+    if (this.deps.signal.aborted) return [];
     const changed = Object.values(source.streams).some((c) => c.inserted + c.updated + c.deleted > 0);
     if (!changed) return [];
     const { store, publishing, log } = this.deps;
