@@ -80,7 +80,7 @@ async function measureFinsync(request: FinsyncRequest): Promise<QuickBooksFinsyn
   );
   const log = discardLogger();
   const openStart = performance.now();
-  const core = await createCore(config, { log, groupMembers: async () => [], runJob: async () => {} });
+  const core = await createCore(config, { log, groupMembers: async () => [] });
   const openMs = performance.now() - openStart;
   try {
     const connectStart = performance.now();

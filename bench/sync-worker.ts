@@ -47,7 +47,7 @@ async function measureFinsync(request: FinsyncRequest): Promise<FinsyncMeasureme
   );
   const log = discardLogger();
   const openStart = performance.now();
-  const core = await createCore(config, { log, groupMembers: async () => [], runJob: async () => {} });
+  const core = await createCore(config, { log, groupMembers: async () => [] });
   const openMs = performance.now() - openStart;
   try {
     if (request.createConnection) {

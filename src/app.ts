@@ -8,9 +8,8 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
-import { errorMessage, RunConflictError } from './errors.ts';
 import { lightFetch } from './light-fetch.ts';
-import { createLogger, type Logger, redactText } from './log.ts';
+import { createLogger, type Logger } from './log.ts';
 import { section } from './messages/blocks.ts';
 import { resultModal } from './messages/notice-modal.ts';
 import { alertRouteText, digestRouteText } from './messages/routing.ts';
@@ -132,36 +131,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.outbox ? { outbox: options.outbox } : {}),
     ...(options.now ? { now: options.now } : {}),
-    runJob: async (c, job) => {
-      let startedAt = new Date().toISOString();
-      const reporter = syncReporter(
-        { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
-        job.notify,
-        job.connection,
-        () => startedAt,
-      );
-      try {
-        const run = await c.finsync.runJob(job, (n) => reporter.progress(n), c.shutdown.signal);
-        startedAt = run.startedAt;
-        await reporter.finished(run);
-        await c.finsync.publishAfter(run, c.shutdown.signal);
-      } catch (error) {
-        // Already running here or in another process sharing the store: the person who asked is told who
-        // runs it; that run reports its own result. Anything else is a real failure.
-        if (error instanceof RunConflictError) {
-          log.info('sync job not run: already running', {
-            connection: job.connection,
-            reason: error.message,
-          });
-          await reporter.notStarted(error);
-        } else {
-          log.error('sync job failed', {
-            connection: job.connection,
-            error: redactText(errorMessage(error)),
-          });
-        }
-      }
-    },
+    // Jobs asked for in Slack answer where they were asked; the lifecycle (core.jobs) does the rest.
+    reporterFor: (job) =>
+      job.notify.kind === 'none'
+        ? undefined
+        : syncReporter(
+            { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
+            job.notify,
+            job.connection,
+          ),
   });
   const publishHome = homePublisher(core.finsync, log, async () => {
     const [alerts, digest, lastAlert, lastDigest] = await Promise.all([

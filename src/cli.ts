@@ -7,21 +7,21 @@
 import { readFileSync } from 'node:fs';
 import { writeExport } from './cli-export.ts';
 import { runRoutingCli } from './cli-routing.ts';
+import { runSyncCli } from './cli-sync.ts';
 import { parseCommand } from './commands/command-grammar.ts';
 import { loadConfig, readEnvironment } from './config.ts';
 import { type Core, createCore } from './core.ts';
-import { FinsyncError, RunConflictError } from './errors.ts';
+import { FinsyncError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { auditMessage } from './messages/audit.ts';
 import type { SlackMessage } from './messages/blocks.ts';
 import { helpMessage, notice, usageHint } from './messages/help.ts';
 import { statusMessage } from './messages/status.ts';
-import { historyMessage, syncResultMessage } from './messages/sync.ts';
+import { historyMessage } from './messages/sync.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
 import { CLI_ACTOR } from './security/roles.ts';
 import { rotateKeys } from './security/rotate-key.ts';
 import { setProcessRole } from './store/lease.ts';
-import type { SyncRun } from './store/types.ts';
 
 interface Flags {
   json: boolean;
@@ -121,46 +121,8 @@ async function run(core: Core, flags: Flags): Promise<number> {
       );
       return 0;
     }
-    case 'sync': {
-      await finsync.requireAdmin(CLI_ACTOR, 'start syncs');
-      const names =
-        command.target === 'all'
-          ? (await core.store.listConnections()).map((c) => c.name)
-          : [(await finsync.getConnection(command.target)).name];
-      let failed = 0;
-      // Each connection's run is independent: one failure does not stop the others.
-      for (const name of names) {
-        const job = {
-          connection: name,
-          trigger: 'cli',
-          triggeredBy: CLI_ACTOR,
-          notify: { kind: 'none' },
-        } as const;
-        // Audited like a sync started from Slack (Finsync.syncNow), under the operator's name.
-        await core.store.appendAudit({
-          at: new Date().toISOString(),
-          actor: CLI_ACTOR,
-          action: 'sync',
-          connection: name,
-          outcome: 'ok',
-          detail: 'cli',
-        });
-        let result: SyncRun;
-        try {
-          result = await finsync.runJob(job, undefined, core.shutdown.signal);
-        } catch (error) {
-          // The app or another process is syncing it: say who, and count it as not done.
-          if (!(error instanceof RunConflictError)) throw error;
-          failed++;
-          print(flags, notice(':hourglass:', error.message), { connection: name, alreadyRunning: error });
-          continue;
-        }
-        if (result.status === 'failed' || result.status === 'cancelled') failed++;
-        print(flags, syncResultMessage(result), result);
-        await finsync.publishAfter(result, core.shutdown.signal);
-      }
-      return failed > 0 ? 1 : 0;
-    }
+    case 'sync':
+      return runSyncCli(core, command.target, (message, data) => print(flags, message, data));
     case 'schedule': {
       const result = await finsync.schedule({
         connection: command.connection,
@@ -245,13 +207,8 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
       level: config.logLevel === 'info' ? 'warn' : config.logLevel,
       stream: process.stderr,
     });
-    core = await createCore(config, {
-      log,
-      groupMembers: async () => [],
-      runJob: async (c, job) => {
-        await c.finsync.publishAfter(await c.finsync.runJob(job));
-      },
-    });
+    // No reporter for queued jobs: the CLI never starts the scheduler; its syncs run in-process (cli-sync.ts).
+    core = await createCore(config, { log, groupMembers: async () => [] });
     return await run(core, flags);
   } catch (error) {
     const message =

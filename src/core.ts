@@ -20,6 +20,7 @@ import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
+import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
 import { Publishing } from './services/publishing.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
@@ -27,8 +28,11 @@ import { SyncEngine } from './sync/engine.ts';
 export interface CoreOptions {
   readonly log: Logger;
   readonly groupMembers: GroupMembers;
-  /** What a queued sync job does (the Slack app reports progress; the CLI just runs it). */
-  readonly runJob: (core: Core, job: SyncJob) => Promise<void>;
+  /**
+   * How a queued job is shown (the Slack app reports to whoever asked); none: nothing is shown. Every job,
+   * queued or run by the CLI in-process, goes through the one lifecycle (`Core.jobs`).
+   */
+  readonly reporterFor?: (job: SyncJob) => JobReporter | undefined;
   readonly schedulerPollMs?: number;
   /** Agenda's lock lifetime; tests use a short one so no keep-alive timer outlives them. */
   readonly schedulerLockMs?: number;
@@ -50,6 +54,8 @@ export interface Core {
   readonly engine: SyncEngine;
   readonly scheduler: SyncScheduler;
   readonly finsync: Finsync;
+  /** Runs a job, then reports, publishes and updates incidents: the one path of every trigger. */
+  readonly jobs: JobLifecycle;
   /** Every message to Slack (alerts, digests, DMs) goes through it; only the app starts its sender. */
   readonly outbox: Outbox;
   readonly routing: AlertRouting;
@@ -116,7 +122,9 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     backend: agendaBackend(store),
     timezone: config.timezone,
     log,
-    runJob: (job) => options.runJob(core!, job),
+    runJob: async (job) => {
+      await core!.jobs.run(job, options.reporterFor?.(job));
+    },
     ...(options.schedulerPollMs ? { processEveryMs: options.schedulerPollMs } : {}),
     ...(options.schedulerLockMs ? { lockLifetimeMs: options.schedulerLockMs } : {}),
   });
@@ -182,8 +190,17 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     log,
     connectorContext,
     now,
-    onRunEnded: (run) => incidents.onRunEnded(run),
     onDisconnected: (connection) => incidents.onDisconnected(connection),
+  });
+  const jobs = new JobLifecycle({
+    store,
+    finsync,
+    publishing,
+    log,
+    onRunEnded: (run) => incidents.onRunEnded(run),
+    signal: shutdown.signal,
+    // Run records keep real time, as the engine's and the publishes' do (`now` is the incidents' clock).
+    now: () => new Date(),
   });
   const digests = new DigestSender({
     routing,
@@ -205,6 +222,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     engine,
     scheduler,
     finsync,
+    jobs,
     outbox,
     routing,
     incidents,
@@ -213,6 +231,8 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));
       await scheduler.stop();
+      // The jobs (their syncs, then their reports and publishes), and runs started outside a job (tests).
+      await jobs.drain();
       await engine.drain();
       await incidents.drain();
       await outbox.stop();

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { SlackMessage } from '../messages/blocks.ts';
 import { syncProgressMessage, syncResultMessage, syncStartedMessage } from '../messages/sync.ts';
 import type { NotifyTarget } from '../services/finsync.ts';
+import type { JobReporter } from '../services/job-lifecycle.ts';
 import type { SyncRun } from '../store/types.ts';
 
 export const PROGRESS_POSTS = 2;
@@ -22,19 +23,8 @@ export interface ReporterDeps {
   readonly now?: () => number;
 }
 
-export interface SyncReporter {
-  progress(recordsSoFar: number): void;
-  finished(run: SyncRun): Promise<void>;
-  /** The run did not start: another run of the connection holds its lease (in any process). */
-  notStarted(conflict: RunConflictError): Promise<void>;
-}
-
-export function syncReporter(
-  deps: ReporterDeps,
-  target: NotifyTarget,
-  connection: string,
-  startedAt: () => string,
-): SyncReporter {
+/** The job lifecycle's reporter for a job asked for in Slack: answers where it was asked. */
+export function syncReporter(deps: ReporterDeps, target: NotifyTarget, connection: string): JobReporter {
   const now = deps.now ?? Date.now;
   let postsLeft = PROGRESS_POSTS;
   let lastPost = now();
@@ -47,18 +37,18 @@ export function syncReporter(
   });
 
   return {
-    progress(recordsSoFar) {
+    progress(recordsSoFar, startedAt) {
       if (target.kind !== 'response_url' || postsLeft === 0 || now() - lastPost < PROGRESS_INTERVAL_MS)
         return;
       postsLeft--;
       lastPost = now();
       inFlight = deps
-        .postToResponseUrl(target.url, replace(syncProgressMessage(connection, recordsSoFar, startedAt())))
+        .postToResponseUrl(target.url, replace(syncProgressMessage(connection, recordsSoFar, startedAt)))
         .catch((error: unknown) => {
           deps.log.warn('progress update not delivered', { connection, error: String(error) });
         });
     },
-    async notStarted(conflict) {
+    async notStarted(conflict: RunConflictError) {
       if (target.kind === 'home') return deps.refreshHome(target.userId);
       if (target.kind !== 'response_url') return;
       const message = syncStartedMessage([
@@ -73,7 +63,7 @@ export function syncReporter(
         deps.log.warn('sync answer not delivered to Slack', { connection, error: String(error) });
       });
     },
-    async finished(run) {
+    async finished(run: SyncRun) {
       await inFlight;
       if (target.kind === 'home') return deps.refreshHome(target.userId);
       if (target.kind !== 'response_url') return;

@@ -82,10 +82,18 @@ export interface FinsyncDeps {
   readonly log: Logger;
   readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
-  /** Told of every run that ended (incidents and alerts); must not throw. */
-  readonly onRunEnded?: (run: SyncRun) => Promise<void>;
   /** Told of every connection removed (its open incident closes); must not throw. */
   readonly onDisconnected?: (connection: string) => Promise<void>;
+}
+
+/** Where accepted sync jobs go: the scheduler (the app), or the caller's own list to run in-process (the CLI). */
+export type JobQueue = Pick<SchedulerPort, 'enqueue'>;
+
+/** What the caller of a run learns while it runs (the job lifecycle's reporter and failure bookkeeping). */
+export interface RunHooks {
+  /** The run's record exists (running): a failure after this ends that record instead of adding one. */
+  readonly onStarted?: (run: SyncRun) => void;
+  readonly onProgress?: (recordsSoFar: number, startedAt: string) => void;
 }
 
 export type SyncStart =
@@ -232,13 +240,20 @@ export class Finsync {
     return connections.openCredentials(this.deps.keyring, connection);
   }
 
-  /** Queues a sync of one connection or `all`; a connection already syncing or queued is reported, not doubled. */
-  async syncNow(request: {
-    target: string;
-    trigger: SyncJob['trigger'];
-    actor: string;
-    notify: NotifyTarget;
-  }): Promise<SyncStart[]> {
+  /**
+   * Queues a sync of one connection or `all`; a connection already syncing or queued is reported, not doubled.
+   * The one place a person's sync request is checked (role) and audited, whatever the trigger: Slack's jobs
+   * go to the scheduler, the CLI passes its own queue and runs the jobs in its process.
+   */
+  async syncNow(
+    request: {
+      target: string;
+      trigger: SyncJob['trigger'];
+      actor: string;
+      notify: NotifyTarget;
+    },
+    queue: JobQueue = this.deps.scheduler,
+  ): Promise<SyncStart[]> {
     await this.requireAdmin(request.actor, 'start syncs', request.target === 'all' ? null : request.target);
     const targets =
       request.target === 'all'
@@ -268,7 +283,7 @@ export class Finsync {
       }
       this.queued.set(name, this.deps.now().toISOString());
       try {
-        await this.deps.scheduler.enqueue({
+        await queue.enqueue({
           connection: name,
           trigger: request.trigger,
           triggeredBy: request.actor,
@@ -312,28 +327,32 @@ export class Finsync {
     else await scheduler.enqueue(job);
   }
 
-  /** Runs a queued job (called by the scheduler's job handler): a source sync, or a destination's publish. */
-  async runJob(
-    job: SyncJob,
-    onProgress?: (recordsSoFar: number) => void,
-    signal?: AbortSignal,
-  ): Promise<SyncRun> {
+  /**
+   * Runs a job's one run: a source sync, or a destination's publish. Reporting, publishing after it and the
+   * incidents are the job lifecycle's (job-lifecycle.ts), which calls this.
+   */
+  async runJob(job: SyncJob, hooks: RunHooks = {}, signal?: AbortSignal): Promise<SyncRun> {
     try {
       const connection = await this.deps.store.getConnection(job.connection);
       if (connection && this.deps.publishing.isDestination(connection)) {
-        return await this.ended(
-          await this.deps.publishing.publish(connection, job.trigger, job.triggeredBy, signal),
-        );
+        return await this.deps.publishing.publish(connection, {
+          trigger: job.trigger,
+          triggeredBy: job.triggeredBy,
+          ...(signal ? { signal } : {}),
+          ...(hooks.onStarted ? { onStarted: hooks.onStarted } : {}),
+        });
       }
-      const run = await this.deps.engine.run({
+      const { onProgress } = hooks;
+      const { run, done } = await this.deps.engine.start({
         connection: job.connection,
         trigger: job.trigger,
         triggeredBy: job.triggeredBy,
         ...(job.streams ? { streams: job.streams } : {}),
-        ...(onProgress ? { onProgress: (p) => onProgress(p.recordsSoFar) } : {}),
+        ...(onProgress ? { onProgress: (p) => onProgress(p.recordsSoFar, p.startedAt) } : {}),
         ...(signal ? { signal } : {}),
       });
-      return await this.ended(run);
+      hooks.onStarted?.(run);
+      return await done;
     } catch (error) {
       // One run per connection: a webhook job that finds another run active (a manual one, or the run its
       // events arrived during) must not be dropped, or the changes it announces wait for the next schedule.
@@ -346,22 +365,6 @@ export class Finsync {
       // Webhook jobs never set the marker: they must not clear a manual sync's.
       if (job.trigger !== 'webhook') this.queued.delete(job.connection);
     }
-  }
-
-  /** After a source sync that changed the ledger, publishes to every destination (their own runs). */
-  async publishAfter(run: SyncRun, signal?: AbortSignal): Promise<void> {
-    if (run.status !== 'success' && run.status !== 'partial') return;
-    const changed = Object.values(run.streams).some((c) => c.inserted + c.updated + c.deleted > 0);
-    const connection = await this.deps.store.getConnection(run.connection);
-    if (!changed || !connection || this.deps.publishing.isDestination(connection)) return;
-    for (const published of await this.deps.publishing.publishAll(run.trigger, run.triggeredBy, signal))
-      await this.ended(published);
-  }
-
-  /** Hands a finished run to the incident bookkeeping (which never throws) and returns it. */
-  private async ended(run: SyncRun): Promise<SyncRun> {
-    await this.deps.onRunEnded?.(run);
-    return run;
   }
 
   async schedule(request: { connection: string; text: string; actor: string }): Promise<ScheduleResult> {

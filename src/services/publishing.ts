@@ -25,8 +25,18 @@ export interface PublishingDeps {
   readonly lease?: RunLease;
 }
 
+/** Who a publish is for, and when it may stop. */
+export interface PublishRequest {
+  readonly trigger: RunTrigger;
+  readonly triggeredBy: string | null;
+  readonly signal?: AbortSignal;
+  /** Told once the publish's run is recorded (running): a failure after that ends this record. */
+  readonly onStarted?: (run: SyncRun) => void;
+}
+
 export class Publishing {
-  private readonly active = new Set<string>();
+  /** Publishes of this process, by destination, with when they started (the store's lease covers others). */
+  private readonly active = new Map<string, string>();
 
   constructor(private readonly deps: PublishingDeps) {}
 
@@ -34,46 +44,28 @@ export class Publishing {
     return destinationFor(connection.provider) !== undefined;
   }
 
-  /** Publishes to every connected destination; each one's failure stays its own run. */
-  async publishAll(
-    trigger: RunTrigger,
-    triggeredBy: string | null,
-    signal?: AbortSignal,
-  ): Promise<SyncRun[]> {
-    const destinations = (await this.deps.store.listConnections()).filter((c) => this.isDestination(c));
-    const runs: SyncRun[] = [];
-    for (const destination of destinations) {
-      if (this.active.has(destination.name)) continue;
-      try {
-        runs.push(await this.publish(destination, trigger, triggeredBy, signal));
-      } catch (error) {
-        // Another process is publishing to it: that publish, or the next one, carries these changes.
-        if (!(error instanceof RunConflictError)) throw error;
-        this.deps.log.info('destination is being published by another run', {
-          connection: destination.name,
-          detail: error.message,
-        });
-      }
-    }
-    return runs;
+  /** Every connected destination (a source sync's changes go to each, each as its own run). */
+  async destinations(): Promise<Connection[]> {
+    return (await this.deps.store.listConnections()).filter((c) => this.isDestination(c));
   }
 
-  async publish(
-    connection: Connection,
-    trigger: RunTrigger,
-    triggeredBy: string | null,
-    signal?: AbortSignal,
-  ): Promise<SyncRun> {
+  /**
+   * Publishes to one destination as its own run. A publish of it already running, here or in another process,
+   * throws RunConflictError (that publish, or the next one, carries these changes); a failure of the push
+   * itself ends the run as failed. What else throws (the store refusing to record the run) is the caller's.
+   */
+  async publish(connection: Connection, request: PublishRequest): Promise<SyncRun> {
     const destination = destinationFor(connection.provider);
     if (!destination) throw new ConflictError(`${connection.name} is not a destination`);
-    if (this.active.has(connection.name)) throw new ConflictError(`${connection.name} is already publishing`);
-    this.active.add(connection.name);
+    const running = this.active.get(connection.name);
+    if (running) throw new RunConflictError(connection.name, running, 'in this process');
+    let signal = request.signal;
     const { store } = this.deps;
     const run: SyncRun = {
       id: randomUUID(),
       connection: connection.name,
-      trigger,
-      triggeredBy,
+      trigger: request.trigger,
+      triggeredBy: request.triggeredBy,
       startedAt: this.deps.now().toISOString(),
       endedAt: null,
       status: 'running',
@@ -82,8 +74,10 @@ export class Publishing {
       errorMessage: null,
       skipped: [],
     };
+    this.active.set(connection.name, run.startedAt);
     try {
       await store.startRun(run, this.deps.lease ?? defaultLease());
+      request.onStarted?.(run);
       const held = keepLease(this.deps, run, this.deps.lease ?? defaultLease(), signal);
       signal = held.signal;
       try {

@@ -12,6 +12,18 @@ import { ADMIN, type Harness, startHarness } from '../helpers/app-harness.ts';
 
 let h: Harness;
 
+/** A manual sync of stripe through the job lifecycle: the sync, then a publish to every destination. */
+async function syncStripe() {
+  const outcome = await h.app.core.jobs.run({
+    connection: 'stripe',
+    trigger: 'manual',
+    triggeredBy: ADMIN,
+    notify: { kind: 'none' },
+  });
+  assert.equal(outcome.kind, 'ended');
+  return outcome;
+}
+
 describe('Power BI as a destination', () => {
   before(async () => {
     h = await startHarness({ stripeObjects: 300 });
@@ -55,14 +67,12 @@ describe('Power BI as a destination', () => {
   });
 
   test('after a source sync the new records are published once, as their own run; a second sync publishes only changes', async () => {
-    const first = await h.app.finsync.runJob({
-      connection: 'stripe',
-      trigger: 'manual',
-      triggeredBy: ADMIN,
-      notify: { kind: 'none' },
-    });
-    assert.equal(first.status, 'success');
-    await h.app.finsync.publishAfter(first);
+    const first = await syncStripe();
+    assert.equal(first.run.status, 'success');
+    assert.deepEqual(
+      first.published.map((r) => [r.connection, r.status]),
+      [['powerbi', 'success']],
+    );
     const stored = await h.app.store.countRecords('stripe');
     const rows = () => h.powerbi.control.rows('records');
     assert.equal(rows().length, stored, 'one row per record');
@@ -71,13 +81,7 @@ describe('Power BI as a destination', () => {
     assert.equal(publish?.streams['published']?.inserted, stored);
 
     h.stripe.control.addObjects(5);
-    const second = await h.app.finsync.runJob({
-      connection: 'stripe',
-      trigger: 'manual',
-      triggeredBy: ADMIN,
-      notify: { kind: 'none' },
-    });
-    await h.app.finsync.publishAfter(second);
+    await syncStripe();
     assert.equal(rows().length, stored + (await h.app.store.countRecords('stripe')) - stored);
     const status = await h.app.finsync.status();
     assert.match(status.connections.find((c) => c.name === 'powerbi')?.accountLabel ?? '', /finsync in/);
@@ -95,15 +99,10 @@ describe('Power BI as a destination', () => {
 
   test('a push that lands but whose answer is lost is not pushed twice; a push that fails is retried: every row once', async () => {
     h.stripe.control.addObjects(40);
-    const run = await h.app.finsync.runJob({
-      connection: 'stripe',
-      trigger: 'manual',
-      triggeredBy: ADMIN,
-      notify: { kind: 'none' },
-    });
+    // The sync itself asks Power BI nothing: these failures meet the publish that follows it.
     h.powerbi.control.failNext(1, 'lost');
     h.powerbi.control.failNext(1, '500');
-    await h.app.finsync.publishAfter(run);
+    await syncStripe();
     const ids = h.powerbi.control.rows('records').map((r) => `${String(r['id'])}@${String(r['version'])}`);
     assert.equal(new Set(ids).size, ids.length, 'no row twice');
     const current = new Set(h.powerbi.control.rows('records').map((r) => String(r['id'])));

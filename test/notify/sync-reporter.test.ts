@@ -30,11 +30,10 @@ test('progress through a response_url stays within Slack’s 5 posts: spaced out
     },
     { kind: 'response_url', url: 'http://x', userId: 'U1' },
     'stripe',
-    () => run.startedAt,
   );
   for (let records = 0; records < 100_000; records += 100) {
     now += 250;
-    reporter.progress(records);
+    reporter.progress(records, run.startedAt);
   }
   await reporter.finished(run);
   const progress = posts.filter((p) => /records so far/.test(p.text));
@@ -56,13 +55,8 @@ test('a failed result post is retried once; a Home-tab sync refreshes the Home t
     },
     refreshHome: async (userId: string) => void homes.push(userId),
   };
-  await syncReporter(
-    deps,
-    { kind: 'response_url', url: 'http://x', userId: 'U1' },
-    'stripe',
-    () => '',
-  ).finished(run);
+  await syncReporter(deps, { kind: 'response_url', url: 'http://x', userId: 'U1' }, 'stripe').finished(run);
   assert.equal(attempts, 2);
-  await syncReporter(deps, { kind: 'home', userId: 'U9' }, 'stripe', () => '').finished(run);
+  await syncReporter(deps, { kind: 'home', userId: 'U9' }, 'stripe').finished(run);
   assert.deepEqual(homes, ['U9']);
 });
