@@ -18,8 +18,10 @@ import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
+import { ConnectService } from './services/connect.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
+import { LinkSessions } from './services/link-sessions.ts';
 import { Publishing } from './services/publishing.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
@@ -50,6 +52,8 @@ export interface Core {
   readonly engine: SyncEngine;
   readonly scheduler: SyncScheduler;
   readonly finsync: Finsync;
+  /** The connect use case: plans for Slack, the CLI and the sandbox, and the browser hand-offs. */
+  readonly connect: ConnectService;
   /** Every message to Slack (alerts, digests, DMs) goes through it; only the app starts its sender. */
   readonly outbox: Outbox;
   readonly routing: AlertRouting;
@@ -185,6 +189,12 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     onRunEnded: (run) => incidents.onRunEnded(run),
     onDisconnected: (connection) => incidents.onDisconnected(connection),
   });
+  const connect = new ConnectService({
+    finsync,
+    sessions: new LinkSessions(),
+    publicUrl: config.publicUrl,
+    log,
+  });
   const digests = new DigestSender({
     routing,
     outbox,
@@ -205,6 +215,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     engine,
     scheduler,
     finsync,
+    connect,
     outbox,
     routing,
     incidents,

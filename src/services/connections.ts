@@ -9,6 +9,9 @@ import { registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Connection, Store } from '../store/types.ts';
 
+/** The field an unknown provider's error belongs to (the picker's select). */
+export const PROVIDER_FIELD = 'provider';
+
 export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 export interface ConnectionDeps {
@@ -23,6 +26,7 @@ export function requireIntegration(provider: string): Integration {
   if (!integration) {
     throw new UserInputError(
       `finsync cannot connect "${provider.slice(0, 40)}" yet; it connects ${integrationNames()}.`,
+      { field: PROVIDER_FIELD },
     );
   }
   return integration;
@@ -64,7 +68,8 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   for (const field of request.fromOAuth ? [] : connector.credentialFields) {
     const value = request.input[field.key]?.trim() ?? '';
     if (field.secret) registerSecret(value);
-    if (value === '' && !field.optional) throw new UserInputError(`${field.label} is required.`);
+    if (value === '' && !field.optional)
+      throw new UserInputError(`${field.label} is required.`, { field: field.key });
     if (value !== '') input[field.key] = value;
   }
   const verified = await connector.verify(input, deps.connectorContext());
