@@ -92,8 +92,19 @@ async function run(core: Core, flags: Flags): Promise<number> {
         : {};
       const input: Record<string, string> = { ...stdin };
       for (const [key, value] of flags.values) if (key.startsWith('set:')) input[key.slice(4)] = value;
-      const name = flags.values.get('name') ?? (await finsync.proposeName(command.provider));
-      const connection = await finsync.connect({ provider: command.provider, name, input, actor: CLI_ACTOR });
+      const plan = await core.connect.plan({ provider: command.provider, userId: CLI_ACTOR });
+      // A browser hand-off is printed as its link; a link page's result may also be given as fields.
+      if (plan.kind === 'consent' || (plan.kind === 'link' && Object.keys(input).length === 0)) {
+        print(flags, notice(':link:', `${plan.text} ${plan.buttonLabel}: ${plan.url}`), {
+          provider: plan.provider.id,
+          plan: plan.kind,
+          name: plan.name,
+          url: plan.url,
+        });
+        return 0;
+      }
+      const name = flags.values.get('name') ?? plan.name;
+      const connection = await finsync.connect({ provider: plan.provider.id, name, input, actor: CLI_ACTOR });
       print(
         flags,
         notice(
