@@ -13,7 +13,8 @@ import { type Core, createCore } from './core.ts';
 import { FinsyncError, RunConflictError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { auditMessage } from './messages/audit.ts';
-import type { SlackMessage } from './messages/blocks.ts';
+import { type SlackMessage, section } from './messages/blocks.ts';
+import { disconnectedText } from './messages/disconnect.ts';
 import { helpMessage, notice, usageHint } from './messages/help.ts';
 import { statusMessage } from './messages/status.ts';
 import { historyMessage, syncResultMessage } from './messages/sync.ts';
@@ -124,13 +125,11 @@ async function run(core: Core, flags: Flags): Promise<number> {
       const result = await finsync.disconnect({ name: command.connection, deleteRecords, actor: CLI_ACTOR });
       print(
         flags,
-        notice(
-          ':white_check_mark:',
-          `Disconnected ${command.connection}${deleteRecords ? ` and deleted ${result.recordsDeleted} records` : '; its records were kept'}`,
-        ),
+        { text: '', blocks: [section(disconnectedText(command.connection, deleteRecords, result))] },
         result,
       );
-      return 0;
+      // Done, but the grant may still be live at the provider: 3, like a status that needs attention.
+      return result.revocation.outcome === 'failed' ? 3 : 0;
     }
     case 'sync': {
       await finsync.requireAdmin(CLI_ACTOR, 'start syncs');

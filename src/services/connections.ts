@@ -4,8 +4,8 @@
  */
 import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
-import { ConflictError, NotFoundError, UserInputError } from '../errors.ts';
-import { registerCredentialSecrets, registerSecret } from '../log.ts';
+import { ConflictError, errorMessage, NotFoundError, UserInputError } from '../errors.ts';
+import { redactText, registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Connection, Store } from '../store/types.ts';
 
@@ -118,4 +118,44 @@ export async function requireConnection(store: Store, name: string): Promise<Con
     throw new NotFoundError(`There is no connection named ${name}.${known}`);
   }
   return connection;
+}
+
+/** What became of a connection's grant at the provider when it was disconnected. */
+export type Revocation =
+  /** The provider declares no revocation: deleting the stored credentials ends finsync's access. */
+  | { readonly outcome: 'none' }
+  | { readonly outcome: 'revoked'; readonly where: string }
+  /** `reason` is redacted: fit for Slack, the CLI and the audit log. */
+  | { readonly outcome: 'failed'; readonly where: string; readonly reason: string };
+
+/** A provider that hangs must not hold a disconnect (or the person waiting on it) for long. */
+export const REVOKE_TIMEOUT_MS = 10_000;
+
+/** Where a provider revokes its grant on disconnect (`at Intuit`), or null when it declares none. */
+export function revocationPlace(provider: string): string | null {
+  return integrationFor(provider)?.connect.revoke?.where ?? null;
+}
+
+/** Revokes the connection's grant as its provider declares; never throws (a failure is the answer). */
+export async function revokeCredentials(
+  deps: Pick<ConnectionDeps, 'keyring'> & {
+    readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  },
+  connection: Connection,
+): Promise<Revocation> {
+  const revocation = integrationFor(connection.provider)?.connect.revoke;
+  if (!revocation) return { outcome: 'none' };
+  try {
+    await revocation.revoke(
+      openCredentials(deps.keyring, connection),
+      deps.connectorContext(AbortSignal.timeout(REVOKE_TIMEOUT_MS)),
+    );
+    return { outcome: 'revoked', where: revocation.where };
+  } catch (error) {
+    return {
+      outcome: 'failed',
+      where: revocation.where,
+      reason: redactText(errorMessage(error)).slice(0, 300),
+    };
+  }
 }

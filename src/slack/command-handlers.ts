@@ -48,16 +48,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return;
     }
     case 'disconnect': {
-      await finsync.requireAdmin(ctx.userId, 'disconnect systems', command.connection);
-      const connection = await finsync.getConnection(command.connection);
+      const preview = await finsync.disconnectPreview({ name: command.connection, actor: ctx.userId });
       await ctx.client.views.open({
         trigger_id: ctx.triggerId,
-        view: disconnectModal({
-          name: connection.name,
-          providerName: finsync.providerName(connection.provider),
-          records: await finsync.recordCount(connection.name),
-          channelId: ctx.channelId,
-        }),
+        view: disconnectModal(preview, ctx.channelId),
       });
       return;
     }

@@ -9,11 +9,11 @@ import { FinsyncError, UserInputError } from '../../../errors.ts';
 import { context, safe, section } from '../../../messages/blocks.ts';
 import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../../messages/connect.ts';
 import { noticeModal, resultModal } from '../../../messages/notice-modal.ts';
+import { settle, withinAckWindow } from '../../ack-window.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 
-const ANSWER_WITHIN_MS = 2_000;
 const PROVIDER_CLASSES = new Set(['auth', 'rate_limited', 'transient', 'invalid_request', 'invalid_data']);
 
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -58,14 +58,10 @@ export function connectSubmit(deps: SlackDeps) {
       connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key;
     const fieldKeys = new Set(connector.credentialFields.map((f) => f.key));
 
-    const attempt = deps.finsync
-      .connect({ provider: connector.id, name, input, actor: body.user.id })
-      .then((connection) => ({ ok: true as const, connection }))
-      .catch((error: unknown) => ({ ok: false as const, error }));
-    const quick = await Promise.race([
-      attempt,
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_WITHIN_MS).unref()),
-    ]);
+    const attempt = settle(
+      deps.finsync.connect({ provider: connector.id, name, input, actor: body.user.id }),
+    );
+    const quick = await withinAckWindow(attempt);
     const done = (connection: { name: string; accountLabel: string }) =>
       resultModal(
         'Connected',
@@ -89,7 +85,7 @@ export function connectSubmit(deps: SlackDeps) {
     };
 
     if (quick !== null) {
-      if (quick.ok) await ack({ response_action: 'update', view: done(quick.connection) });
+      if (quick.ok) await ack({ response_action: 'update', view: done(quick.value) });
       else
         await ack({ response_action: 'errors', errors: { [errorBlock(quick.error)]: failed(quick.error) } });
     } else {
@@ -103,7 +99,7 @@ export function connectSubmit(deps: SlackDeps) {
       const result = await attempt;
       const viewId = body.view.id;
       const next = result.ok
-        ? done(result.connection)
+        ? done(result.value)
         : noticeModal('Not connected', {
             text: 'Not connected',
             blocks: [
