@@ -185,8 +185,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const { token: _token, ...visible } = args;
     const error = typeof answer['error'] === 'string' ? answer['error'] : undefined;
     const view = answer['view'];
-    const viewId =
-      typeof view === 'object' && view !== null ? (view as { id?: unknown }).id : undefined;
+    const viewId = typeof view === 'object' && view !== null ? (view as { id?: unknown }).id : undefined;
     calls.push({
       method,
       args: visible,

@@ -31,11 +31,12 @@ async function pickFromHome(provider: string): Promise<ModalBody> {
   });
   assert.equal(click.status, 200);
   const picker = h.slack.callsTo('views.open').slice(opened).at(-1);
-  assert.equal((picker?.args['view'] as { callback_id?: string }).callback_id, PICKER_CALLBACK);
+  assert.ok(picker?.viewId, 'the picker was opened');
+  assert.equal((picker.args['view'] as { callback_id?: string }).callback_id, PICKER_CALLBACK);
   const reply = await sendViewSubmission(h.target, {
     callbackId: PICKER_CALLBACK,
     userId: ADMIN,
-    viewId: picker!.viewId!,
+    viewId: picker.viewId,
     values: { provider: { value: stateValue.select(provider, provider) } },
   });
   assert.equal(reply.status, 200);
