@@ -4,6 +4,7 @@
  * through a Publisher, driven by src/sync/publish.ts, which owns the publish cursor and exactly-once.
  */
 import type { LedgerRecord } from '../src/records.ts';
+import type { ConnectMode } from './connect-mode.ts';
 import type { ConnectorContext, CredentialField, Credentials, VerifyResult } from './types.ts';
 
 export const DESTINATION_IDS = ['powerbi'] as const;
@@ -49,6 +50,7 @@ export interface Destination {
   readonly displayName: string;
   readonly description: string;
   readonly credentialFields: readonly CredentialField[];
+  readonly connect: ConnectMode;
   verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
   publisher(credentials: Credentials, ctx: ConnectorContext): Publisher;
 }

@@ -2,6 +2,7 @@
  * Every integration, keyed by provider id: sources (connectors) and destinations. `satisfies` makes a
  * missing or misnamed provider a type error.
  */
+import type { ConnectMode } from './connect-mode.ts';
 import type { Destination, DestinationId } from './destination.ts';
 import { plaidConnector } from './plaid/connector.ts';
 import { powerbiDestination } from './powerbi/destination.ts';
@@ -33,8 +34,7 @@ export interface Integration {
   readonly displayName: string;
   readonly description: string;
   readonly credentialFields: readonly CredentialField[];
-  /** Connected through a browser hand-off (OAuth), not a form. */
-  readonly oauth: boolean;
+  readonly connect: ConnectMode;
   verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
 }
 
@@ -53,7 +53,6 @@ export function integrationFor(provider: string): Integration | undefined {
       ...connector,
       verify: connector.verify.bind(connector),
       kind: 'source',
-      oauth: connector.id === 'quickbooks',
     };
   const destination = destinationFor(provider);
   if (destination)
@@ -61,7 +60,6 @@ export function integrationFor(provider: string): Integration | undefined {
       ...destination,
       verify: destination.verify.bind(destination),
       kind: 'destination',
-      oauth: false,
     };
   return undefined;
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'winston';
 import type { RecordDraft } from '../src/records.ts';
+import type { ConnectMode } from './connect-mode.ts';
 
 export const PROVIDER_IDS = ['stripe', 'plaid', 'quickbooks'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -118,6 +119,8 @@ export interface Connector {
   /** One line for the provider picker. */
   readonly description: string;
   readonly credentialFields: readonly CredentialField[];
+  /** How a person connects it (form, OAuth consent, hosted link page) and how its grant is revoked: connect-mode.ts. */
+  readonly connect: ConnectMode;
   /** Checks credentials against the provider before anything is stored. Throws AuthError with the provider's reason. */
   verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
   /** The streams this connection syncs, bound to its stored credentials (and where to save rotated ones). */

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
 import { type Config, providerSettings } from './config.ts';
+import { connectRoutes } from './connect/routes.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import { lightFetch } from './light-fetch.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -17,14 +17,12 @@ import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
 import { AlertSettings } from './services/alert-settings.ts';
 import type { DebounceOptions, Finsync } from './services/finsync.ts';
-import { LinkSessions } from './services/link-sessions.ts';
+import type { LinkSession } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
-import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
 import { providerWebhooks } from './webhooks/provider-webhooks.ts';
-import { quickbooksCallback } from './webhooks/quickbooks-oauth.ts';
 
 export interface AppOptions {
   /** Hold HTTP answers until handlers finish (deterministic tests). */
@@ -62,6 +60,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     level: config.logLevel,
     ...(options.logStream ? { stream: options.logStream } : {}),
   });
+  const handOffRoutes = connectRoutes(() => ({
+    connect: core.connect,
+    log,
+    notify: (session, title, text) => tellConnectResult(session, title, text),
+  }));
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
     processBeforeResponse: options.processBeforeResponse ?? false,
@@ -69,17 +72,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Slack's payloads are small; refuse anything larger instead of buffering it.
     bodyLimit: 1024 * 1024,
     customRoutes: [
-      { path: '/plaid/link', method: ['GET'], handler: (req, res) => plaidRoutes.page(req, res) },
-      {
-        path: '/oauth/quickbooks/callback',
-        method: ['GET'],
-        handler: (req, res) => oauthRoutes.quickbooks(req, res),
-      },
-      {
-        path: '/plaid/link/complete',
-        method: ['POST'],
-        handler: (req, res) => plaidRoutes.complete(req, res),
-      },
+      // Browser hand-offs of the connect flow (OAuth callbacks, link pages), derived from the registry.
+      ...handOffRoutes,
       // Provider webhooks: each route reads and verifies the raw body itself (signatures cover exact bytes).
       ...(['stripe', 'plaid', 'quickbooks'] as const).map((provider) => ({
         path: `/webhooks/${provider}`,
@@ -171,40 +165,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       method: 'chat.postMessage',
       args: { text, blocks: [section(text)] },
     });
-  const linkSessions = new LinkSessions();
-  const linkDeps = {
-    finsync: core.finsync,
-    publicUrl: config.publicUrl,
-    sessions: linkSessions,
-    settings: providerSettings(config),
-    log,
-    notify: async (viewId: string | null, userId: string, text: string) => {
-      try {
-        if (viewId)
-          await bolt.client.views.update({ view_id: viewId, view: resultModal('Connect Plaid', text) });
-        else await directMessage(userId, text);
-        await publishHome(bolt.client, userId);
-      } catch (error) {
-        log.warn('could not tell the person how Plaid Link ended', { userId, error: String(error) });
-      }
-    },
-  };
-  const plaidRoutes = { page: plaidLinkPage(linkDeps), complete: plaidLinkComplete(linkDeps) };
-  const oauthRoutes = {
-    quickbooks: quickbooksCallback({
-      ...linkDeps,
-      notify: async (userId: string, text: string) => {
-        try {
-          await directMessage(userId, text);
-          await publishHome(bolt.client, userId);
-        } catch (error) {
-          log.warn('could not tell the person how the QuickBooks connect ended', {
-            userId,
-            error: String(error),
-          });
-        }
-      },
-    }),
+  /** How a hand-off ended: in the connect modal that started it when there is one, else (or if it is gone) by DM. */
+  const tellConnectResult = async (session: LinkSession, title: string, text: string): Promise<void> => {
+    try {
+      const updated =
+        session.viewId !== null &&
+        (await bolt.client.views
+          .update({ view_id: session.viewId, view: resultModal(title, text) })
+          .then(() => true)
+          .catch((error: unknown) => {
+            log.info('the connect modal could not be updated; sending a DM', { error: String(error) });
+            return false;
+          }));
+      if (!updated) await directMessage(session.userId, text);
+      await publishHome(bolt.client, session.userId);
+    } catch (error) {
+      log.warn('could not tell the person how the connect ended', {
+        userId: session.userId,
+        error: String(error),
+      });
+    }
   };
   registerListeners(bolt, {
     finsync: core.finsync,
@@ -215,12 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     publishHome,
     timezone: config.timezone,
-    linkSessions,
-    publicUrl: config.publicUrl,
-    authorizeUrl: (provider, state) => {
-      if (provider !== 'quickbooks') throw new Error(`${provider} does not connect by OAuth`);
-      return authorizeUrl({ settings: providerSettings(config), state });
-    },
+    connect: core.connect,
   });
 
   let server: Server | undefined;

@@ -14,7 +14,8 @@ import { type Core, createCore } from './core.ts';
 import { FinsyncError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { auditMessage } from './messages/audit.ts';
-import type { SlackMessage } from './messages/blocks.ts';
+import { type SlackMessage, section } from './messages/blocks.ts';
+import { disconnectedText } from './messages/disconnect.ts';
 import { helpMessage, notice, usageHint } from './messages/help.ts';
 import { statusMessage } from './messages/status.ts';
 import { historyMessage } from './messages/sync.ts';
@@ -92,8 +93,19 @@ async function run(core: Core, flags: Flags): Promise<number> {
         : {};
       const input: Record<string, string> = { ...stdin };
       for (const [key, value] of flags.values) if (key.startsWith('set:')) input[key.slice(4)] = value;
-      const name = flags.values.get('name') ?? (await finsync.proposeName(command.provider));
-      const connection = await finsync.connect({ provider: command.provider, name, input, actor: CLI_ACTOR });
+      const plan = await core.connect.plan({ provider: command.provider, userId: CLI_ACTOR });
+      // A browser hand-off is printed as its link; a link page's result may also be given as fields.
+      if (plan.kind === 'consent' || (plan.kind === 'link' && Object.keys(input).length === 0)) {
+        print(flags, notice(':link:', `${plan.text} ${plan.buttonLabel}: ${plan.url}`), {
+          provider: plan.provider.id,
+          plan: plan.kind,
+          name: plan.name,
+          url: plan.url,
+        });
+        return 0;
+      }
+      const name = flags.values.get('name') ?? plan.name;
+      const connection = await finsync.connect({ provider: plan.provider.id, name, input, actor: CLI_ACTOR });
       print(
         flags,
         notice(
@@ -113,13 +125,11 @@ async function run(core: Core, flags: Flags): Promise<number> {
       const result = await finsync.disconnect({ name: command.connection, deleteRecords, actor: CLI_ACTOR });
       print(
         flags,
-        notice(
-          ':white_check_mark:',
-          `Disconnected ${command.connection}${deleteRecords ? ` and deleted ${result.recordsDeleted} records` : '; its records were kept'}`,
-        ),
+        { text: '', blocks: [section(disconnectedText(command.connection, deleteRecords, result))] },
         result,
       );
-      return 0;
+      // Done, but the grant may still be live at the provider: 3, like a status that needs attention.
+      return result.revocation.outcome === 'failed' ? 3 : 0;
     }
     case 'sync':
       return runSyncCli(core, command.target, (message, data) => print(flags, message, data));

@@ -18,9 +18,11 @@ import type { Sleep } from './retry.ts';
 import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
+import { ConnectService } from './services/connect.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
 import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
+import { LinkSessions } from './services/link-sessions.ts';
 import { Publishing } from './services/publishing.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { SyncEngine } from './sync/engine.ts';
@@ -56,6 +58,8 @@ export interface Core {
   readonly finsync: Finsync;
   /** Runs a job, then reports, publishes and updates incidents: the one path of every trigger. */
   readonly jobs: JobLifecycle;
+  /** The connect use case: plans for Slack, the CLI and the sandbox, and the browser hand-offs. */
+  readonly connect: ConnectService;
   /** Every message to Slack (alerts, digests, DMs) goes through it; only the app starts its sender. */
   readonly outbox: Outbox;
   readonly routing: AlertRouting;
@@ -202,6 +206,12 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     // Run records keep real time, as the engine's and the publishes' do (`now` is the incidents' clock).
     now: () => new Date(),
   });
+  const connect = new ConnectService({
+    finsync,
+    sessions: new LinkSessions(),
+    publicUrl: config.publicUrl,
+    log,
+  });
   const digests = new DigestSender({
     routing,
     outbox,
@@ -223,6 +233,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     scheduler,
     finsync,
     jobs,
+    connect,
     outbox,
     routing,
     incidents,

@@ -69,6 +69,12 @@ export class ConfigError extends FinsyncError {
 
 export class UserInputError extends FinsyncError {
   readonly errorClass = 'user_input';
+  /** The credential field (its key) the message is about, so a form shows it under that field. */
+  readonly field: string | undefined;
+  constructor(message: string, options: { readonly field?: string } = {}) {
+    super(message);
+    this.field = options.field;
+  }
 }
 
 export class NotFoundError extends FinsyncError {

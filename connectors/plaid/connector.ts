@@ -3,11 +3,12 @@
  * `verify` exchanges it for the long-lived `access_token` that is stored. The app's own developer keys come from
  * settings (PLAID_CLIENT_ID, PLAID_SECRET), never from the person.
  */
-import type { CountryCode, Products } from 'plaid';
+import type { CountryCode } from 'plaid';
 import { AuthError, classify, UserInputError } from '../../src/errors.ts';
-import { registerSecret, silentLogger } from '../../src/log.ts';
-import type { Connector, ConnectorContext, Credentials, ProviderSettings, VerifyResult } from '../types.ts';
+import { registerSecret } from '../../src/log.ts';
+import type { Connector, ConnectorContext, Credentials, VerifyResult } from '../types.ts';
 import { createPlaidClient, type PlaidClient, type PlaidClientOptions } from './client.ts';
+import { plaidConnect } from './connect.ts';
 import { type PlaidStreamOptions, plaidStreams } from './streams.ts';
 
 export type PlaidConnectorOptions = PlaidStreamOptions;
@@ -27,6 +28,7 @@ export function createPlaidConnector(options: PlaidConnectorOptions = {}): Conne
         hint: 'Produced by Plaid Link when you log in to your bank; finsync exchanges it once for an access token.',
       },
     ],
+    connect: plaidConnect,
     verify: (input, ctx) => verify(input, ctx, options),
     streams: (credentials) => plaidStreams(credentials, options),
   };
@@ -49,7 +51,9 @@ async function verify(
   }
   const publicToken = input['public_token']?.trim();
   if (!publicToken)
-    throw new UserInputError('A Plaid public token is required: connect the bank through Plaid Link.');
+    throw new UserInputError('A Plaid public token is required: connect the bank through Plaid Link.', {
+      field: 'public_token',
+    });
   registerSecret(publicToken);
   const exchanged = await client.call(
     '/item/public_token/exchange',
@@ -131,61 +135,5 @@ async function institutionName(
   }
 }
 
-/** Context for the helpers below, which run outside a sync (no run log, no cancellation). */
-function helperContext(settings: ProviderSettings): ConnectorContext {
-  return { settings, log: silentLogger() };
-}
-
-/**
- * A public token for a sandbox institution, standing in for Plaid Link in the sandbox and the tests.
- * ins_109508 is Plaid's "First Platypus Bank".
- */
-export async function createSandboxPublicToken(
-  settings: ProviderSettings,
-  institutionId = 'ins_109508',
-): Promise<string> {
-  const client = createPlaidClient(settings);
-  const created = await client.call(
-    '/sandbox/public_token/create',
-    (api, opts) =>
-      api.sandboxPublicTokenCreate(
-        { institution_id: institutionId, initial_products: ['transactions' as Products] },
-        opts,
-      ),
-    helperContext(settings),
-  );
-  return created.public_token;
-}
-
-export interface LinkTokenRequest {
-  /** A stable, non-identifying id of the person linking (e.g. the Slack user id). */
-  readonly clientUserId: string;
-  readonly clientName?: string;
-  /** Where Plaid sends SYNC_UPDATES_AVAILABLE for the new item. */
-  readonly webhook?: string;
-}
-
-/** A Link token for the Plaid Link page (link-page.ts). */
-export async function createPlaidLinkToken(
-  settings: ProviderSettings,
-  request: LinkTokenRequest,
-): Promise<{ readonly linkToken: string; readonly expiration: string }> {
-  const client = createPlaidClient(settings);
-  const created = await client.call(
-    '/link/token/create',
-    (api, opts) =>
-      api.linkTokenCreate(
-        {
-          client_name: request.clientName ?? 'finsync',
-          language: 'en',
-          country_codes: ['US' as CountryCode],
-          user: { client_user_id: request.clientUserId },
-          products: ['transactions' as Products],
-          ...(request.webhook ? { webhook: request.webhook } : {}),
-        },
-        opts,
-      ),
-    helperContext(settings),
-  );
-  return { linkToken: created.link_token, expiration: created.expiration };
-}
+// The Link helpers moved beside the Link page's connect mode; tests and the sandbox still import them here.
+export { createPlaidLinkToken, createSandboxPublicToken, type LinkTokenRequest } from './link-tokens.ts';

@@ -5,8 +5,10 @@
  * current-state view). `createPowerBiDestination` takes a clock, limits and timeouts so tests can pin them;
  * the registry uses the default object.
  */
+
 import { AuthError, InvalidRequestError, isFinsyncError, UserInputError } from '../../src/errors.ts';
 import type { RetryOptions } from '../../src/retry.ts';
+import { FORM_CONNECT } from '../connect-mode.ts';
 import type { Destination, Publisher, PublishRow, PublishRunRow, PublishTable } from '../destination.ts';
 import type { ConnectorContext, CredentialField, Credentials, VerifyResult } from '../types.ts';
 import type { PowerBiIdentity } from './auth.ts';
@@ -73,12 +75,18 @@ function parseCredentials(input: Credentials): Parsed {
   const clientSecret = get('client_secret');
   const workspaceId = get('workspace_id');
   if (!GUID.test(tenantId) && !DOMAIN.test(tenantId)) {
-    throw new UserInputError('The tenant ID is a GUID (or a domain such as contoso.onmicrosoft.com).');
+    throw new UserInputError('The tenant ID is a GUID (or a domain such as contoso.onmicrosoft.com).', {
+      field: 'tenant_id',
+    });
   }
-  if (!GUID.test(clientId)) throw new UserInputError('The client ID is a GUID (Application (client) ID).');
-  if (clientSecret === '') throw new UserInputError('Enter the client secret value.');
+  if (!GUID.test(clientId))
+    throw new UserInputError('The client ID is a GUID (Application (client) ID).', { field: 'client_id' });
+  if (clientSecret === '')
+    throw new UserInputError('Enter the client secret value.', { field: 'client_secret' });
   if (!GUID.test(workspaceId))
-    throw new UserInputError('The workspace ID is a GUID (from the workspace URL).');
+    throw new UserInputError('The workspace ID is a GUID (from the workspace URL).', {
+      field: 'workspace_id',
+    });
   return { identity: { tenantId, clientId, clientSecret }, workspaceId };
 }
 
@@ -153,6 +161,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
     displayName: 'Power BI',
     description: `Publishes the ledger to a push dataset named "${DATASET_NAME}" in a Power BI workspace`,
     credentialFields: CREDENTIAL_FIELDS,
+    connect: FORM_CONNECT,
 
     async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
       const parsed = parseCredentials(input);

@@ -1,12 +1,13 @@
 /**
- * The QuickBooks Online connector. A company connects through Intuit's consent page (oauth.ts: the Slack app
- * sends the person to `authorizeUrl`, the callback calls `exchangeCode`), never by typing keys, so
+ * The QuickBooks Online connector. A company connects through Intuit's consent page (connect.ts: the consent
+ * URL, the callback's code exchange and revocation on disconnect), never by typing keys, so
  * `credentialFields` is empty; `verify` receives the exchanged tokens. The app's own keys come from settings
  * (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET).
  */
 import { classify, UserInputError } from '../../src/errors.ts';
 import type { Connector, ConnectorContext, Credentials, VerifyResult } from '../types.ts';
 import { QuickBooksClient } from './client.ts';
+import { quickbooksConnect } from './connect.ts';
 import { type QuickBooksStreamOptions, quickbooksStreams } from './streams.ts';
 import { TokenManager } from './tokens.ts';
 
@@ -18,6 +19,7 @@ export function createQuickBooksConnector(options: QuickBooksConnectorOptions = 
     displayName: 'QuickBooks Online',
     description: 'Invoices, payments and customers from QuickBooks Online (connects through Intuit sign-in).',
     credentialFields: [],
+    connect: quickbooksConnect,
     verify: (input, ctx) => verify(input, ctx, options),
     streams: (credentials, session) => quickbooksStreams(credentials, session, options),
   };

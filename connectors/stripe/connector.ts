@@ -3,8 +3,10 @@
  * events-stream.ts) first, then the six creation-time list streams (streams.ts).
  * `createStripeConnector` takes a clock and timeouts so tests can pin time; the registry uses the default.
  */
+
 import { AuthError, UserInputError } from '../../src/errors.ts';
 import type { RetryOptions } from '../../src/retry.ts';
+import { FORM_CONNECT } from '../connect-mode.ts';
 import type {
   Connector,
   ConnectorContext,
@@ -52,19 +54,28 @@ const CREDENTIAL_FIELDS: readonly CredentialField[] = [
   },
 ];
 
-const KEY_SHAPE = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
+/**
+ * Stripe publishes no key format beyond its prefixes (keys have grown longer and changed alphabet before):
+ * any secret (sk_) or restricted (rk_) key of visible characters goes to Stripe, whose answer decides.
+ */
+const KEY_SHAPE = /^(sk|rk)_[\x21-\x7e]+$/;
 
-/** Checks an API key's shape without ever echoing it. */
+/** Checks an API key's prefix without ever echoing it. */
 function checkApiKey(value: string | undefined): string {
   const key = value?.trim() ?? '';
-  if (key === '') throw new UserInputError('Enter a Stripe API key (sk_… or rk_…).');
+  const field = { field: 'api_key' };
+  if (key === '') throw new UserInputError('Enter a Stripe API key (sk_… or rk_…).', field);
   if (key.startsWith('pk_')) {
     throw new UserInputError(
       'That is a publishable key (pk_…); finsync needs a secret (sk_…) or restricted (rk_…) key.',
+      field,
     );
   }
   if (!KEY_SHAPE.test(key)) {
-    throw new UserInputError('That does not look like a Stripe secret (sk_…) or restricted (rk_…) API key.');
+    throw new UserInputError(
+      'That does not look like a Stripe secret (sk_…) or restricted (rk_…) API key: it starts with sk_ or rk_ and has no spaces.',
+      field,
+    );
   }
   return key;
 }
@@ -76,7 +87,9 @@ export function parseBackfillFrom(value: string | undefined): number | undefined
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
   const ms = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new UserInputError(`Backfill from "${text.slice(0, 40)}" is not a date like 2024-01-31.`);
+    throw new UserInputError(`Backfill from "${text.slice(0, 40)}" is not a date like 2024-01-31.`, {
+      field: 'backfill_from',
+    });
   }
   return Math.floor(ms / 1000);
 }
@@ -94,16 +107,19 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
     description:
       'Charges, refunds, payouts, disputes, fees and customers, with the balance transactions as the money ledger; status changes follow Stripe events',
     credentialFields: CREDENTIAL_FIELDS,
+    connect: FORM_CONNECT,
 
     async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
       const apiKey = checkApiKey(input.api_key);
       const webhookSecret = input.webhook_secret?.trim() ?? '';
       if (webhookSecret !== '' && !webhookSecret.startsWith('whsec_')) {
-        throw new UserInputError('The webhook signing secret starts with whsec_.');
+        throw new UserInputError('The webhook signing secret starts with whsec_.', {
+          field: 'webhook_secret',
+        });
       }
       const backfillFrom = parseBackfillFrom(input.backfill_from);
       if (backfillFrom !== undefined && backfillFrom * 1000 > now()) {
-        throw new UserInputError('Backfill from is in the future.');
+        throw new UserInputError('Backfill from is in the future.', { field: 'backfill_from' });
       }
       // A person is waiting on this answer: retry less than a background sync would.
       const api = new StripeApi(apiKey, ctx, { ...apiOptions, retry: { attempts: 2, ...options.retry } });

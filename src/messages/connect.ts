@@ -1,6 +1,19 @@
-/** The connect flow's views: the provider picker and the credentials modal built from a connector's fields. */
-import type { CredentialField } from '../../connectors/types.ts';
-import { actions, button, clip, context, type ModalView, safe, section } from './blocks.ts';
+/**
+ * The connect flow's views: the provider picker, and the renderings of a connect plan (a credentials modal
+ * built from the fields, with a link page's button when there is one; or a consent button).
+ */
+import type { ConsentPlan, FormPlan, LinkPlan } from '../services/connect.ts';
+import {
+  actions,
+  button,
+  clip,
+  context,
+  type ModalView,
+  type SlackMessage,
+  safe,
+  section,
+} from './blocks.ts';
+import { noticeModal } from './notice-modal.ts';
 
 export const CONNECT_CALLBACK = 'connect_submit';
 export const PICKER_CALLBACK = 'connect_pick_provider';
@@ -12,44 +25,28 @@ export interface ProviderOption {
   readonly description: string;
 }
 
-export interface ConnectModalInput {
-  readonly provider: ProviderOption;
-  readonly fields: readonly CredentialField[];
-  readonly proposedName: string;
-  /** Where the submission should be acknowledged (channel of the command), kept in private_metadata. */
-  readonly channelId: string | null;
-  /** Extra notes a provider needs. */
-  readonly note?: string;
-  /** A browser hand-off (Plaid Link): shown as a URL button above the fields. */
-  readonly linkUrl?: string;
-}
-
 export function fieldBlockId(key: string): string {
   return `cred_${key}`;
 }
 
-export function connectModal(input: ConnectModalInput): ModalView {
+/** The credentials modal of a form plan, or of a link plan (its page's button above the fallback fields). */
+export function connectModal(plan: FormPlan | LinkPlan, channelId: string | null): ModalView {
   return {
     type: 'modal',
     callback_id: CONNECT_CALLBACK,
-    private_metadata: JSON.stringify({ provider: input.provider.id, channelId: input.channelId }),
-    title: { type: 'plain_text', text: clip(`Connect ${input.provider.displayName}`, 24) },
+    // Where the submission should be acknowledged (channel of the command).
+    private_metadata: JSON.stringify({ provider: plan.provider.id, channelId }),
+    title: { type: 'plain_text', text: clip(`Connect ${plan.provider.displayName}`, 24) },
     submit: { type: 'plain_text', text: 'Verify & Connect' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      section(safe(input.provider.description)),
-      ...(input.note ? [context(input.note)] : []),
-      ...(input.linkUrl
+      section(safe(plan.text)),
+      ...(plan.kind === 'link'
         ? [
             actions([
-              button(`Open ${input.provider.displayName} Link`, 'connect_open_link', 'open', {
-                url: input.linkUrl,
-                style: 'primary',
-              }),
+              button(plan.buttonLabel, 'connect_open_link', 'open', { url: plan.url, style: 'primary' }),
             ]),
-            context(
-              'Log in to your bank in the page that opens; this form updates itself when it is done. Or paste a public token below.',
-            ),
+            context(safe(plan.instructions)),
           ]
         : []),
       {
@@ -63,11 +60,11 @@ export function connectModal(input: ConnectModalInput): ModalView {
         element: {
           type: 'plain_text_input',
           action_id: 'value',
-          initial_value: input.proposedName,
+          initial_value: plan.name,
           max_length: 40,
         },
       },
-      ...input.fields.map((field) => ({
+      ...plan.fields.map((field) => ({
         type: 'input' as const,
         block_id: fieldBlockId(field.key),
         optional: field.optional ?? false,
@@ -122,21 +119,21 @@ export function connectedMessageText(name: string, providerName: string, account
   return `:white_check_mark: Connected *${safe(providerName, 40)}* as \`${safe(name, 40)}\` (${safe(accountLabel, 200)}). Sync it with \`/finsync sync ${safe(name, 40)}\`.`;
 }
 
-/** The answer to `connect <provider>` for providers that connect by OAuth (QuickBooks). */
-export function oauthConnectMessage(
-  displayName: string,
-  url: string,
-): { text: string; blocks: ReturnType<typeof section>[] } {
+/** A consent plan's answer: the sign-in button, bound to the person who asked. */
+export function consentMessage(plan: ConsentPlan): SlackMessage {
   return {
-    text: `Connect ${displayName}: open the consent page to let finsync read your books`,
+    text: `Connect ${plan.provider.displayName}: open the consent page to let finsync read it`,
     blocks: [
-      section(
-        `:link: Connect *${safe(displayName, 40)}*: sign in to Intuit and choose the company finsync may read.`,
-      ),
-      actions([button(`Connect ${displayName}`, 'connect_open_oauth', 'open', { url, style: 'primary' })]),
+      section(`:link: ${safe(plan.text, 500)}`),
+      actions([button(plan.buttonLabel, 'connect_open_oauth', 'open', { url: plan.url, style: 'primary' })]),
       context(
-        'The link is yours alone, works once and expires in 15 minutes. finsync tells you here when the company is connected.',
+        `The link is yours alone, works once and expires in 15 minutes. finsync tells you when ${safe(plan.provider.displayName, 40)} is connected.`,
       ),
     ],
   };
+}
+
+/** The same answer in a modal (the Home picker, which has no channel to answer in). */
+export function consentModal(plan: ConsentPlan): ModalView {
+  return noticeModal(`Connect ${plan.provider.displayName}`, consentMessage(plan));
 }

@@ -3,9 +3,9 @@
  * data folder and generated keys. `handle(line)` plays what a person does in Slack and returns what they
  * would see, as text. Used by the interactive prompt and by `--script`.
  */
-import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
+import { integrationFor } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { providerSettings } from '../config.ts';
+import { fieldBlockId } from '../messages/connect.ts';
 import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
 import { ChannelWatcher, SANDBOX_CHANNEL } from './sandbox-channels.ts';
@@ -66,11 +66,16 @@ export class SandboxSession {
     await this.world.close();
   }
 
+  /**
+   * What the sandbox types into a connect form: the Stripe emulator's key; for a link-page provider, what its
+   * page would post, made in the provider's sandbox (no browser here to run the page).
+   */
   private async defaultFor(blockId: string, provider: string): Promise<string> {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
-    if (blockId === 'cred_public_token' && provider === 'plaid')
-      return createSandboxPublicToken(providerSettings(this.world.app.config));
-    return '';
+    const mode = integrationFor(provider)?.connect;
+    if (mode?.kind !== 'link' || !mode.sandboxCompletion) return '';
+    const completion = await mode.sandboxCompletion(this.world.app.core.finsync.deps.connectorContext());
+    return Object.entries(completion).find(([key]) => fieldBlockId(key) === blockId)?.[1] ?? '';
   }
 
   /**

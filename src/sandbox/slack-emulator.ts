@@ -39,6 +39,8 @@ export interface SlackCall {
   /** What the emulator answered: `ok`, and Slack's error code when it refused. */
   ok: boolean;
   error?: string;
+  /** The id Slack gave the view (views.open, push, update, publish): what a later submission of it carries. */
+  viewId?: string;
 }
 
 export interface ResponseUrlPost {
@@ -182,12 +184,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const record = (method: string, args: Json, answer: Json) => {
     const { token: _token, ...visible } = args;
     const error = typeof answer['error'] === 'string' ? answer['error'] : undefined;
+    const view = answer['view'];
+    const viewId = typeof view === 'object' && view !== null ? (view as { id?: unknown }).id : undefined;
     calls.push({
       method,
       args: visible,
       at: Date.now(),
       ok: answer['ok'] === true,
       ...(error ? { error } : {}),
+      ...(typeof viewId === 'string' ? { viewId } : {}),
     });
     notify();
   };

@@ -4,10 +4,13 @@
  */
 import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
-import { ConflictError, NotFoundError, UserInputError } from '../errors.ts';
-import { registerCredentialSecrets, registerSecret } from '../log.ts';
+import { ConflictError, errorMessage, NotFoundError, UserInputError } from '../errors.ts';
+import { redactText, registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Connection, Store } from '../store/types.ts';
+
+/** The field an unknown provider's error belongs to (the picker's select). */
+export const PROVIDER_FIELD = 'provider';
 
 export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
@@ -23,6 +26,7 @@ export function requireIntegration(provider: string): Integration {
   if (!integration) {
     throw new UserInputError(
       `finsync cannot connect "${provider.slice(0, 40)}" yet; it connects ${integrationNames()}.`,
+      { field: PROVIDER_FIELD },
     );
   }
   return integration;
@@ -64,7 +68,8 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   for (const field of request.fromOAuth ? [] : connector.credentialFields) {
     const value = request.input[field.key]?.trim() ?? '';
     if (field.secret) registerSecret(value);
-    if (value === '' && !field.optional) throw new UserInputError(`${field.label} is required.`);
+    if (value === '' && !field.optional)
+      throw new UserInputError(`${field.label} is required.`, { field: field.key });
     if (value !== '') input[field.key] = value;
   }
   const verified = await connector.verify(input, deps.connectorContext());
@@ -113,4 +118,44 @@ export async function requireConnection(store: Store, name: string): Promise<Con
     throw new NotFoundError(`There is no connection named ${name}.${known}`);
   }
   return connection;
+}
+
+/** What became of a connection's grant at the provider when it was disconnected. */
+export type Revocation =
+  /** The provider declares no revocation: deleting the stored credentials ends finsync's access. */
+  | { readonly outcome: 'none' }
+  | { readonly outcome: 'revoked'; readonly where: string }
+  /** `reason` is redacted: fit for Slack, the CLI and the audit log. */
+  | { readonly outcome: 'failed'; readonly where: string; readonly reason: string };
+
+/** A provider that hangs must not hold a disconnect (or the person waiting on it) for long. */
+export const REVOKE_TIMEOUT_MS = 10_000;
+
+/** Where a provider revokes its grant on disconnect (`at Intuit`), or null when it declares none. */
+export function revocationPlace(provider: string): string | null {
+  return integrationFor(provider)?.connect.revoke?.where ?? null;
+}
+
+/** Revokes the connection's grant as its provider declares; never throws (a failure is the answer). */
+export async function revokeCredentials(
+  deps: Pick<ConnectionDeps, 'keyring'> & {
+    readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  },
+  connection: Connection,
+): Promise<Revocation> {
+  const revocation = integrationFor(connection.provider)?.connect.revoke;
+  if (!revocation) return { outcome: 'none' };
+  try {
+    await revocation.revoke(
+      openCredentials(deps.keyring, connection),
+      deps.connectorContext(AbortSignal.timeout(REVOKE_TIMEOUT_MS)),
+    );
+    return { outcome: 'revoked', where: revocation.where };
+  } catch (error) {
+    return {
+      outcome: 'failed',
+      where: revocation.where,
+      reason: redactText(errorMessage(error)).slice(0, 300),
+    };
+  }
 }

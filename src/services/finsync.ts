@@ -96,6 +96,19 @@ export interface RunHooks {
   readonly onProgress?: (recordsSoFar: number, startedAt: string) => void;
 }
 
+export interface DisconnectPreview {
+  readonly name: string;
+  readonly providerName: string;
+  readonly records: number;
+  /** Where the grant is revoked on disconnect (`at Intuit`); null when the provider declares no revocation. */
+  readonly revokesAt: string | null;
+}
+
+export interface DisconnectResult {
+  readonly recordsDeleted: number;
+  readonly revocation: connections.Revocation;
+}
+
 export type SyncStart =
   | { readonly connection: string; readonly outcome: 'queued' }
   | {
@@ -160,10 +173,11 @@ export class Finsync {
     action: string,
     connection: string | null,
     work: () => Promise<T>,
+    detailOf: (result: T) => string | null = () => null,
   ): Promise<T> {
     try {
       const result = await work();
-      await this.audit({ actor, action, connection, outcome: 'ok', detail: null });
+      await this.audit({ actor, action, connection, outcome: 'ok', detail: detailOf(result) });
       return result;
     } catch (error) {
       const detail =
@@ -205,25 +219,49 @@ export class Finsync {
     );
   }
 
+  /** What a disconnect would do, for its confirmation (admins only: it leads to a change). */
+  async disconnectPreview(request: { name: string; actor: string }): Promise<DisconnectPreview> {
+    await this.requireAdmin(request.actor, 'disconnect systems', request.name);
+    const connection = await connections.requireConnection(this.deps.store, request.name);
+    return {
+      name: connection.name,
+      providerName: this.providerName(connection.provider),
+      records: await this.deps.store.countRecords(connection.name),
+      revokesAt: connections.revocationPlace(connection.provider),
+    };
+  }
+
+  /**
+   * Stops the schedule, revokes the grant at the provider when it declares how, then removes the connection.
+   * Revoking first: a revoke that fails still disconnects (and says so), but a removal that fails leaves no
+   * live grant behind that nobody holds.
+   */
   async disconnect(request: {
     name: string;
     deleteRecords: boolean;
     actor: string;
-  }): Promise<{ recordsDeleted: number }> {
+  }): Promise<DisconnectResult> {
     await this.requireAdmin(request.actor, 'disconnect systems', request.name);
-    await connections.requireConnection(this.deps.store, request.name);
+    const connection = await connections.requireConnection(this.deps.store, request.name);
     return this.audited(
       request.actor,
       request.deleteRecords ? 'disconnect and delete records' : 'disconnect',
       request.name,
       async () => {
         await this.deps.scheduler.setSchedule(request.name, null);
+        const revocation = await connections.revokeCredentials(this.deps, connection);
         const removed = await this.deps.store.removeConnection(request.name, {
           deleteRecords: request.deleteRecords,
         });
         await this.deps.onDisconnected?.(request.name);
-        return removed;
+        return { ...removed, revocation };
       },
+      ({ revocation }) =>
+        revocation.outcome === 'revoked'
+          ? `access revoked ${revocation.where}`
+          : revocation.outcome === 'failed'
+            ? `access not revoked ${revocation.where}: ${revocation.reason}`.slice(0, 500)
+            : null,
     );
   }
 

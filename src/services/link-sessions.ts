@@ -1,5 +1,5 @@
 /**
- * Single-use, expiring `state` values for browser hand-offs (Plaid Link today, OAuth callbacks next):
+ * Single-use, expiring `state` values for browser hand-offs (link pages and OAuth callbacks):
  * each binds a random token to the Slack user who started the flow and the modal to update at the end.
  * Kept in memory: a restart only means starting the connect flow again.
  */
@@ -26,6 +26,12 @@ export class LinkSessions {
     const state = randomBytes(24).toString('base64url');
     this.sessions.set(state, { ...session, viewId: null, expiresAt: this.now() + LINK_SESSION_TTL_MS });
     return state;
+  }
+
+  /** Records the connect modal a session's result should update (known only once the modal is open). */
+  attachView(state: string, viewId: string): void {
+    const session = this.peek(state);
+    if (session) session.viewId = viewId;
   }
 
   /** Looks at a session without using it up (the Link page is loaded before it completes). */

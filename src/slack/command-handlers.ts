@@ -3,13 +3,11 @@
  * ephemerally through `respond` (response_url) unless they asked to share.
  */
 import type { RespondFn, webApi } from '@slack/bolt';
-import { integrationFor, integrationNames } from '../../connectors/registry.ts';
 import type { Command } from '../commands/command-grammar.ts';
 import { runRoutingCommand, slackChannelResolver } from '../commands/routing-commands.ts';
-import { UserInputError } from '../errors.ts';
 import { auditMessage } from '../messages/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from '../messages/blocks.ts';
-import { connectModal, oauthConnectMessage } from '../messages/connect.ts';
+import { connectModal, consentMessage } from '../messages/connect.ts';
 import { disconnectModal } from '../messages/disconnect.ts';
 import { helpMessage } from '../messages/help.ts';
 import { statusMessage } from '../messages/status.ts';
@@ -38,55 +36,22 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'status':
       return void (await reply(statusMessage(await finsync.status(), { shareable: true })));
     case 'connect': {
-      await finsync.requireAdmin(ctx.userId, 'connect systems');
-      const connector = integrationFor(command.provider);
-      if (!connector) {
-        throw new UserInputError(
-          `finsync cannot connect "${command.provider}" yet; it connects ${integrationNames()}.`,
-        );
-      }
-      const proposedName = await finsync.proposeName(connector.id);
-      if (connector.oauth) {
-        // QuickBooks connects by OAuth: a consent link bound to this person, used once, valid 15 minutes.
-        const state = ctx.deps.linkSessions.create({
-          userId: ctx.userId,
-          provider: connector.id,
-          name: proposedName,
-        });
-        return void (await reply(
-          oauthConnectMessage(connector.displayName, ctx.deps.authorizeUrl(connector.id, state)),
-        ));
-      }
-      // Plaid connects through Plaid Link in a browser: the modal links to our Link page, bound to this user.
-      const state =
-        connector.id === 'plaid'
-          ? ctx.deps.linkSessions.create({ userId: ctx.userId, provider: 'plaid', name: proposedName })
-          : null;
+      const plan = await ctx.deps.connect.plan({ provider: command.provider, userId: ctx.userId });
+      if (plan.kind === 'consent') return void (await reply(consentMessage(plan)));
       const opened = await ctx.client.views.open({
         trigger_id: ctx.triggerId,
-        view: connectModal({
-          provider: connector,
-          fields: connector.credentialFields,
-          proposedName,
-          channelId: ctx.channelId,
-          ...(state ? { linkUrl: `${ctx.deps.publicUrl}/plaid/link?state=${state}` } : {}),
-        }),
+        view: connectModal(plan, ctx.channelId),
       });
-      const session = state ? ctx.deps.linkSessions.peek(state) : null;
-      if (session) session.viewId = opened.view?.id ?? null;
+      // A link page's result updates this modal, whose id Slack only tells now.
+      if (plan.kind === 'link' && opened.view?.id)
+        await ctx.deps.connect.attachView(plan.state, opened.view.id);
       return;
     }
     case 'disconnect': {
-      await finsync.requireAdmin(ctx.userId, 'disconnect systems', command.connection);
-      const connection = await finsync.getConnection(command.connection);
+      const preview = await finsync.disconnectPreview({ name: command.connection, actor: ctx.userId });
       await ctx.client.views.open({
         trigger_id: ctx.triggerId,
-        view: disconnectModal({
-          name: connection.name,
-          providerName: finsync.providerName(connection.provider),
-          records: await finsync.recordCount(connection.name),
-          channelId: ctx.channelId,
-        }),
+        view: disconnectModal(preview, ctx.channelId),
       });
       return;
     }

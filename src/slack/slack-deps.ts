@@ -5,8 +5,8 @@ import type { IncidentService } from '../incidents/incident-service.ts';
 import type { Logger } from '../log.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { AlertSettings } from '../services/alert-settings.ts';
+import type { ConnectService } from '../services/connect.ts';
 import type { Finsync } from '../services/finsync.ts';
-import type { LinkSessions } from '../services/link-sessions.ts';
 
 export interface SlackDeps {
   readonly finsync: Finsync;
@@ -21,10 +21,6 @@ export interface SlackDeps {
   readonly publishHome: (client: webApi.WebClient, userId: string) => Promise<void>;
   /** Team timezone, for schedule texts. */
   readonly timezone: string;
-  /** Browser hand-offs (Plaid Link) started from a connect modal. */
-  readonly linkSessions: LinkSessions;
-  /** Where browsers reach the app (FINSYNC_PUBLIC_URL). */
-  readonly publicUrl: string;
-  /** The provider's consent page for an OAuth connect, carrying our `state`. */
-  readonly authorizeUrl: (provider: string, state: string) => string;
+  /** The connect use case: the plan each surface renders. */
+  readonly connect: ConnectService;
 }

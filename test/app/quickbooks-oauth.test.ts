@@ -72,7 +72,8 @@ describe('connecting QuickBooks with OAuth 2', () => {
     await h.slack.waitForCall(
       'chat.postMessage',
       (c) =>
-        c.args['channel'] === ADMIN && /Connected QuickBooks as `quickbooks`/.test(String(c.args['text'])),
+        c.args['channel'] === ADMIN &&
+        /Connected QuickBooks Online as `quickbooks`/.test(String(c.args['text'])),
     );
     // The same redirect again (a replay) is refused and changes nothing.
     const intuit = await fetch(url, { redirect: 'manual' });

@@ -109,6 +109,45 @@ describe('stripe connector', () => {
     assert.equal(emu.control.requestLog.length, 0);
   });
 
+  test('any sk_ or rk_ key, of any length and alphabet, goes to Stripe, whose 401 decides', async () => {
+    const { ctx } = testContext(emu.url);
+    // Live, test and restricted keys; Stripe has changed lengths and alphabets before and publishes no format.
+    const keys = [
+      'sk_live_x',
+      'rk_live_51Abc-def.ghi_JKL',
+      'rk_test_9',
+      `sk_test_${'Zz9_-'.repeat(60)}`,
+      'sk_org_live_NewKindOfKey+/=',
+    ];
+    for (const key of keys) {
+      emu.control.clearLog();
+      await assert.rejects(
+        connector.verify({ api_key: key }, ctx),
+        rejectsWithout(key, AuthError, /Invalid API Key provided/),
+      );
+      assert.equal(emu.control.requestLog.length, 1, `${key.slice(0, 12)}… was sent to Stripe`);
+    }
+  });
+
+  test('a key refused before any request names its field, so a form shows it there', async () => {
+    const { ctx } = testContext(emu.url);
+    const cases: [Record<string, string>, string][] = [
+      [{ api_key: 'sk_' }, 'api_key'],
+      [{ api_key: 'sk_test_has a space' }, 'api_key'],
+      [{ api_key: 'pk_live_abc' }, 'api_key'],
+      [{ api_key: EMULATOR_SECRET_KEY, webhook_secret: 'secret' }, 'webhook_secret'],
+      [{ api_key: EMULATOR_SECRET_KEY, backfill_from: 'soon' }, 'backfill_from'],
+    ];
+    for (const [input, field] of cases) {
+      await assert.rejects(connector.verify(input, ctx), (error: unknown) => {
+        assert.ok(error instanceof UserInputError, String(error));
+        assert.equal(error.field, field, error.message);
+        return true;
+      });
+    }
+    assert.equal(emu.control.requestLog.length, 0);
+  });
+
   test('streams: events first, then the six Stripe lists, bound to the stored key', () => {
     const streams = connector.streams({ api_key: EMULATOR_SECRET_KEY });
     assert.deepEqual(

@@ -194,6 +194,20 @@ describe('stripe emulator wire format', () => {
     assert.equal((await get('/v1/charges', EMULATOR_NO_BALANCE_KEY)).status, 200);
   });
 
+  test("an unknown key of any shape gets Stripe's 401 envelope: type and message, the key masked to its last four", async () => {
+    for (const key of ['rk_live_51Abc-def.ghi_JKLmnop', 'sk_live_x', `sk_test_${'Zz9_-'.repeat(40)}`]) {
+      const answer = await get('/v1/balance', key);
+      assert.equal(answer.status, 401);
+      assert.deepEqual(Object.keys(answer.body), ['error']);
+      const error = answer.body.error as Record<string, string>;
+      assert.deepEqual(Object.keys(error).sort(), ['message', 'type']);
+      assert.equal(error.type, 'invalid_request_error');
+      assert.match(error.message!, /^Invalid API Key provided: \S*\*+\S*$/);
+      assert.ok(!error.message!.includes(key), 'the key is masked');
+      if (key.length > 12) assert.ok(error.message!.endsWith(key.slice(-4)));
+    }
+  });
+
   test('addObjects appends newer objects at the given second', async () => {
     const before = emu.control.counts();
     const second = emu.control.data.latestCreated + 3600;

@@ -71,16 +71,7 @@ export function homeSchedule(deps: SlackDeps) {
 
 export function homeDisconnect(deps: SlackDeps) {
   return homeButton(deps, async ({ body, client }, name) => {
-    await deps.finsync.requireAdmin(body.user.id, 'disconnect systems', name);
-    const connection = await deps.finsync.getConnection(name);
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: disconnectModal({
-        name: connection.name,
-        providerName: deps.finsync.providerName(connection.provider),
-        records: await deps.finsync.recordCount(connection.name),
-        channelId: null,
-      }),
-    });
+    const preview = await deps.finsync.disconnectPreview({ name, actor: body.user.id });
+    await client.views.open({ trigger_id: body.trigger_id, view: disconnectModal(preview, null) });
   });
 }

@@ -5,15 +5,15 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { integrationFor } from '../../../../connectors/registry.ts';
-import { FinsyncError } from '../../../errors.ts';
+import { FinsyncError, UserInputError } from '../../../errors.ts';
 import { context, safe, section } from '../../../messages/blocks.ts';
 import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../../messages/connect.ts';
 import { noticeModal, resultModal } from '../../../messages/notice-modal.ts';
+import { settle, withinAckWindow } from '../../ack-window.ts';
 import { readMetadata } from '../../private-metadata.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
 
-const ANSWER_WITHIN_MS = 2_000;
 const PROVIDER_CLASSES = new Set(['auth', 'rate_limited', 'transient', 'invalid_request', 'invalid_data']);
 
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -36,7 +36,7 @@ export function connectSubmit(deps: SlackDeps) {
         response_action: 'errors',
         errors: { [NAME_BLOCK]: 'This form is out of date; open it again.' },
       }));
-    if (connector.oauth || connector.credentialFields.length === 0) {
+    if (connector.connect.kind === 'oauth' || connector.credentialFields.length === 0) {
       // OAuth providers have no form to submit: the consent page is the way in.
       return void (await ack({
         response_action: 'errors',
@@ -53,19 +53,15 @@ export function connectSubmit(deps: SlackDeps) {
     const input: Record<string, string> = {};
     for (const field of connector.credentialFields)
       input[field.key] = textValue(values, fieldBlockId(field.key));
-    // The block where the provider's reason is shown: the first secret field (the key it rejected).
-    const providerBlock = fieldBlockId(
-      connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key,
-    );
+    // Where the provider's own refusal is shown: the first secret field (the key it rejected).
+    const providerField =
+      connector.credentialFields.find((f) => f.secret)?.key ?? connector.credentialFields[0]!.key;
+    const fieldKeys = new Set(connector.credentialFields.map((f) => f.key));
 
-    const attempt = deps.finsync
-      .connect({ provider: connector.id, name, input, actor: body.user.id })
-      .then((connection) => ({ ok: true as const, connection }))
-      .catch((error: unknown) => ({ ok: false as const, error }));
-    const quick = await Promise.race([
-      attempt,
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_WITHIN_MS).unref()),
-    ]);
+    const attempt = settle(
+      deps.finsync.connect({ provider: connector.id, name, input, actor: body.user.id }),
+    );
+    const quick = await withinAckWindow(attempt);
     const done = (connection: { name: string; accountLabel: string }) =>
       resultModal(
         'Connected',
@@ -80,10 +76,16 @@ export function connectSubmit(deps: SlackDeps) {
         : error instanceof FinsyncError
           ? error.message.slice(0, 2000)
           : errorReply(error, deps.log).text;
-    const errorBlock = (error: unknown) => (fromProvider(error) ? providerBlock : NAME_BLOCK);
+    // Every error is shown under the field it is about: a credential check names its field; the provider's
+    // refusal belongs to the key it refused; the rest (name, role) to the connection name.
+    const errorBlock = (error: unknown): string => {
+      const field = error instanceof UserInputError ? error.field : undefined;
+      if (field !== undefined && fieldKeys.has(field)) return fieldBlockId(field);
+      return fromProvider(error) ? fieldBlockId(providerField) : NAME_BLOCK;
+    };
 
     if (quick !== null) {
-      if (quick.ok) await ack({ response_action: 'update', view: done(quick.connection) });
+      if (quick.ok) await ack({ response_action: 'update', view: done(quick.value) });
       else
         await ack({ response_action: 'errors', errors: { [errorBlock(quick.error)]: failed(quick.error) } });
     } else {
@@ -97,7 +99,7 @@ export function connectSubmit(deps: SlackDeps) {
       const result = await attempt;
       const viewId = body.view.id;
       const next = result.ok
-        ? done(result.connection)
+        ? done(result.value)
         : noticeModal('Not connected', {
             text: 'Not connected',
             blocks: [

@@ -1,0 +1,87 @@
+/**
+ * How a person connects an integration, declared by the provider in its own folder: a form of credential
+ * fields, an OAuth consent page, or a hosted link page (Plaid Link). The connect service
+ * (src/services/connect.ts) turns the mode into a plan that Slack, the CLI and the sandbox render; the HTTP
+ * routes of the browser hand-offs are derived from it (src/connect/routes.ts), at the paths below.
+ */
+import type { ConnectorContext, Credentials, ProviderSettings } from './types.ts';
+
+export type ConnectMode = FormConnect | OAuthConnect | LinkPageConnect;
+
+interface ConnectModeBase {
+  /** How the stored credentials are revoked at the provider on disconnect; absent: deleting them is enough. */
+  readonly revoke?: CredentialRevocation;
+}
+
+export interface CredentialRevocation {
+  /** Where the grant lives, in words that follow "revoked": "at Intuit". */
+  readonly where: string;
+  /** Ends the grant the credentials belong to. Throws a typed error (its message is shown, redacted). */
+  revoke(credentials: Credentials, ctx: ConnectorContext): Promise<void>;
+}
+
+/** The person types the credential fields into a form (Stripe's API key, Power BI's service principal). */
+export interface FormConnect extends ConnectModeBase {
+  readonly kind: 'form';
+}
+
+export const FORM_CONNECT: FormConnect = { kind: 'form' };
+
+/** What the provider's redirect to our callback says. `reason` is the query's text: anyone's to write. */
+export type CallbackAnswer =
+  | { readonly kind: 'granted'; readonly grant: Readonly<Record<string, string>> }
+  | { readonly kind: 'refused'; readonly reason: string }
+  | { readonly kind: 'malformed'; readonly reason: string };
+
+/** The person consents on the provider's page, which sends them back to `/oauth/<id>/callback`. */
+export interface OAuthConnect extends ConnectModeBase {
+  readonly kind: 'oauth';
+  /** The button's label: "Sign in to Intuit". */
+  readonly signInLabel: string;
+  /** What happens there, after "sign in": "choose the company finsync may read". */
+  readonly consentHint: string;
+  /** The consent page carrying our single-use `state`. Throws ConfigError when the app's keys are missing. */
+  consentUrl(settings: ProviderSettings, state: string): string;
+  /** Reads the callback's query (pure): a grant to exchange, a refusal, or an answer missing its parts. */
+  readCallback(query: URLSearchParams): CallbackAnswer;
+  /** Exchanges a grant for the credentials `verify` accepts whole (an authorization code for tokens). */
+  exchange(grant: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<Credentials>;
+}
+
+export interface LinkPageRequest {
+  /** The single-use state the page posts back. */
+  readonly state: string;
+  /** The Slack user who started the connect (the provider's client user id). */
+  readonly userId: string;
+  /** Where the page posts its result: the completion path (same origin). */
+  readonly completePath: string;
+  /** FINSYNC_PUBLIC_URL, for what the provider must reach (its webhook). */
+  readonly publicUrl: string;
+}
+
+/** A page of ours runs the provider's widget (Plaid Link) and posts its result to `/<id>/link/complete`. */
+export interface LinkPageConnect extends ConnectModeBase {
+  readonly kind: 'link';
+  /** The button's label: "Open Plaid Link". */
+  readonly buttonLabel: string;
+  /** One line under the button: what the person does in the page. */
+  readonly instructions: string;
+  /** The page for one session, with its Content-Security-Policy. Throws typed errors (provider unreachable). */
+  page(
+    request: LinkPageRequest,
+    ctx: ConnectorContext,
+  ): Promise<{ readonly html: string; readonly csp: string }>;
+  /** The page's posted JSON → the credential fields to verify, or null when it is not the page's shape. */
+  completion(body: unknown): Credentials | null;
+  /** What the page would post, made in the provider's own sandbox: how the sandbox and tests stand in for a browser. */
+  sandboxCompletion?(ctx: ConnectorContext): Promise<Credentials>;
+}
+
+/** The HTTP paths of an integration's browser hand-offs; config's OAuth redirect URI uses the same callback. */
+export function connectPaths(id: string): {
+  readonly callback: string;
+  readonly linkPage: string;
+  readonly linkComplete: string;
+} {
+  return { callback: `/oauth/${id}/callback`, linkPage: `/${id}/link`, linkComplete: `/${id}/link/complete` };
+}
