@@ -22,7 +22,7 @@ import { LinkSessions } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
-import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
+import type { Store } from './store/types.ts';
 import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
 import { providerWebhooks } from './webhooks/provider-webhooks.ts';
 import { quickbooksCallback } from './webhooks/quickbooks-oauth.ts';
@@ -49,7 +49,7 @@ export interface FinsyncApp {
   readonly config: Config;
   readonly log: Logger;
   readonly core: Core;
-  readonly store: EmbeddedStore;
+  readonly store: Store;
   readonly finsync: Finsync;
   readonly bolt: App;
   /** Starts HTTP and the scheduler; resolves with the bound port. */
@@ -193,7 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       method: 'chat.postMessage',
       args: { text, blocks: [section(text)] },
     });
-  const linkSessions = new LinkSessions();
+  const linkSessions = new LinkSessions(core.store.linkSessions);
   const linkDeps = {
     finsync: core.finsync,
     publicUrl: config.publicUrl,
@@ -235,6 +235,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     digests: core.digests,
     outbox: core.outbox,
     log,
+    replays: core.store.replays,
     publishHome,
     timezone: config.timezone,
     linkSessions,

@@ -48,7 +48,7 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       const proposedName = await finsync.proposeName(connector.id);
       if (connector.oauth) {
         // QuickBooks connects by OAuth: a consent link bound to this person, used once, valid 15 minutes.
-        const state = ctx.deps.linkSessions.create({
+        const state = await ctx.deps.linkSessions.create({
           userId: ctx.userId,
           provider: connector.id,
           name: proposedName,
@@ -60,7 +60,7 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       // Plaid connects through Plaid Link in a browser: the modal links to our Link page, bound to this user.
       const state =
         connector.id === 'plaid'
-          ? ctx.deps.linkSessions.create({ userId: ctx.userId, provider: 'plaid', name: proposedName })
+          ? await ctx.deps.linkSessions.create({ userId: ctx.userId, provider: 'plaid', name: proposedName })
           : null;
       const opened = await ctx.client.views.open({
         trigger_id: ctx.triggerId,
@@ -72,8 +72,7 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
           ...(state ? { linkUrl: `${ctx.deps.publicUrl}/plaid/link?state=${state}` } : {}),
         }),
       });
-      const session = state ? ctx.deps.linkSessions.peek(state) : null;
-      if (session) session.viewId = opened.view?.id ?? null;
+      if (state) await ctx.deps.linkSessions.setViewId(state, opened.view?.id ?? null);
       return;
     }
     case 'disconnect': {

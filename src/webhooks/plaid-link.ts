@@ -54,9 +54,9 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 export function plaidLinkPage(deps: PlaidLinkDeps) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const state = new URL(req.url ?? '/', 'http://localhost').searchParams.get('state') ?? '';
-    const session = deps.sessions.peek(state);
+    const session = await deps.sessions.peek(state);
     if (!session) {
       sendPage(
         res,
@@ -106,7 +106,7 @@ export function plaidLinkComplete(deps: PlaidLinkDeps) {
       } catch {
         return send(res, 400, 'application/json', '{"ok":false,"error":"invalid JSON"}');
       }
-      const session = typeof body.state === 'string' ? deps.sessions.take(body.state) : null;
+      const session = typeof body.state === 'string' ? await deps.sessions.take(body.state) : null;
       if (!session || typeof body.public_token !== 'string') {
         return send(res, 400, 'application/json', '{"ok":false,"error":"unknown, used or expired state"}');
       }

@@ -34,7 +34,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
     void (async () => {
       const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
       const state = params.get('state') ?? '';
-      const session = deps.sessions.take(state);
+      const session = await deps.sessions.take(state);
       if (session?.provider !== 'quickbooks') {
         resultPage(
           res,

@@ -32,7 +32,7 @@ export function providerPick(deps: SlackDeps) {
       }));
     if (connector.oauth) {
       // OAuth providers connect on their consent page: show the link (bound to this person) in the modal.
-      const state = deps.linkSessions.create({
+      const state = await deps.linkSessions.create({
         userId: body.user.id,
         provider: connector.id,
         name: await deps.finsync.proposeName(connector.id),
