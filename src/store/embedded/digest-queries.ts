@@ -41,17 +41,17 @@ const MONEY = 'money_movement = 1 AND currency IS NOT NULL';
  * for both branches, covering (a test pins the plan); no INDEXED BY.
  */
 function dayMoneyRows(calendarDateProviders: readonly string[]): string {
-  // An empty list would be `IN ()`, a syntax error: NULL matches no provider.
-  const list =
+  // No providers: plain false (`IN ()` is a syntax error, and `IN (NULL)` is NULL, which NOT keeps NULL).
+  const datesOf =
     calendarDateProviders.length === 0
-      ? 'NULL'
-      : calendarDateProviders.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
+      ? '0'
+      : `provider IN (${calendarDateProviders.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ')})`;
   return `SELECT connection, provider, currency, amount FROM records
     WHERE occurred_at >= @start AND occurred_at < @end AND ${MONEY}
-      AND NOT (provider IN (${list}) AND substr(occurred_at, 11) = '${MIDNIGHT_UTC}')
+      AND NOT (${datesOf} AND substr(occurred_at, 11) = '${MIDNIGHT_UTC}')
   UNION ALL
   SELECT connection, provider, currency, amount FROM records
-    WHERE occurred_at = @date AND provider IN (${list}) AND ${MONEY}`;
+    WHERE occurred_at = @date AND ${datesOf} AND ${MONEY}`;
 }
 
 /**
