@@ -5,20 +5,14 @@
 import { EMULATOR_SECRET_KEY } from '../connectors/stripe/emulator.ts';
 import type { LedgerRecord } from '../src/records.ts';
 import type { Keyring } from '../src/security/crypto.ts';
-import type { EmbeddedStore } from '../src/store/embedded/embedded-store.ts';
-import type { RunStatus } from '../src/store/types.ts';
+import { inOneTransaction } from '../src/store/embedded/seed.ts';
+import type { RunStatus, Store } from '../src/store/types.ts';
 import { ADMIN, CONNECTIONS, RECORDS_PER_CONNECTION, RUNS_PER_CONNECTION } from './ack-settings.ts';
 
 export const nameOf = (c: number) => `stripe-${String(c + 1).padStart(2, '0')}`;
 
 /** Runs `from` … `to - 1` of connection `c`, one per hour back from now (run 0 is the oldest of the first 20). */
-async function seedRuns(
-  store: EmbeddedStore,
-  c: number,
-  from: number,
-  to: number,
-  now: number,
-): Promise<void> {
+async function seedRuns(store: Store, c: number, from: number, to: number, now: number): Promise<void> {
   const statuses: RunStatus[] = ['success', 'success', 'success', 'partial', 'failed'];
   const name = nameOf(c);
   for (let r = from; r < to; r++) {
@@ -44,26 +38,15 @@ async function seedRuns(
  * Grows every connection's history from `fromPer` to `toPer` runs with older runs (negative numbers, before
  * the 20 seeded first, so the latest runs and the status text stay the same), in one transaction.
  */
-export async function growHistory(
-  store: EmbeddedStore,
-  fromPer: number,
-  toPer: number,
-  now: number,
-): Promise<void> {
-  const db = store.database;
-  db.exec('BEGIN');
-  try {
+export async function growHistory(store: Store, fromPer: number, toPer: number, now: number): Promise<void> {
+  await inOneTransaction(store, async () => {
     for (let c = 0; c < CONNECTIONS; c++) {
       await seedRuns(store, c, -(toPer - RUNS_PER_CONNECTION), -(fromPer - RUNS_PER_CONNECTION), now);
     }
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
-export async function seedStore(store: EmbeddedStore, keyring: Keyring, now: number): Promise<void> {
+export async function seedStore(store: Store, keyring: Keyring, now: number): Promise<void> {
   const day = 86_400_000;
   for (let c = 0; c < CONNECTIONS; c++) {
     const name = nameOf(c);

@@ -26,8 +26,9 @@ import type { LedgerRecord } from '../src/records.ts';
 import { nextRunAfter, parseSchedule } from '../src/scheduler/schedule-spec.ts';
 import { Keyring } from '../src/security/crypto.ts';
 import { statusReport } from '../src/services/status.ts';
-import { DATABASE_FILE, EmbeddedStore } from '../src/store/embedded/embedded-store.ts';
-import type { Connection } from '../src/store/types.ts';
+import { DATABASE_FILE } from '../src/store/embedded/embedded-store.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { Connection, Store } from '../src/store/types.ts';
 import { serveParent, startChild } from './children.ts';
 import {
   fmtInt,
@@ -102,7 +103,7 @@ interface Measurement {
 
 async function measure(request: Record<string, unknown>): Promise<Measurement> {
   const openStart = performance.now();
-  const store = await EmbeddedStore.open(String(request['dataDir']));
+  const store = await openStore({ dataDir: String(request['dataDir']), mongodbUri: undefined });
   const openMs = performance.now() - openStart;
   const now = new Date(NOW);
   // What Agenda would hold as each job's next run.
@@ -171,7 +172,7 @@ interface Seeded {
 async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
   const keyring = new Keyring(Buffer.alloc(32, 7));
   const started = performance.now();
-  const store = await EmbeddedStore.open(dataDir);
+  const store = await openStore({ dataDir: dataDir, mongodbUri: undefined });
   const expected: Seeded['expected'] = new Map();
   const windowStart = DAY_END - spreadDays * DAY_MS;
   const perConnection = Math.ceil(RECORDS / CONNECTIONS);
@@ -249,7 +250,7 @@ async function seed(dataDir: string, spreadDays: number): Promise<Seeded> {
 }
 
 /** Hourly runs (daily for manual ones) for RUN_DAYS up to `now`; connections 0–9 fail for the last 30 hours. */
-async function seedRuns(store: EmbeddedStore, c: number): Promise<number> {
+async function seedRuns(store: Store, c: number): Promise<number> {
   const name = nameOf(c);
   const step = scheduleOf(c) === null ? 24 : 1;
   // Manual connections' last success is 2 days old: stale.

@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { EMULATOR_SECRET_KEY } from '../connectors/stripe/emulator.ts';
 import type { LedgerRecord } from '../src/records.ts';
 import { Keyring } from '../src/security/crypto.ts';
-import { DATABASE_FILE, EmbeddedStore } from '../src/store/embedded/embedded-store.ts';
+import { DATABASE_FILE } from '../src/store/embedded/embedded-store.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { Store } from '../src/store/types.ts';
 import { runInWorker, startChild } from './children.ts';
 import {
   fmtInt,
@@ -72,8 +74,8 @@ function seedPage(from: number, count: number, now: number): LedgerRecord[] {
   });
 }
 
-async function openWithConnection(dataDir: string, keyring: Keyring): Promise<EmbeddedStore> {
-  const store = await EmbeddedStore.open(dataDir);
+async function openWithConnection(dataDir: string, keyring: Keyring): Promise<Store> {
+  const store = await openStore({ dataDir: dataDir, mongodbUri: undefined });
   if (!(await store.getConnection(CONNECTION))) {
     await store.createConnection({
       name: CONNECTION,

@@ -22,7 +22,8 @@ import type { Credentials } from '../connectors/types.ts';
 import { loadConfig, providerSettings } from '../src/config.ts';
 import type { LedgerRecord } from '../src/records.ts';
 import { realSleep, type Sleep } from '../src/retry.ts';
-import { EmbeddedStore } from '../src/store/embedded/embedded-store.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { Store } from '../src/store/types.ts';
 import { publishChanges, toPublishRows } from '../src/sync/publish.ts';
 import { type Child, serveParent, startChild } from './children.ts';
 import { discardLogger, RssSampler } from './common.ts';
@@ -135,11 +136,8 @@ function seedPage(from: number, count: number, total: number, now: number): Ledg
   });
 }
 
-async function seededStore(
-  dataDir: string,
-  records: number,
-): Promise<{ store: EmbeddedStore; seedMs: number }> {
-  const store = await EmbeddedStore.open(dataDir);
+async function seededStore(dataDir: string, records: number): Promise<{ store: Store; seedMs: number }> {
+  const store = await openStore({ dataDir: dataDir, mongodbUri: undefined });
   const started = performance.now();
   const now = Date.now();
   for (let from = 0; from < records; from += SEED_PAGE) {
@@ -202,7 +200,7 @@ function timedPublisher(inner: Publisher) {
 }
 
 /** The store, unchanged, with the time of the calls publishChanges makes written down. */
-function timedStore(inner: EmbeddedStore) {
+function timedStore(inner: Store) {
   const times = { changesMs: 0, cursorMs: 0, cursorSaves: 0 };
   const timing = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, add: (ms: number) => void) => {
     return async (...args: A): Promise<R> => {

@@ -21,7 +21,7 @@ import type { LinkSession } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
-import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
+import type { Store } from './store/types.ts';
 import { providerWebhooks } from './webhooks/provider-webhooks.ts';
 
 export interface AppOptions {
@@ -46,7 +46,7 @@ export interface FinsyncApp {
   readonly config: Config;
   readonly log: Logger;
   readonly core: Core;
-  readonly store: EmbeddedStore;
+  readonly store: Store;
   readonly finsync: Finsync;
   readonly bolt: App;
   /** Starts HTTP and the scheduler; resolves with the bound port. */
@@ -193,6 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     digests: core.digests,
     outbox: core.outbox,
     log,
+    replays: core.store.replays,
     publishHome,
     timezone: config.timezone,
     connect: core.connect,

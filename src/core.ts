@@ -7,7 +7,6 @@ import type { ConnectorContext, Credentials } from '../connectors/types.ts';
 import { type Config, providerSettings } from './config.ts';
 import { DigestSender } from './digest/sender.ts';
 import { IncidentService } from './incidents/incident-service.ts';
-import { IncidentStore } from './incidents/incident-store.ts';
 import type { Logger } from './log.ts';
 import { registerCredentialSecrets, registerSecret } from './log.ts';
 import { deliveryFailureMessage } from './messages/delivery-failure.ts';
@@ -15,7 +14,7 @@ import { displayNames } from './notify/display-names.ts';
 import { Outbox, type OutboxItem, outboxWebClient } from './notify/outbox.ts';
 import { AlertRouting } from './notify/routing.ts';
 import type { Sleep } from './retry.ts';
-import { agendaBackend, SyncScheduler } from './scheduler/sync-scheduler.ts';
+import { SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
 import { ConnectService } from './services/connect.ts';
@@ -24,7 +23,8 @@ import { Finsync, type SyncJob } from './services/finsync.ts';
 import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
 import { LinkSessions } from './services/link-sessions.ts';
 import { Publishing } from './services/publishing.ts';
-import { EmbeddedStore } from './store/embedded/embedded-store.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/types.ts';
 import { SyncEngine } from './sync/engine.ts';
 
 export interface CoreOptions {
@@ -51,7 +51,7 @@ export interface CoreOptions {
 export interface Core {
   readonly config: Config;
   readonly log: Logger;
-  readonly store: EmbeddedStore;
+  readonly store: Store;
   readonly keyring: Keyring;
   readonly engine: SyncEngine;
   readonly scheduler: SyncScheduler;
@@ -85,7 +85,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   ]) {
     registerSecret(secret);
   }
-  const store = await EmbeddedStore.open(config.dataDir);
+  const store = await openStore(config);
   // Seals with the current key; opens with any configured one, so a rotation can run while the app does.
   const keyring = new Keyring(config.encryption.key, [
     config.encryption.previousKey,
@@ -123,7 +123,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   // The scheduler calls back into the core, which exists only once everything is built.
   let core: Core | undefined;
   const scheduler = new SyncScheduler({
-    backend: agendaBackend(store),
+    backend: store.jobs.agendaBackend(),
     timezone: config.timezone,
     log,
     runJob: async (job) => {
@@ -138,7 +138,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   const now = options.now ?? (() => new Date());
   const slackClient = outboxWebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl });
   const outbox = new Outbox({
-    db: store.database,
+    queue: store.outbox,
     client: slackClient,
     log,
     ...(options.outbox?.paceMs !== undefined ? { paceMs: options.outbox.paceMs } : {}),
@@ -148,7 +148,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   const routing = new AlertRouting(store, config, now);
   const incidents = new IncidentService({
     store,
-    incidents: new IncidentStore(store.database),
+    incidents: store.incidents,
     outbox,
     routing,
     providerName: (provider) => integrationFor(provider)?.displayName ?? provider,
@@ -208,7 +208,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   });
   const connect = new ConnectService({
     finsync,
-    sessions: new LinkSessions(),
+    sessions: new LinkSessions(store.linkSessions),
     publicUrl: config.publicUrl,
     log,
   });

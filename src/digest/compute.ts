@@ -13,7 +13,12 @@
 import type { ConnectionStatus, StatusReport } from '../services/status.ts';
 import type { Connection, Store } from '../store/types.ts';
 import { type DigestDay, dayBefore, lastCompleteDay } from './day.ts';
-import { type CurrencyTotals, type DigestQueries, digestQueries, type SyncedCounts } from './queries.ts';
+import {
+  CALENDAR_DATE_PROVIDERS,
+  type CurrencyTotals,
+  type DigestQueries,
+  type SyncedCounts,
+} from './queries.ts';
 import {
   DEFAULT_STALE_RULE,
   type Freshness,
@@ -42,7 +47,7 @@ export interface DigestInput {
   readonly timezone: string;
   readonly now: Date;
   readonly staleRule?: StaleRule;
-  /** Overrides the store's own queries (tests, other store kinds). */
+  /** Overrides the store's own queries (tests compare the generic ones with the store's). */
   readonly queries?: DigestQueries;
   /** The day to cover; default the last complete day at `now` (a late digest names its own day). */
   readonly day?: DigestDay;
@@ -108,14 +113,14 @@ export interface Digest {
 export async function computeDigest(input: DigestInput): Promise<Digest> {
   const { store, status, timezone, now } = input;
   const rule = input.staleRule ?? DEFAULT_STALE_RULE;
-  const queries = input.queries ?? digestQueries(store);
+  const queries = input.queries ?? store.digest;
   const day = input.day ?? lastCompleteDay(now, timezone);
   const before = dayBefore(day);
   const names = status.connections.map((c) => c.name);
   const [connections, summaries, money, syncedDay, syncedBefore] = await Promise.all([
     store.listConnections(),
     store.runSummaries(),
-    queries.moneyByConnection(day),
+    queries.moneyByConnection(day, CALENDAR_DATE_PROVIDERS),
     queries.syncedCounts(names, day.start, day.end),
     queries.syncedCounts(names, before.start, before.end),
   ]);

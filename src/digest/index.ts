@@ -9,6 +9,6 @@ export type {
   FailureStreak,
   SyncedCounts,
 } from './queries.ts';
-export { digestQueries, RUN_LOOKBACK_MS, sqliteDigestQueries, storeDigestQueries } from './queries.ts';
+export { CALENDAR_DATE_PROVIDERS, isCalendarDate, RUN_LOOKBACK_MS } from './queries.ts';
 export type { Freshness, LastSuccess, StaleRule } from './stale.ts';
 export { DEFAULT_STALE_RULE, freshness, isStale, mayBeStale } from './stale.ts';

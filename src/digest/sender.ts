@@ -25,7 +25,7 @@ export interface DigestSenderDeps {
   };
   readonly compute: (day: DigestDay) => Promise<Digest>;
   /** The open incident of a connection (its alert thread is linked from the digest). */
-  readonly openIncident: (connection: string) => Incident | undefined;
+  readonly openIncident: (connection: string) => Promise<Incident | undefined>;
   /** Permalink of a posted message; null when Slack cannot tell. */
   readonly permalink: (channel: string, ts: string) => Promise<string | null>;
   /** Display names of Slack users (owners are named, never pinged). */
@@ -115,7 +115,7 @@ export class DigestSender {
   private async alertLinks(digest: Digest): Promise<Map<string, string>> {
     const links = new Map<string, string>();
     for (const problem of digest.problems) {
-      const incident = this.deps.openIncident(problem.name);
+      const incident = await this.deps.openIncident(problem.name);
       const channel = incident?.channels[0];
       if (!incident || !channel) continue;
       const posted = await this.deps.outbox.get(alertKey(incident.id, channel, 'post'));

@@ -28,8 +28,8 @@ import {
 import type { SlackMessage } from '../messages/blocks.ts';
 import type { OutboxMessage } from '../notify/outbox.ts';
 import type { AlertRouting } from '../notify/routing.ts';
+import type { IncidentStore } from '../store/ports/incidents.ts';
 import type { Store, SyncRun } from '../store/types.ts';
-import type { IncidentStore } from './incident-store.ts';
 import { type AlertPolicy, type Incident, isTransientClass, type Snooze } from './types.ts';
 
 /** What the service needs of the outbox. */
@@ -81,20 +81,23 @@ export class IncidentService {
     return this.chain;
   }
 
-  open(connection: string): Incident | undefined {
+  open(connection: string): Promise<Incident | undefined> {
     return this.deps.incidents.open(connection);
   }
 
-  get(id: number): Incident | undefined {
+  get(id: number): Promise<Incident | undefined> {
     return this.deps.incidents.get(id);
   }
 
-  /** A click on Retry Now: once per incident version, on the current version of an open incident. */
-  claimRetry(id: number, version: number, actor: string): ActionOutcome {
-    const incident = this.deps.incidents.get(id);
+  /**
+   * A click on Retry Now: once per incident version, on the current version of an open incident. The claim
+   * is the store's, so a double click landing on two processes retries once.
+   */
+  async claimRetry(id: number, version: number, actor: string): Promise<ActionOutcome> {
+    const incident = await this.deps.incidents.get(id);
     const refused = this.refusal(incident, version);
     if (refused) return refused;
-    if (!this.deps.incidents.claimAction(id, 'retry', version, actor, this.deps.now()))
+    if (!(await this.deps.incidents.claimAction(id, 'retry', version, actor, this.deps.now())))
       return { kind: 'duplicate', incident: incident! };
     return { kind: 'ok', incident: incident! };
   }
@@ -102,21 +105,21 @@ export class IncidentService {
   /** Snoozes an open incident; the parent shows who and until when. */
   snooze(id: number, version: number, snooze: Omit<Snooze, 'at'>): Promise<ActionOutcome> {
     return this.serializedResult(async () => {
-      const incident = this.deps.incidents.get(id);
+      const incident = await this.deps.incidents.get(id);
       const refused = this.refusal(incident, version);
       if (refused) return refused;
       const now = this.deps.now();
-      if (!this.deps.incidents.claimAction(id, 'snooze', version, snooze.by, now))
+      if (!(await this.deps.incidents.claimAction(id, 'snooze', version, snooze.by, now)))
         return { kind: 'duplicate', incident: incident! };
-      const next = this.bump({ ...incident!, snooze: { ...snooze, at: now.toISOString() } });
+      const next = await this.bump({ ...incident!, snooze: { ...snooze, at: now.toISOString() } });
       await this.updateParents(next);
       return { kind: 'ok', incident: next };
     });
   }
 
   /** Whether an action may be taken on this version of the incident now (no claim is made). */
-  check(id: number, version: number): ActionOutcome {
-    const incident = this.deps.incidents.get(id);
+  async check(id: number, version: number): Promise<ActionOutcome> {
+    const incident = await this.deps.incidents.get(id);
     return this.refusal(incident, version) ?? { kind: 'ok', incident: incident! };
   }
 
@@ -138,7 +141,7 @@ export class IncidentService {
     const errorClass = run.errorClass ?? 'internal';
     const errorMessage = redactText(run.errorMessage ?? '').slice(0, 10_000);
     const at = run.endedAt ?? now().toISOString();
-    const open = incidents.open(run.connection);
+    const open = await incidents.open(run.connection);
     let incident: Incident;
     if (open) {
       incident = { ...open, failedRuns: open.failedRuns + 1, errorClass, errorMessage, lastFailureAt: at };
@@ -146,7 +149,7 @@ export class IncidentService {
       const connection = await this.deps.store.getConnection(run.connection);
       if (!connection) return;
       const summary = (await this.deps.store.runSummaries()).get(run.connection);
-      incident = incidents.create({
+      incident = await incidents.create({
         connection: run.connection,
         provider: connection.provider,
         providerName: this.deps.providerName(connection.provider),
@@ -173,7 +176,7 @@ export class IncidentService {
       return this.raise(incident);
     }
     if (this.snoozed(incident)) return incidents.save(incident);
-    const next = this.bump(incident);
+    const next = await this.bump(incident);
     await this.updateParents(next);
     await this.reply(next, `fail${next.failedRuns}`, failureReply(next));
     await this.escalateIfDue(next);
@@ -205,14 +208,14 @@ export class IncidentService {
     // Saved only once the posts are queued: a crash in between leaves the incident un-alerted, and the next
     // failure queues the same posts again (same keys, so nothing doubles) instead of updating a post that
     // was never queued.
-    this.deps.incidents.save(next);
+    await this.deps.incidents.save(next);
     await this.escalateIfDue(next);
   }
 
   private async succeeded(run: SyncRun): Promise<void> {
-    const open = this.deps.incidents.open(run.connection);
+    const open = await this.deps.incidents.open(run.connection);
     if (!open) return;
-    const resolved = this.bump({
+    const resolved = await this.bump({
       ...open,
       state: 'resolved',
       resolvedAt: run.endedAt ?? this.deps.now().toISOString(),
@@ -239,9 +242,9 @@ export class IncidentService {
    */
   onDisconnected(connection: string): Promise<void> {
     return this.serialized(`disconnect ${connection}`, async () => {
-      const open = this.deps.incidents.open(connection);
+      const open = await this.deps.incidents.open(connection);
       if (!open) return;
-      const closed = this.bump({
+      const closed = await this.bump({
         ...open,
         state: 'resolved',
         resolvedAt: this.deps.now().toISOString(),
@@ -254,10 +257,14 @@ export class IncidentService {
 
   private async expireSnoozes(): Promise<void> {
     const now = this.deps.now();
-    for (const incident of this.deps.incidents.allOpen()) {
+    for (const incident of await this.deps.incidents.allOpen()) {
       const snooze = incident.snooze;
       if (!snooze?.until || Date.parse(snooze.until) > now.getTime()) continue;
-      const next = this.bump({ ...incident, snooze: null, snoozesExpired: incident.snoozesExpired + 1 });
+      const next = await this.bump({
+        ...incident,
+        snooze: null,
+        snoozesExpired: incident.snoozesExpired + 1,
+      });
       await this.updateParents(next);
       await this.reply(next, `snooze-end${next.snoozesExpired}`, snoozeExpiredReply(next, snooze), true);
       await this.escalateIfDue(next);
@@ -269,7 +276,7 @@ export class IncidentService {
     if (this.snoozed(incident) || incident.channels.length === 0) return;
     const owner = SLACK_USER.test(incident.owner) ? incident.owner : (this.deps.admins[0] ?? null);
     const next = { ...incident, escalatedAt: this.deps.now().toISOString() };
-    this.deps.incidents.save(next);
+    await this.deps.incidents.save(next);
     await this.reply(next, 'escalate', escalationReply(next, owner));
   }
 
@@ -280,9 +287,9 @@ export class IncidentService {
   }
 
   /** A new version of the incident, saved: its parent's buttons and block_id change with it. */
-  private bump(incident: Incident): Incident {
+  private async bump(incident: Incident): Promise<Incident> {
     const next = { ...incident, version: incident.version + 1 };
-    this.deps.incidents.save(next);
+    await this.deps.incidents.save(next);
     return next;
   }
 

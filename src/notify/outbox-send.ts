@@ -3,10 +3,10 @@
  * Slack (outbox-confirm.ts); then the Web API call, its answer reduced to what the outbox records.
  */
 import { webApi } from '@slack/bolt';
+import type { ClaimedItem } from '../store/ports/outbox.ts';
 import { withMarker } from './outbox-args.ts';
 import { findPosted } from './outbox-confirm.ts';
 import { classifySlackError, type FailedCall } from './outbox-errors.ts';
-import type { ClaimedItem } from './outbox-queue.ts';
 
 export interface OutboxClientOptions {
   readonly slackApiUrl?: string;

@@ -1,6 +1,6 @@
 /**
  * The one way finsync talks to Slack's Web API for alerts, digests, DMs and Home tabs: a persistent queue
- * in the embedded SQLite database and a sender loop (CONVENTIONS, Slack UX bar 8).
+ * in the store (ports/outbox.ts) and a sender loop (CONVENTIONS, Slack UX bar 8).
  *
  * - One message per key, ever: enqueueing a known key is a no-op.
  * - Per channel ("lane"): strict order, one call in flight, at least `paceMs` (1 s) between the end of one
@@ -18,30 +18,30 @@
  *   are idempotent and simply sent again; chat.postEphemeral cannot be looked up and is sent again.
  *   So: exactly once where Slack lets us check, at-least-once for that one unsure message where it does not.
  *
- * One Outbox per database: `start()` takes over every claim left in the table.
+ * One sender per store: `start()` takes over every claim left in the queue (any process may enqueue).
  */
 import type { webApi } from '@slack/bolt';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { SqliteDatabase } from '../store/sqlite.ts';
-import { type OutboxMessage, prepareMessage, resolveArgs } from './outbox-args.ts';
+import type {
+  ClaimedItem,
+  OutboxItem,
+  OutboxState,
+  OutboxStore,
+  PendingEntry,
+} from '../store/ports/outbox.ts';
+import { type DeliveredResult, type OutboxMessage, prepareMessage, resolveArgs } from './outbox-args.ts';
 import { DEFAULT_OUTBOX_RETRY, type OutboxRetry, retryDelayMs } from './outbox-errors.ts';
-import {
-  type ClaimedItem,
-  type OutboxItem,
-  OutboxQueue,
-  type OutboxState,
-  type PendingEntry,
-} from './outbox-queue.ts';
 import { type Outcome, sendOnce } from './outbox-send.ts';
 
+export type { OutboxItem, OutboxState } from '../store/ports/outbox.ts';
 export type { OutboxArgs, OutboxMessage, OutboxMethod, ResultRef } from './outbox-args.ts';
 export type { OutboxRetry } from './outbox-errors.ts';
-export type { OutboxItem, OutboxState } from './outbox-queue.ts';
 export { type OutboxClientOptions, outboxWebClient } from './outbox-send.ts';
 
 export interface OutboxOptions {
-  readonly db: SqliteDatabase;
+  /** The store's outbox queue (`store.outbox`). */
+  readonly queue: OutboxStore;
   /** Made by `outboxWebClient` (rate-limited calls rejected, no retries): the outbox alone decides retries. */
   readonly client: webApi.WebClient;
   readonly log: Logger;
@@ -60,7 +60,7 @@ export interface OutboxOptions {
 }
 
 export class Outbox {
-  private readonly queue: OutboxQueue;
+  private readonly queue: OutboxStore;
   private readonly paceMs: number;
   private readonly concurrency: number;
   private readonly retry: OutboxRetry;
@@ -68,15 +68,20 @@ export class Outbox {
   private readonly pollMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly lastCallEnd = new Map<string, number>();
-  /** Outcomes the database refused to record (busy), by lane: written again first; the lane waits for them. */
-  private readonly unwritten = new Map<string, () => void>();
+  /** Outcomes the store refused to record (busy), by lane: written again first; the lane waits for them. */
+  private readonly unwritten = new Map<string, () => Promise<void>>();
   private readonly warned = new Set<string>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
+  /** The pass awaiting the store, if any: the timer does not start a second one beside it. */
+  private turning: Promise<void> | undefined;
+  private recovered = false;
+  /** A pass was due while one was running: run another right after it. */
+  private passAgain = false;
 
   constructor(private readonly options: OutboxOptions) {
-    this.queue = new OutboxQueue(options.db);
+    this.queue = options.queue;
     this.paceMs = options.paceMs ?? 1_000;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.retry = options.retry ?? DEFAULT_OUTBOX_RETRY;
@@ -87,22 +92,25 @@ export class Outbox {
   /** Queues a message; false (and nothing queued) when its key was enqueued before. */
   async enqueue(message: OutboxMessage): Promise<boolean> {
     const { args, dependsOn } = prepareMessage(message);
-    const added = this.queue.insert(
-      message.key,
-      message.channel,
-      message.method,
-      args,
-      dependsOn,
+    const added = await this.queue.insert(
+      { key: message.key, channel: message.channel, method: message.method, args, dependsOn },
       Date.now(),
     );
     if (added) this.schedule(0);
     return added;
   }
 
+  /** Starts the sender; its first pass takes over the claims a stopped sender left (`recoverClaims`). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    const recovered = this.queue.recoverClaims();
+    this.recovered = false;
+    this.schedule(0);
+  }
+
+  private async recover(): Promise<void> {
+    const recovered = await this.queue.recoverClaims();
+    this.recovered = true;
     if (recovered > 0)
       this.options.log.warn(
         'outbox: messages left in flight by the last run will be checked before resending',
@@ -110,7 +118,6 @@ export class Outbox {
           count: recovered,
         },
       );
-    this.schedule(0);
   }
 
   /** Stops taking new work and waits for the calls in flight to be recorded. */
@@ -118,9 +125,10 @@ export class Outbox {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.turning;
     await Promise.allSettled([...this.inFlight.values()]);
     try {
-      this.writeUnwritten();
+      await this.writeUnwritten();
     } catch (error) {
       // Left as claimed in the table: the next start() treats them as unconfirmed.
       this.options.log.error('outbox: outcomes not recorded at stop', { error: errorMessage(error) });
@@ -154,29 +162,44 @@ export class Outbox {
     this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.turn();
+      if (this.turning) {
+        this.passAgain = true;
+        return;
+      }
+      this.turning = this.turn().finally(() => {
+        this.turning = undefined;
+        if (this.passAgain) {
+          this.passAgain = false;
+          this.schedule(0);
+        }
+      });
     }, wait);
     this.timer.unref();
   }
 
-  /** One pass: settle waiting messages, then start every lane head that is due. */
-  private turn(): void {
+  /**
+   * One pass: settle waiting messages, then start every lane head that is due. Passes never overlap: one
+   * asked for while another awaits the store runs right after it.
+   */
+  private async turn(): Promise<void> {
     if (!this.running) return;
     let wakeIn = this.pollMs;
     try {
-      this.writeUnwritten();
+      if (!this.recovered) await this.recover();
+      await this.writeUnwritten();
       const now = Date.now();
       const heads = new Map<string, PendingEntry>();
-      for (const entry of this.queue.pending()) {
+      for (const entry of await this.queue.pending()) {
         // A failure may unblock (by failing) messages that wait for this one: look again at once.
         if (entry.waitingOn.length > 0) {
-          if (this.settleWaiting(entry, now)) wakeIn = 0;
+          if (await this.settleWaiting(entry, now)) wakeIn = 0;
         } else if (!heads.has(entry.channel)) heads.set(entry.channel, entry);
       }
       for (const head of heads.values()) {
+        if (!this.running) break;
         if (this.inFlight.has(head.channel) || this.unwritten.has(head.channel)) continue;
         if (this.inFlight.size >= this.concurrency) break;
-        const due = Math.max(head.notBefore, this.lastEnd(head.channel) + this.paceMs);
+        const due = Math.max(head.notBefore, (await this.lastEnd(head.channel)) + this.paceMs);
         if (due > now) wakeIn = Math.min(wakeIn, due - now);
         else this.launch(head.seq, head.channel, now);
       }
@@ -187,36 +210,48 @@ export class Outbox {
   }
 
   /** A message waiting for others fails when one of them failed, or was never enqueued within the timeout. */
-  private settleWaiting(entry: PendingEntry, now: number): boolean {
+  private async settleWaiting(entry: PendingEntry, now: number): Promise<boolean> {
     const failed = entry.waitingOn.find((dep) => dep.state === 'failed');
     const missing = entry.waitingOn.find((dep) => dep.state === null);
     if (failed) {
-      this.failFor(entry.seq, `dependency_failed: ${failed.key} (${failed.error ?? 'failed'})`, now, false);
+      await this.failFor(
+        entry.seq,
+        `dependency_failed: ${failed.key} (${failed.error ?? 'failed'})`,
+        now,
+        false,
+      );
       return true;
     }
     if (missing && now - entry.enqueuedAt > this.dependencyTimeoutMs) {
-      this.failFor(entry.seq, `dependency_missing: ${missing.key}`, now, false);
+      await this.failFor(entry.seq, `dependency_missing: ${missing.key}`, now, false);
       return true;
     }
     return false;
   }
 
-  private lastEnd(channel: string): number {
+  private async lastEnd(channel: string): Promise<number> {
     let end = this.lastCallEnd.get(channel);
     if (end === undefined) {
-      end = this.queue.lastAttemptAt(channel) ?? 0;
+      end = (await this.queue.lastAttemptAt(channel)) ?? 0;
       this.lastCallEnd.set(channel, end);
     }
     return end;
   }
 
+  /** Claims and sends a lane's head; the lane counts as in flight from the claim on. */
   private launch(seq: number, channel: string, now: number): void {
-    const item = this.queue.claim(seq, now);
-    if (!item) return;
-    const run = this.deliver(item)
-      .catch((error: unknown) => {
+    const run = (async () => {
+      const item = await this.queue.claim(seq, now);
+      if (!item) return;
+      await this.deliver(item).catch((error: unknown) => {
         this.options.log.error('outbox: delivery bookkeeping failed', {
           key: item.key,
+          error: errorMessage(error),
+        });
+      });
+    })()
+      .catch((error: unknown) => {
+        this.options.log.error('outbox: could not claim a message; trying again later', {
           error: errorMessage(error),
         });
       })
@@ -227,10 +262,23 @@ export class Outbox {
     this.inFlight.set(channel, run);
   }
 
+  /** What Slack answered for each message this one refers to (all delivered: it was not waiting). */
+  private async referencedResults(item: ClaimedItem): Promise<Map<string, DeliveredResult>> {
+    const results = new Map<string, DeliveredResult>();
+    for (const value of Object.values(item.args)) {
+      const key = (value as { fromKey?: unknown } | null)?.fromKey;
+      if (typeof key !== 'string' || results.has(key)) continue;
+      const result = await this.queue.resultOf(key);
+      if (result) results.set(key, result);
+    }
+    return results;
+  }
+
   private async deliver(item: ClaimedItem): Promise<void> {
     let outcome: Outcome;
     try {
-      const args = resolveArgs(item.args, (key) => this.queue.resultOf(key));
+      const results = await this.referencedResults(item);
+      const args = resolveArgs(item.args, (key) => results.get(key));
       outcome = await sendOnce(this.options.client, item, args, {
         found: (key) =>
           this.options.log.info('outbox: an unconfirmed post was found in Slack; not posting it again', {
@@ -243,14 +291,14 @@ export class Outbox {
     }
     const now = Date.now();
     this.lastCallEnd.set(item.channel, now);
-    this.record(item.channel, () => this.apply(item, outcome, now));
+    await this.record(item.channel, () => this.apply(item, outcome, now));
   }
 
-  private apply(item: ClaimedItem, outcome: Outcome, now: number): void {
+  private async apply(item: ClaimedItem, outcome: Outcome, now: number): Promise<void> {
     const { seq, key } = item;
     switch (outcome.kind) {
       case 'delivered':
-        this.queue.delivered(seq, { ts: outcome.ts, channel: outcome.channel }, now, outcome.called);
+        await this.queue.delivered(seq, { ts: outcome.ts, channel: outcome.channel }, now, outcome.called);
         return;
       case 'rate_limited':
         this.options.log.info('outbox: Slack asked us to wait', {
@@ -258,7 +306,7 @@ export class Outbox {
           channel: item.channel,
           ms: outcome.retryAfterMs,
         });
-        this.queue.retryLater(seq, now, {
+        await this.queue.retryLater(seq, now, {
           notBefore: now + outcome.retryAfterMs,
           error: outcome.error,
           transient: false,
@@ -269,7 +317,7 @@ export class Outbox {
         const failures = item.transientFailures + 1;
         if (failures >= this.retry.attempts) {
           const unsure = item.unconfirmed || outcome.unsure ? ' (one attempt may have been delivered)' : '';
-          this.failFor(seq, `${outcome.error}, after ${failures} attempts${unsure}`, now, true);
+          await this.failFor(seq, `${outcome.error}, after ${failures} attempts${unsure}`, now, true);
           return;
         }
         const delay = retryDelayMs(failures, this.retry, this.options.random);
@@ -278,7 +326,7 @@ export class Outbox {
           error: outcome.error,
           delayMs: delay,
         });
-        this.queue.retryLater(seq, now, {
+        await this.queue.retryLater(seq, now, {
           notBefore: now + delay,
           error: outcome.error,
           transient: true,
@@ -287,12 +335,12 @@ export class Outbox {
         return;
       }
       case 'permanent':
-        this.failFor(seq, outcome.error, now, true);
+        await this.failFor(seq, outcome.error, now, true);
     }
   }
 
-  private failFor(seq: number, error: string, now: number, called: boolean): void {
-    const item = this.queue.fail(seq, error, now, called);
+  private async failFor(seq: number, error: string, now: number, called: boolean): Promise<void> {
+    const item = await this.queue.fail(seq, error, now, called);
     if (!item) return;
     this.options.log.error('outbox: message not delivered', { key: item.key, channel: item.channel, error });
     const hook = this.options.onPersistentFailure;
@@ -307,9 +355,9 @@ export class Outbox {
       });
   }
 
-  private record(channel: string, write: () => void): void {
+  private async record(channel: string, write: () => Promise<void>): Promise<void> {
     try {
-      write();
+      await write();
     } catch (error) {
       this.options.log.error('outbox: could not record an outcome; will retry', {
         error: errorMessage(error),
@@ -318,9 +366,9 @@ export class Outbox {
     }
   }
 
-  private writeUnwritten(): void {
+  private async writeUnwritten(): Promise<void> {
     for (const [channel, write] of this.unwritten) {
-      write();
+      await write();
       this.unwritten.delete(channel);
     }
   }

@@ -2,16 +2,14 @@
  * finsync's use of Agenda: one repeating job per scheduled connection (`scheduled-sync:<name>`, so Agenda's
  * `every` keeps exactly one per name), and one-off `sync-now` jobs for manual, webhook and CLI triggers
  * (webhook ones debounced per connection).
- * Schedules live in Agenda's store and survive restarts. The backend is chosen in `agendaBackend` (one place).
+ * Schedules live in the store's jobs (ports/jobs.ts) and survive restarts; the store provides Agenda's backend.
  */
 import { Agenda, type AgendaBackend, InMemoryNotificationChannel, type Job } from 'agenda';
 import { UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DebounceOptions, ScheduleResult, SchedulerPort, SyncJob } from '../services/finsync.ts';
-import type { SqliteDatabase } from '../store/sqlite.ts';
 import type { Connection } from '../store/types.ts';
 import { describeSchedule, nextRunAfter, parseSchedule, toAgendaRepeat } from './schedule-spec.ts';
-import { SqliteAgendaBackend } from './sqlite-backend.ts';
 
 export const SYNC_NOW_JOB = 'sync-now';
 const SCHEDULED_PREFIX = 'scheduled-sync:';
@@ -23,11 +21,6 @@ export interface SchedulerOptions {
   readonly runJob: (job: SyncJob, agendaJob: Job) => Promise<void>;
   readonly processEveryMs?: number;
   readonly lockLifetimeMs?: number;
-}
-
-/** The one place the backend is chosen: the embedded SQLite store (MongoDB joins with the scale-out work). */
-export function agendaBackend(store: { database: SqliteDatabase }): AgendaBackend {
-  return new SqliteAgendaBackend({ db: store.database });
 }
 
 export class SyncScheduler implements SchedulerPort {

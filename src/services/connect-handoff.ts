@@ -43,7 +43,7 @@ export async function linkPage(
   completePath: string,
 ): Promise<LinkPageOutcome> {
   const mode = integrationFor(provider)?.connect;
-  const session = deps.sessions.peek(state);
+  const session = await deps.sessions.peek(state);
   if (mode?.kind !== 'link' || session?.provider !== provider) return { kind: 'expired' };
   try {
     const ctx = deps.finsync.deps.connectorContext();
@@ -72,7 +72,7 @@ export async function completeLink(
   const input = mode.completion(body);
   const state = typeof body === 'object' && body !== null ? (body as { state?: unknown }).state : undefined;
   if (!input || typeof state !== 'string') return { kind: 'invalid' };
-  const session = deps.sessions.take(state);
+  const session = await deps.sessions.take(state);
   if (session?.provider !== provider) return { kind: 'expired' };
   return connectFor(deps, session, input, false);
 }
@@ -85,7 +85,7 @@ export async function completeCallback(
 ): Promise<HandOffOutcome> {
   const integration = integrationFor(provider);
   const mode = integration?.connect;
-  const session = deps.sessions.take(query.get('state') ?? '');
+  const session = await deps.sessions.take(query.get('state') ?? '');
   if (mode?.kind !== 'oauth' || session?.provider !== provider) return { kind: 'expired' };
   const answer = mode.readCallback(query);
   if (answer.kind !== 'granted') return { ...answer, session };

@@ -131,7 +131,7 @@ export class ConnectService {
 
   /** The modal that shows a hand-off's plan, once Slack has said its id: the result updates it. */
   async attachView(state: string, viewId: string): Promise<void> {
-    this.deps.sessions.attachView(state, viewId);
+    await this.deps.sessions.setViewId(state, viewId);
   }
 
   /** A link page for its state (connect-handoff.ts). */
@@ -150,7 +150,7 @@ export class ConnectService {
   }
 
   private async startHandOff(request: PlanRequest, provider: string, name: string): Promise<string> {
-    const state = this.deps.sessions.create({ userId: request.userId, provider, name });
+    const state = await this.deps.sessions.create({ userId: request.userId, provider, name });
     if (request.viewId) await this.attachView(state, request.viewId);
     return state;
   }

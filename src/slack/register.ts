@@ -21,7 +21,7 @@ import type { SlackDeps } from './slack-deps.ts';
 
 export function registerListeners(app: App, deps: SlackDeps): void {
   // First: a replayed request (same event_id or trigger_id) is acked and reaches no listener.
-  app.use(replayGuard({ log: deps.log }));
+  app.use(replayGuard({ log: deps.log, replays: deps.replays }));
   const actions: Record<string, Middleware<SlackActionMiddlewareArgs>> = {
     status_share: statusShare(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_connect: homeConnect(deps) as Middleware<SlackActionMiddlewareArgs>,

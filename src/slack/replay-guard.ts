@@ -6,20 +6,23 @@
  * an empty 200 without running any listener. Slack's own retries of an event (`x-slack-retry-num`, same
  * event_id) are therefore processed once, which is what an event handler wants anyway.
  *
- * Memory is bounded: at most `maxEntries` identities (oldest forgotten first). Only Slack can sign requests,
- * so reaching the cap means a very busy workspace, not an attack; it is logged.
+ * The identities live in the store (ports/replays.ts, `slack:`-prefixed keys), so a request replayed to
+ * another process sharing the store is dropped there too. Expired ones are swept once a minute.
  */
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../log.ts';
+import type { ReplayStore } from '../store/ports/replays.ts';
 
 export interface ReplayGuardOptions {
   readonly log: Logger;
+  /** Requests already handled, shared by every process on the store (`store.replays`). */
+  readonly replays: ReplayStore;
   /** How long an identity is remembered; default 10 minutes. */
   readonly rememberMs?: number;
-  /** Most identities remembered at once; default 100,000. */
-  readonly maxEntries?: number;
   readonly now?: () => number;
 }
+
+const PURGE_EVERY_MS = 60_000;
 
 type Json = Record<string, unknown>;
 
@@ -48,60 +51,22 @@ export function requestIdentity(body: unknown): string | undefined {
   return undefined;
 }
 
-/** Remembers identities for a while, oldest first; `seen` records the identity and says if it was known. */
-export class SeenRequests {
-  // Insertion order is arrival order, so the oldest entries are at the front.
-  private readonly at = new Map<string, number>();
-  private evictedFresh = 0;
-
-  constructor(
-    private readonly rememberMs: number,
-    private readonly maxEntries: number,
-    private readonly now: () => number,
-  ) {}
-
-  get size(): number {
-    return this.at.size;
-  }
-
-  /** How many identities were forgotten before their time because of the cap. */
-  get forgottenEarly(): number {
-    return this.evictedFresh;
-  }
-
-  seen(identity: string): boolean {
-    const now = this.now();
-    for (const [key, time] of this.at) {
-      if (now - time < this.rememberMs) break;
-      this.at.delete(key);
-    }
-    if (this.at.has(identity)) return true;
-    if (this.at.size >= this.maxEntries) {
-      const oldest = this.at.keys().next().value;
-      if (oldest !== undefined) this.at.delete(oldest);
-      this.evictedFresh += 1;
-    }
-    this.at.set(identity, now);
-    return false;
-  }
-}
-
 export function replayGuard(options: ReplayGuardOptions): Middleware<AnyMiddlewareArgs> {
-  const seen = new SeenRequests(
-    options.rememberMs ?? 10 * 60_000,
-    options.maxEntries ?? 100_000,
-    options.now ?? Date.now,
-  );
-  let warnedCap = false;
+  const rememberMs = options.rememberMs ?? 10 * 60_000;
+  const now = options.now ?? Date.now;
+  let purgedAt = Number.NEGATIVE_INFINITY;
+  /** True the first time an identity is seen within the window, in any process. */
+  const first = async (identity: string): Promise<boolean> => {
+    const at = now();
+    if (at - purgedAt >= PURGE_EVERY_MS) {
+      purgedAt = at;
+      await options.replays.purgeExpired(at);
+    }
+    return options.replays.claim(`slack:${identity}`, rememberMs, at);
+  };
   return async (args) => {
     const identity = requestIdentity(args.body);
-    if (identity === undefined || !seen.seen(identity)) {
-      if (seen.forgottenEarly > 0 && !warnedCap) {
-        warnedCap = true;
-        options.log.warn('replay guard is full: the oldest request ids are forgotten early', {
-          maxEntries: options.maxEntries ?? 100_000,
-        });
-      }
+    if (identity === undefined || (await first(identity))) {
       await args.next();
       return;
     }

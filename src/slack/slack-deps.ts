@@ -7,6 +7,7 @@ import type { Outbox } from '../notify/outbox.ts';
 import type { AlertSettings } from '../services/alert-settings.ts';
 import type { ConnectService } from '../services/connect.ts';
 import type { Finsync } from '../services/finsync.ts';
+import type { ReplayStore } from '../store/ports/replays.ts';
 
 export interface SlackDeps {
   readonly finsync: Finsync;
@@ -17,6 +18,8 @@ export interface SlackDeps {
   /** Every post to a channel goes through it (shares too). */
   readonly outbox: Pick<Outbox, 'enqueue'>;
   readonly log: Logger;
+  /** Slack requests already handled, in any process (the replay guard). */
+  readonly replays: ReplayStore;
   /** Re-renders a user's Home tab (after every change they make). */
   readonly publishHome: (client: webApi.WebClient, userId: string) => Promise<void>;
   /** Team timezone, for schedule texts. */

@@ -1,10 +1,19 @@
 /**
- * The store contract. The embedded implementation (lowdb documents + a SQLite ledger) is the default;
- * server implementations (MongoDB) plug in behind the same interface and run the same contract tests.
+ * The store contract: everything finsync persists goes through `Store` and the ports it exposes
+ * (src/store/ports/). The embedded implementation (one SQLite file) is the default; a server implementation
+ * (MongoDB) plugs in behind the same interfaces and runs the same contract tests (test/store/contract/).
+ * `openStore` (open-store.ts) picks the implementation; nothing outside src/store names one.
  */
 import type { StreamCursor } from '../../connectors/types.ts';
 import type { LedgerRecord } from '../records.ts';
 import type { SealedSecret } from '../security/crypto.ts';
+import type { DigestQueries } from './ports/digest.ts';
+import type { IncidentStore } from './ports/incidents.ts';
+import type { JobStore } from './ports/jobs.ts';
+import type { LinkSessionStore } from './ports/link-sessions.ts';
+import type { OutboxStore } from './ports/outbox.ts';
+import type { ReplayStore } from './ports/replays.ts';
+import type { StatusQueries } from './ports/status.ts';
 
 export type ConnectionState = 'active' | 'needs_reconnect' | 'error';
 
@@ -147,8 +156,20 @@ export interface StoreHealth {
   readonly detail: string;
 }
 
-export interface Store {
+export interface Store extends StatusQueries {
   readonly kind: string;
+  /** The Slack outbox's queue (ports/outbox.ts). */
+  readonly outbox: OutboxStore;
+  /** Incidents and the clicks taken on them (ports/incidents.ts). */
+  readonly incidents: IncidentStore;
+  /** The scheduler's Agenda jobs (ports/jobs.ts). */
+  readonly jobs: JobStore;
+  /** The digest's aggregates (ports/digest.ts). */
+  readonly digest: DigestQueries;
+  /** Browser hand-off states (ports/link-sessions.ts). */
+  readonly linkSessions: LinkSessionStore;
+  /** Requests already handled (ports/replays.ts). */
+  readonly replays: ReplayStore;
   // connections
   listConnections(): Promise<readonly Connection[]>;
   getConnection(name: string): Promise<Connection | undefined>;
@@ -171,7 +192,6 @@ export interface Store {
   /** Stores a cursor that goes with no records (a destination's publish state). */
   saveCursor(connection: string, stream: string, cursor: StreamCursor): Promise<void>;
   countRecords(connection?: string): Promise<number>;
-  recordCounts(): Promise<ReadonlyMap<string, number>>;
   iterateRecords(query: RecordQuery): AsyncIterable<LedgerRecord>;
   /** The change log after `afterSeq`, oldest first (what destinations publish). */
   changesSince(afterSeq: number, limit: number): Promise<readonly LedgerChange[]>;
@@ -193,14 +213,8 @@ export interface Store {
   activeRun(connection: string): Promise<ActiveRun | undefined>;
   /** Updates a running run (ending it releases its lease); a run no longer running is returned as stored. */
   updateRun(id: string, patch: Partial<Omit<SyncRun, 'id' | 'connection'>>): Promise<SyncRun>;
+  /** The connection's runs, newest first. */
   listRuns(connection: string, limit: number): Promise<readonly SyncRun[]>;
-  /**
-   * A number that changes whenever something `/finsync status` shows may have changed, in any process: a
-   * connection, a run, a record count, a scheduled job. Equal numbers mean an equal report.
-   */
-  statusVersion(): Promise<number>;
-  /** The newest run and the newest successful run of each connection. */
-  runSummaries(): Promise<ReadonlyMap<string, { latest: SyncRun | null; lastSuccess: SyncRun | null }>>;
   /** Runs left `running` by a process that died (their lease lapsed): marks them failed with the given reason. */
   closeOrphanRuns(reason: string): Promise<number>;
   // settings

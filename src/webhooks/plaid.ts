@@ -44,7 +44,7 @@ function parseBody(raw: Buffer): PlaidWebhookBody | null {
 export function plaidWebhook(deps: PlaidWebhookDeps) {
   const { log } = deps;
   const now = deps.now ?? Date.now;
-  const replays = new ReplayGuard(now);
+  const replays = new ReplayGuard(deps.replays, now);
   let notConfiguredLogged = false;
   return webhookRoute(log, 'plaid', async (req, res) => {
     const raw = await readWebhookBody(req, res, log, 'plaid');
@@ -86,11 +86,11 @@ export function plaidWebhook(deps: PlaidWebhookDeps) {
     // The same JWT again is a replay. A new delivery of an identical body (Plaid sends the same
     // SYNC_UPDATES_AVAILABLE body for every update of an item) is signed anew, so it still syncs.
     const key = `plaid:${check.tokenHash}`;
-    if (!replays.claim(key)) return ignoreReplay(res, log, 'plaid', detail);
+    if (!(await replays.claim(key))) return ignoreReplay(res, log, 'plaid', detail);
     try {
       for (const connection of targets) await deps.syncOnWebhook(connection.name, ['transactions']);
     } catch (error) {
-      replays.release(key);
+      await replays.release(key);
       throw error;
     }
     log.debug('Plaid webhook queued a sync', {

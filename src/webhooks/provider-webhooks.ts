@@ -28,6 +28,7 @@ export function providerWebhooks(
     connections: () => options.store.listConnections(),
     credentialsOf: (connection) => options.finsync.credentialsOf(connection),
     syncOnWebhook: (connection, streams) => options.finsync.syncOnWebhook(connection, streams),
+    replays: options.store.replays,
   };
   return {
     stripe: stripeWebhook(deps),

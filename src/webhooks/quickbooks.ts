@@ -28,7 +28,7 @@ export interface QuickBooksWebhookDeps extends WebhookDeps {
 
 export function quickbooksWebhook(deps: QuickBooksWebhookDeps) {
   const { log, verifierToken } = deps;
-  const replays = new ReplayGuard(deps.now);
+  const replays = new ReplayGuard(deps.replays, deps.now);
   let notConfiguredLogged = false;
   return webhookRoute(log, 'quickbooks', async (req, res) => {
     if (!verifierToken) {
@@ -75,12 +75,12 @@ export function quickbooksWebhook(deps: QuickBooksWebhookDeps) {
     }
     // Intuit signs no timestamp; an identical payload (same entities, same lastUpdated) is the same news.
     const key = `quickbooks:${createHash('sha256').update(body).digest('hex')}`;
-    if (!replays.claim(key))
+    if (!(await replays.claim(key)))
       return ignoreReplay(res, log, 'quickbooks', { realms: payload.realmIds.join(',') });
     try {
       for (const name of toSync) await deps.syncOnWebhook(name);
     } catch (error) {
-      replays.release(key);
+      await replays.release(key);
       throw error;
     }
     log.debug('QuickBooks webhook queued a sync', { connections: toSync.join(',') });

@@ -58,7 +58,7 @@ function verifyWith(body: Buffer, header: string, secret: string): Verification 
 
 export function stripeWebhook(deps: WebhookDeps) {
   const { log } = deps;
-  const replays = new ReplayGuard(deps.now);
+  const replays = new ReplayGuard(deps.replays, deps.now);
   return webhookRoute(log, 'stripe', async (req, res) => {
     const body = await readWebhookBody(req, res, log, 'stripe');
     if (!body) return;
@@ -106,11 +106,11 @@ export function stripeWebhook(deps: WebhookDeps) {
       return sendJson(res, 200, { ok: true, ignored: true });
     }
     const key = `stripe:${event.id}`;
-    if (!replays.claim(key)) return ignoreReplay(res, log, 'stripe', { eventId: event.id });
+    if (!(await replays.claim(key))) return ignoreReplay(res, log, 'stripe', { eventId: event.id });
     try {
       for (const connection of targets) await deps.syncOnWebhook(connection.name);
     } catch (error) {
-      replays.release(key);
+      await replays.release(key);
       throw error;
     }
     log.debug('Stripe webhook queued a sync', {

@@ -1,11 +1,12 @@
 /**
  * What the three provider webhook routes share: a bounded read of the raw body (signatures cover exact
  * bytes), short JSON answers, one warn line per refusal that never carries the body, a signature or a
- * token, and a memory of deliveries already handled (replays).
+ * token, and a memory of deliveries already handled (replays, kept in the store).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Credentials } from '../../connectors/types.ts';
 import type { Logger } from '../log.ts';
+import type { ReplayStore } from '../store/ports/replays.ts';
 import type { Connection } from '../store/types.ts';
 
 /** What a webhook route needs of the app: connections to match, their secrets, and the debounced enqueue. */
@@ -16,6 +17,8 @@ export interface WebhookDeps {
   readonly credentialsOf: (connection: Connection) => Credentials;
   /** Queues a debounced sync with trigger `webhook` (Finsync.syncOnWebhook). */
   readonly syncOnWebhook: (connection: string, streams?: readonly string[]) => Promise<void>;
+  /** Deliveries already handled, shared by every process on the store (`store.replays`). */
+  readonly replays: ReplayStore;
   /** Clock in ms (replay window, Plaid's iat); tests may pin it. */
   readonly now?: () => number;
 }
@@ -151,35 +154,35 @@ export function webhookRoute(
   };
 }
 
+/** How often expired replay keys are swept from the store (by whichever process claims next). */
+const PURGE_EVERY_MS = 60_000;
+
 /**
  * Deliveries handled in the last REPLAY_WINDOW_MS, by key (a Stripe event id, a hash of the Plaid JWT or
- * the Intuit body). Bounded: the oldest keys go first. In memory, per process: the embedded store runs one.
+ * the Intuit body). Kept in the store (`webhook:`-prefixed keys), so a delivery replayed to another process
+ * sharing it is a replay there too.
  */
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
+  private purgedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
+    private readonly replays: ReplayStore,
     private readonly now: () => number = Date.now,
     private readonly windowMs = REPLAY_WINDOW_MS,
-    private readonly maxKeys = 50_000,
   ) {}
 
-  /** True the first time a key is claimed within the window; false for a replay. */
-  claim(key: string): boolean {
+  /** True the first time a key is claimed within the window, in any process; false for a replay. */
+  async claim(key: string): Promise<boolean> {
     const now = this.now();
-    for (const [oldKey, at] of this.seen) {
-      if (now - at < this.windowMs && this.seen.size < this.maxKeys) break;
-      this.seen.delete(oldKey);
+    if (now - this.purgedAt >= PURGE_EVERY_MS) {
+      this.purgedAt = now;
+      await this.replays.purgeExpired(now);
     }
-    const at = this.seen.get(key);
-    if (at !== undefined && now - at < this.windowMs) return false;
-    this.seen.delete(key);
-    this.seen.set(key, now);
-    return true;
+    return this.replays.claim(`webhook:${key}`, this.windowMs, now);
   }
 
   /** Forgets a claim whose handling failed, so the provider's retry is not taken for a replay. */
-  release(key: string): void {
-    this.seen.delete(key);
+  async release(key: string): Promise<void> {
+    await this.replays.release(`webhook:${key}`);
   }
 }

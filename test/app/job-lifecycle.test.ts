@@ -101,7 +101,7 @@ describe('the job lifecycle', () => {
     assert.match((await slash('history stripe')).answer, /disk I\/O error while writing \[redacted\]/);
 
     await h.app.core.incidents.drain();
-    assert.equal(h.app.core.incidents.open('stripe')?.errorClass, 'storage');
+    assert.equal((await h.app.core.incidents.open('stripe'))?.errorClass, 'storage');
     assert.equal(h.app.core.engine.activeRun('stripe'), undefined, 'the connection is free again');
   });
 
@@ -155,8 +155,8 @@ describe('the job lifecycle', () => {
     assert.deepEqual([publish?.status, publish?.errorMessage], ['failed', 'database is locked']);
     assert.ok(logged().some((l) => l.level === 'error' && l.message === 'publish failed'));
     await h.app.core.incidents.drain();
-    assert.equal(h.app.core.incidents.open('stripe'), undefined);
-    assert.equal(h.app.core.incidents.open('powerbi')?.errorClass, 'storage');
+    assert.equal(await h.app.core.incidents.open('stripe'), undefined);
+    assert.equal((await h.app.core.incidents.open('powerbi'))?.errorClass, 'storage');
     // The next sync's publish sends what this one could not.
     h.stripe.control.addObjects(3);
     const next = await h.app.core.jobs.run(manualSync('stripe'));

@@ -70,15 +70,15 @@ describe('connecting Plaid through Plaid Link', () => {
     assert.equal((await fetch(`${h.target.url}/plaid/link?state=forged`)).status, 400);
   });
 
-  test('link sessions expire and are single-use', () => {
+  test('link sessions expire and are single-use', async () => {
     let now = 0;
-    const sessions = new LinkSessions(() => now);
-    const state = sessions.create({ userId: 'U1', provider: 'plaid', name: 'plaid' });
-    assert.ok(sessions.peek(state));
+    const sessions = new LinkSessions(h.app.store.linkSessions, () => now);
+    const state = await sessions.create({ userId: 'U1', provider: 'plaid', name: 'plaid' });
+    assert.ok(await sessions.peek(state));
     now += 15 * 60_000 + 1;
-    assert.equal(sessions.take(state), null);
-    const second = sessions.create({ userId: 'U1', provider: 'plaid', name: 'plaid' });
-    assert.ok(sessions.take(second));
-    assert.equal(sessions.take(second), null);
+    assert.equal(await sessions.take(state), null);
+    const second = await sessions.create({ userId: 'U1', provider: 'plaid', name: 'plaid' });
+    assert.ok(await sessions.take(second));
+    assert.equal(await sessions.take(second), null);
   });
 });

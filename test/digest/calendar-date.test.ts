@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
 import { dayContaining } from '../../src/digest/day.ts';
-import { storeDigestQueries } from '../../src/digest/queries.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import type { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { genericDigestQueries } from '../../src/store/generic/digest-queries.ts';
 import {
   cleanUp,
   connection,
@@ -52,7 +52,7 @@ async function moneyOn(store: EmbeddedStore, zone: string, date: string) {
     status: await statusOf(store, now),
     timezone: zone,
     now,
-    queries: storeDigestQueries(store),
+    queries: genericDigestQueries(store),
   });
   assert.deepEqual(generic.money, digest.money, `both query paths agree on ${date} in ${zone}`);
   return moneyRows(digest.money);

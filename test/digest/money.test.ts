@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
-import { MONEY_BY_CONNECTION_SQL, storeDigestQueries } from '../../src/digest/queries.ts';
+import { CALENDAR_DATE_PROVIDERS } from '../../src/digest/queries.ts';
 import { digestMessage } from '../../src/messages/digest.ts';
 import { formatMoney } from '../../src/money.ts';
 import type { LedgerRecord } from '../../src/records.ts';
+import { moneyByConnectionSql } from '../../src/store/embedded/digest-queries.ts';
+import { genericDigestQueries } from '../../src/store/generic/digest-queries.ts';
 import {
   cleanUp,
   connection,
@@ -157,7 +159,7 @@ describe('digest money: exact, per currency, over the local day', () => {
       status: await statusOf(store, new Date(end + 7 * HOUR)),
       timezone: zone,
       now: new Date(end + 7 * HOUR),
-      queries: storeDigestQueries(store),
+      queries: genericDigestQueries(store),
     });
     assert.deepEqual(generic, digest);
   });
@@ -187,7 +189,9 @@ describe('digest money: exact, per currency, over the local day', () => {
   test('the money query reads one covering index: a range scan of the instants and a seek to the dates', async () => {
     const store = await openStore();
     const plan = store.database
-      .prepare<[Record<string, string>], { detail: string }>(`EXPLAIN QUERY PLAN ${MONEY_BY_CONNECTION_SQL}`)
+      .prepare<[Record<string, string>], { detail: string }>(
+        `EXPLAIN QUERY PLAN ${moneyByConnectionSql(CALENDAR_DATE_PROVIDERS)}`,
+      )
       .all({
         start: '2026-01-15T05:00:00.000Z',
         end: '2026-01-16T05:00:00.000Z',

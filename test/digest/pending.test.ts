@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
 import { dayContaining } from '../../src/digest/day.ts';
-import { storeDigestQueries } from '../../src/digest/queries.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import type { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { genericDigestQueries } from '../../src/store/generic/digest-queries.ts';
 import {
   cleanUp,
   connection,
@@ -67,7 +67,7 @@ async function moneyOutOn(store: EmbeddedStore, date: string): Promise<bigint> {
     status: await statusOf(store, now),
     timezone: ZONE,
     now,
-    queries: storeDigestQueries(store),
+    queries: genericDigestQueries(store),
   });
   assert.deepEqual(generic.money, digest.money, 'both query paths agree');
   const independent = await recompute(store, day.start.getTime(), day.end.getTime(), date);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { computeDigest } from '../../src/digest/compute.ts';
-import { storeDigestQueries } from '../../src/digest/queries.ts';
 import { digestMessage } from '../../src/messages/digest.ts';
 import { formatMoney } from '../../src/money.ts';
 import type { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { genericDigestQueries } from '../../src/store/generic/digest-queries.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 import {
   cleanUp,
@@ -73,7 +73,7 @@ describe('digest money is per system until reconciliation exists', () => {
       status: await statusOf(store, NOW),
       timezone: ZONE,
       now: NOW,
-      queries: storeDigestQueries(store),
+      queries: genericDigestQueries(store),
     });
     assert.deepEqual(generic.money, digest.money);
 

@@ -1,5 +1,5 @@
 /**
- * A DigestSender as the app wires it, for the sender tests: the real AlertRouting over an EmbeddedStore in
+ * A DigestSender as the app wires it, for the sender tests: the real AlertRouting over the embedded store in
  * a temp dir, the real Outbox on that store's database posting to the local Slack emulator (20 ms pace),
  * the real digest computation, and a clock the test moves by hand. `restart` closes everything and boots
  * again on the same data dir, as a process restart would.
@@ -15,7 +15,8 @@ import { Outbox, outboxWebClient } from '../../src/notify/outbox.ts';
 import { AlertRouting } from '../../src/notify/routing.ts';
 import type { EmulatedMessage, SlackEmulator } from '../../src/sandbox/slack-emulator.ts';
 import { statusReport } from '../../src/services/status.ts';
-import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/types.ts';
 import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 export const TOKEN = 'xoxb-digest-sender-test';
@@ -33,7 +34,7 @@ export interface AppOptions {
 }
 
 export interface App {
-  readonly store: EmbeddedStore;
+  readonly store: Store;
   readonly outbox: Outbox;
   readonly routing: AlertRouting;
   readonly sender: DigestSender;
@@ -58,9 +59,9 @@ export async function bootApp(emu: SlackEmulator, options: AppOptions, dataDir?:
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'finsync-digest-sender-'));
   if (!dataDir) dirs.push(dir);
   const log = silentLogger();
-  const store = await EmbeddedStore.open(dir);
+  const store = await openStore({ dataDir: dir, mongodbUri: undefined });
   const outbox = new Outbox({
-    db: store.database,
+    queue: store.outbox,
     client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quietSlackLogger }),
     log,
     paceMs: 20,
@@ -84,7 +85,7 @@ export async function bootApp(emu: SlackEmulator, options: AppOptions, dataDir?:
           now: now(),
           day,
         }),
-      openIncident: () => undefined,
+      openIncident: async () => undefined,
       permalink: async () => null,
       displayNames: async () => new Map(),
       timezone,

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IncidentService } from '../../src/incidents/incident-service.ts';
-import { IncidentStore } from '../../src/incidents/incident-store.ts';
 import { type AlertPolicy, DEFAULT_ALERT_POLICY } from '../../src/incidents/types.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Outbox, outboxWebClient } from '../../src/notify/outbox.ts';
 import { AlertRouting } from '../../src/notify/routing.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
-import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import type { RunStatus, SyncRun } from '../../src/store/types.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { RunStatus, Store, SyncRun } from '../../src/store/types.ts';
 import { connection } from '../digest/factories.ts';
 import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
@@ -25,7 +24,7 @@ export const OWNER = 'UOWNER0001';
 
 export interface IncidentWorld {
   readonly slack: SlackEmulator;
-  readonly store: EmbeddedStore;
+  readonly store: Store;
   readonly outbox: Outbox;
   readonly routing: AlertRouting;
   readonly incidents: IncidentService;
@@ -52,13 +51,13 @@ export interface WorldOptions {
 export async function incidentWorld(options: WorldOptions = {}): Promise<IncidentWorld> {
   const slack = options.slack ?? (await startSlackEmulator({ botToken: TOKEN }));
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'finsync-incidents-'));
-  const store = await EmbeddedStore.open(dir);
+  const store = await openStore({ dataDir: dir, mongodbUri: undefined });
   for (const name of options.connections ?? ['stripe']) {
     if (!(await store.getConnection(name)))
       await store.createConnection(connection(name, { createdBy: OWNER }));
   }
   const outbox = new Outbox({
-    db: store.database,
+    queue: store.outbox,
     client: outboxWebClient(TOKEN, { slackApiUrl: slack.url, logger: quietSlackLogger }),
     log: silentLogger(),
     paceMs: options.paceMs ?? 5,
@@ -129,7 +128,7 @@ export async function incidentWorld(options: WorldOptions = {}): Promise<Inciden
     routing,
     incidents: new IncidentService({
       store,
-      incidents: new IncidentStore(store.database),
+      incidents: store.incidents,
       outbox,
       routing,
       providerName: (p) => (p === 'stripe' ? 'Stripe' : p),

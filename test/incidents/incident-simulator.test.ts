@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { OutboxPort } from '../../src/incidents/incident-service.ts';
-import type { IncidentStore } from '../../src/incidents/incident-store.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
+import type { IncidentStore } from '../../src/store/ports/incidents.ts';
 import type { RunStatus } from '../../src/store/types.ts';
 import { ALERTS, type IncidentWorld, incidentWorld, OWNER, parents, TOKEN } from './helpers.ts';
 
@@ -149,7 +149,7 @@ describe('incident simulator', () => {
     world = await incidentWorld({ slack, policy: { alertAfter: 2, escalateAfter: 50 } });
     await world.run('failed', 'auth');
     await world.settle();
-    const incident = world.incidents.open('stripe')!;
+    const incident = (await world.incidents.open('stripe'))!;
     const until = new Date(world.clock + 60 * 60_000).toISOString();
     const outcome = await world.incidents.snooze(incident.id, incident.version, {
       choice: '1h',
@@ -190,7 +190,7 @@ describe('incident simulator', () => {
   test('a snooze "until resolved" ends with the recovery, which is posted', async () => {
     world = await incidentWorld({ slack });
     await world.run('failed', 'auth');
-    const incident = world.incidents.open('stripe')!;
+    const incident = (await world.incidents.open('stripe'))!;
     await world.incidents.snooze(incident.id, incident.version, {
       choice: 'until_resolved',
       until: null,
@@ -214,7 +214,7 @@ describe('incident simulator', () => {
   test('a snooze on an outdated version or a resolved incident is refused; a repeat has no effect', async () => {
     world = await incidentWorld({ slack });
     await world.run('failed', 'auth');
-    const v1 = world.incidents.open('stripe')!;
+    const v1 = (await world.incidents.open('stripe'))!;
     await world.run('failed', 'auth');
     const snooze = {
       choice: '1h' as const,
@@ -223,9 +223,9 @@ describe('incident simulator', () => {
       byName: 'A',
     };
     assert.equal((await world.incidents.snooze(v1.id, v1.version, snooze)).kind, 'stale');
-    const v2 = world.incidents.open('stripe')!;
-    assert.equal(world.incidents.claimRetry(v2.id, v2.version, 'U1').kind, 'ok');
-    assert.equal(world.incidents.claimRetry(v2.id, v2.version, 'U2').kind, 'duplicate');
+    const v2 = (await world.incidents.open('stripe'))!;
+    assert.equal((await world.incidents.claimRetry(v2.id, v2.version, 'U1')).kind, 'ok');
+    assert.equal((await world.incidents.claimRetry(v2.id, v2.version, 'U2')).kind, 'duplicate');
     await world.run('success');
     assert.equal((await world.incidents.snooze(v2.id, v2.version + 1, snooze)).kind, 'resolved');
   });
@@ -262,7 +262,7 @@ describe('incident simulator', () => {
     assert.equal(hasButtons(parent!.blocks), false);
     assert.match(JSON.stringify(parent!.blocks), /Closed\* <!date.*the connection was disconnected/);
     assert.equal(slack.threadReplies(ALERTS, parent!.ts).length, 0);
-    assert.equal(world.incidents.open('stripe'), undefined);
+    assert.equal(await world.incidents.open('stripe'), undefined);
   });
 
   test('a crash around queueing the first alert neither loses nor doubles it', async () => {
@@ -285,12 +285,12 @@ describe('incident simulator', () => {
     // 2: the next failure queues the post, and the process dies before recording that it did.
     const save = deps.incidents.save.bind(deps.incidents);
     let failSave = true;
-    deps.incidents.save = (incident) => {
+    deps.incidents.save = async (incident) => {
       if (failSave && incident.alertedAt !== null) {
         failSave = false;
         throw new Error('process died before recording');
       }
-      save(incident);
+      await save(incident);
     };
     await world.run('failed', 'auth');
     await world.run('failed', 'auth');
@@ -300,7 +300,7 @@ describe('incident simulator', () => {
     const posts = parents(world);
     assert.equal(posts.length, 1, 'one alert, not none and not two');
     // The crash before recording cost one count; the alert shows what is recorded, and is updated in place.
-    const incident = world.incidents.open('stripe')!;
+    const incident = (await world.incidents.open('stripe'))!;
     assert.match(posts[0]!.text, new RegExp(`${incident.failedRuns} failed runs`));
     assert.ok(posts[0]!.updates >= 1, 'later failures update the same alert');
   });

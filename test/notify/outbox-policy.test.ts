@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { webApi } from '@slack/bolt';
 import { InvalidRequestError } from '../../src/errors.ts';
@@ -6,8 +9,7 @@ import { silentLogger } from '../../src/log.ts';
 import { Outbox, outboxWebClient } from '../../src/notify/outbox.ts';
 import { markerOf, prepareMessage, resolveArgs, withMarker } from '../../src/notify/outbox-args.ts';
 import { classifySlackError, DEFAULT_OUTBOX_RETRY, retryDelayMs } from '../../src/notify/outbox-errors.ts';
-import { migrate } from '../../src/store/embedded/ledger-schema.ts';
-import { openSqlite } from '../../src/store/sqlite.ts';
+import { openStore } from '../../src/store/open-store.ts';
 
 const platform = (error: string) => new webApi.WebAPIPlatformError({ ok: false, error });
 const network = (code: string) =>
@@ -89,9 +91,13 @@ test('malformed messages are refused when enqueued, not when sent', async () => 
   for (const message of bad)
     assert.throws(() => prepareMessage(message as Parameters<typeof prepareMessage>[0]), InvalidRequestError);
 
-  const db = openSqlite(':memory:');
-  migrate(db);
-  const outbox = new Outbox({ db, client: outboxWebClient('xoxb-unused'), log: silentLogger() });
+  const dir = mkdtempSync(join(tmpdir(), 'finsync-outbox-policy-'));
+  const store = await openStore({ dataDir: dir, mongodbUri: undefined });
+  const outbox = new Outbox({
+    queue: store.outbox,
+    client: outboxWebClient('xoxb-unused'),
+    log: silentLogger(),
+  });
   const reply = (key: string, parent: string) => ({
     key,
     channel: 'C1',
@@ -100,7 +106,8 @@ test('malformed messages are refused when enqueued, not when sent', async () => 
   });
   assert.equal(await outbox.enqueue(reply('a', 'b')), true);
   await assert.rejects(outbox.enqueue(reply('b', 'a')), InvalidRequestError, 'a cycle would wait forever');
-  db.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('every post carries its outbox key in message metadata, beside the caller’s own metadata', () => {

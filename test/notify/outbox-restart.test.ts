@@ -15,7 +15,7 @@ import type { webApi } from '@slack/bolt';
 import { createLogger, type Logger, silentLogger } from '../../src/log.ts';
 import { Outbox, type OutboxItem, type OutboxMessage, outboxWebClient } from '../../src/notify/outbox.ts';
 import { type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
-import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 const TOKEN = 'xoxb-outbox-restart-test';
@@ -91,9 +91,9 @@ function slackWithHistory(options: { historyError?: string } = {}) {
 }
 
 async function openOutbox(dir: string, fetch: webApi.FetchFunction, log: Logger = silentLogger()) {
-  const store = await EmbeddedStore.open(dir);
+  const store = await openStore({ dataDir: dir, mongodbUri: undefined });
   const outbox = new Outbox({
-    db: store.database,
+    queue: store.outbox,
     client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quietSlackLogger, fetch }),
     log,
     paceMs: 10,

@@ -13,9 +13,7 @@ import {
   outboxWebClient,
 } from '../../src/notify/outbox.ts';
 import { type SlackCall, type SlackEmulator, startSlackEmulator } from '../../src/sandbox/slack-emulator.ts';
-import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import { migrate } from '../../src/store/embedded/ledger-schema.ts';
-import { openSqlite } from '../../src/store/sqlite.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { quietSlackLogger } from '../helpers/quiet-slack-logger.ts';
 
 const TOKEN = 'xoxb-outbox-test';
@@ -41,13 +39,11 @@ function dataDir(): string {
   return dir;
 }
 
-/** An outbox on the store in `dir` (what the restart test reopens), or on a fresh in-memory database. */
+/** An outbox on the store in `dir` (what the restart test reopens), or on a fresh store. */
 async function openOutbox(dir: string | undefined, options: Partial<OutboxOptions> = {}) {
-  const store = dir ? await EmbeddedStore.open(dir) : undefined;
-  const db = store?.database ?? openSqlite(':memory:');
-  if (!store) migrate(db);
+  const store = await openStore({ dataDir: dir ?? dataDir(), mongodbUri: undefined });
   const outbox = new Outbox({
-    db,
+    queue: store.outbox,
     client: outboxWebClient(TOKEN, { slackApiUrl: emu.url, logger: quietSlackLogger }),
     log: silentLogger(),
     paceMs: PACE_MS,
@@ -61,8 +57,7 @@ async function openOutbox(dir: string | undefined, options: Partial<OutboxOption
       if (closed) return;
       closed = true;
       await outbox.stop();
-      if (store) await store.close();
-      else db.close();
+      await store.close();
     },
   };
   open.push(box);

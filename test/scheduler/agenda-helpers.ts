@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agenda, type JobParameters } from 'agenda';
-import { SqliteAgendaBackend } from '../../src/scheduler/sqlite-backend.ts';
+import { SqliteAgendaBackend } from '../../src/store/embedded/jobs/sqlite-backend.ts';
 import type { SqliteDatabase } from '../../src/store/sqlite.ts';
 
 export function jobInput(overrides: Partial<JobParameters> = {}): JobParameters {

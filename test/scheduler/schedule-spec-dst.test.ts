@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Agenda } from 'agenda';
 import { type ActiveScheduleSpec, nextRunAfter, toAgendaRepeat } from '../../src/scheduler/schedule-spec.ts';
-import { SqliteAgendaBackend } from '../../src/scheduler/sqlite-backend.ts';
+import { SqliteAgendaBackend } from '../../src/store/embedded/jobs/sqlite-backend.ts';
 import { openSqlite } from '../../src/store/sqlite.ts';
 
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SqliteJobRepository } from '../../src/scheduler/sqlite-backend.ts';
+import { SqliteJobRepository } from '../../src/store/embedded/jobs/sqlite-backend.ts';
 import { openSqlite, type SqliteDatabase } from '../../src/store/sqlite.ts';
 import { claimWindow, jobInput, secondsAgo, secondsAhead, tempDir } from './agenda-helpers.ts';
 

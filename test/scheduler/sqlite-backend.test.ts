@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { SqliteAgendaBackend, SqliteJobRepository } from '../../src/scheduler/sqlite-backend.ts';
+import { SqliteAgendaBackend, SqliteJobRepository } from '../../src/store/embedded/jobs/sqlite-backend.ts';
 import { openSqlite, type SqliteDatabase } from '../../src/store/sqlite.ts';
 import { claimWindow, jobInput, secondsAgo, secondsAhead } from './agenda-helpers.ts';
 

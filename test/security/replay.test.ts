@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -13,7 +16,8 @@ import {
   signSlackRequest,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { replayGuard, requestIdentity, SeenRequests } from '../../src/slack/replay-guard.ts';
+import { replayGuard, requestIdentity } from '../../src/slack/replay-guard.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { ADMIN, type Harness, startHarness } from '../helpers/app-harness.ts';
 
 let h: Harness;
@@ -243,26 +247,40 @@ function postRaw(
 }
 
 describe('the replay guard', () => {
-  test('remembers an identity for its window, then forgets it; memory is capped, oldest first', () => {
-    let now = 0;
-    const seen = new SeenRequests(10 * 60_000, 3, () => now);
-    assert.equal(seen.seen('a'), false);
-    assert.equal(seen.seen('a'), true);
-    now += 10 * 60_000 - 1;
-    assert.equal(seen.seen('a'), true, 'still inside ten minutes');
-    now += 1;
-    assert.equal(
-      seen.seen('a'),
-      false,
-      'forgotten after ten minutes (Bolt refuses such old requests anyway)',
-    );
-    seen.seen('b');
-    seen.seen('c');
-    seen.seen('d');
-    assert.equal(seen.size, 3);
-    assert.equal(seen.forgottenEarly, 1);
-    assert.equal(seen.seen('a'), false, 'the oldest was forgotten to make room');
-    assert.equal(seen.seen('d'), true);
+  test('a request handled by one process is a replay in another on the same store, for ten minutes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'finsync-replay-'));
+    const app = await openStore({ dataDir: dir, mongodbUri: undefined });
+    const cli = await openStore({ dataDir: dir, mongodbUri: undefined });
+    try {
+      let now = 1_000_000;
+      const guards = [app, cli].map((store) =>
+        replayGuard({ log: silentLogger(), replays: store.replays, now: () => now }),
+      );
+      const calls: string[] = [];
+      const send = (guard: number, id: string) =>
+        guards[guard]!({
+          body: { type: 'block_actions', trigger_id: id },
+          context: {},
+          ack: async () => void calls.push(`ack ${guard} ${id}`),
+          next: async () => void calls.push(`next ${guard} ${id}`),
+        } as never);
+      await send(0, 't1');
+      await send(1, 't1');
+      now += 10 * 60_000 - 1;
+      await send(1, 't1');
+      now += 1;
+      await send(1, 't1');
+      assert.deepEqual(calls, [
+        'next 0 t1',
+        'ack 1 t1',
+        'ack 1 t1',
+        'next 1 t1', // forgotten after ten minutes (Bolt refuses such old requests anyway)
+      ]);
+    } finally {
+      await app.close();
+      await cli.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('identities: event_id for events, trigger_id for commands and interactions, view version for view_closed', () => {
@@ -279,18 +297,25 @@ describe('the replay guard', () => {
   });
 
   test('a repeat is acked once and never reaches next(); a first request goes on', async () => {
-    const guard = replayGuard({ log: silentLogger() });
-    const calls: string[] = [];
-    const args = (id: string) =>
-      ({
-        body: { type: 'block_actions', trigger_id: id },
-        context: {},
-        ack: async () => void calls.push(`ack ${id}`),
-        next: async () => void calls.push(`next ${id}`),
-      }) as never;
-    await guard(args('t1'));
-    await guard(args('t1'));
-    await guard(args('t2'));
-    assert.deepEqual(calls, ['next t1', 'ack t1', 'next t2']);
+    const dir = mkdtempSync(join(tmpdir(), 'finsync-replay-'));
+    const store = await openStore({ dataDir: dir, mongodbUri: undefined });
+    try {
+      const guard = replayGuard({ log: silentLogger(), replays: store.replays });
+      const calls: string[] = [];
+      const args = (id: string) =>
+        ({
+          body: { type: 'block_actions', trigger_id: id },
+          context: {},
+          ack: async () => void calls.push(`ack ${id}`),
+          next: async () => void calls.push(`next ${id}`),
+        }) as never;
+      await guard(args('t1'));
+      await guard(args('t1'));
+      await guard(args('t2'));
+      assert.deepEqual(calls, ['next t1', 'ack t1', 'next t2']);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

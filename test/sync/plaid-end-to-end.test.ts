@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
 import { pendingPredecessorOf } from '../../connectors/plaid/normalize.ts';
-import { sqliteDigestQueries, storeDigestQueries } from '../../src/digest/queries.ts';
+import { CALENDAR_DATE_PROVIDERS } from '../../src/digest/queries.ts';
 import type { LedgerRecord } from '../../src/records.ts';
+import { genericDigestQueries } from '../../src/store/generic/digest-queries.ts';
 import {
   addConnection,
   expectedPlaidTransactions,
@@ -64,8 +65,12 @@ async function moneyOutOn(connection: string, date: string): Promise<{ out: bigi
     start: new Date(`${date}T00:00:00Z`),
     end: new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000),
   };
-  const sql = await sqliteDigestQueries(r.store.database).moneyByConnection(day);
-  assert.deepEqual(await storeDigestQueries(r.store).moneyByConnection(day), sql, 'both query paths agree');
+  const sql = await r.store.digest.moneyByConnection(day, CALENDAR_DATE_PROVIDERS);
+  assert.deepEqual(
+    await genericDigestQueries(r.store).moneyByConnection(day, CALENDAR_DATE_PROVIDERS),
+    sql,
+    'both query paths agree',
+  );
   const own = sql.filter((m) => m.connection === connection);
   return {
     out: own.reduce((sum, m) => sum + m.moneyOut, 0n),

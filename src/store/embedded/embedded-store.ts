@@ -4,7 +4,7 @@
  * (the app, the CLI beside it) share it safely: each change is a transaction on the current durable state,
  * and the rules that span processes (one run per connection, a token rotation, a setting) are enforced by
  * those transactions, never by one process's memory. Older folders kept connections and settings as lowdb
- * files; they are imported once at open (documents.ts).
+ * files; they are imported once at open (documents.ts). Each port (../ports/) is one file of SQL here.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,12 @@ import type { StreamCursor } from '../../../connectors/types.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { LedgerRecord } from '../../records.ts';
 import { defaultLease } from '../lease.ts';
+import type { DigestQueries } from '../ports/digest.ts';
+import type { IncidentStore } from '../ports/incidents.ts';
+import type { JobStore } from '../ports/jobs.ts';
+import type { LinkSessionStore } from '../ports/link-sessions.ts';
+import type { OutboxStore } from '../ports/outbox.ts';
+import type { ReplayStore } from '../ports/replays.ts';
 import { openSqlite, type SqliteDatabase } from '../sqlite.ts';
 import type {
   ActiveRun,
@@ -26,15 +32,27 @@ import type {
   StoreHealth,
   SyncRun,
 } from '../types.ts';
+import { sqliteDigestQueries } from './digest-queries.ts';
 import { type ConnectionPatch, importLegacyDocuments, SqliteDocuments } from './documents.ts';
+import { SqliteIncidents } from './incidents.ts';
+import { SqliteAgendaBackend } from './jobs/sqlite-backend.ts';
 import { SqliteLedger } from './ledger.ts';
 import { LedgerWriter } from './ledger-writer.ts';
+import { SqliteLinkSessions } from './link-sessions.ts';
+import { SqliteOutbox } from './outbox.ts';
+import { SqliteReplays } from './replays.ts';
 import { SqliteRuns } from './runs.ts';
 
 export const DATABASE_FILE = 'finsync.db';
 
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
+  readonly outbox: OutboxStore;
+  readonly incidents: IncidentStore;
+  readonly jobs: JobStore;
+  readonly digest: DigestQueries;
+  readonly linkSessions: LinkSessionStore;
+  readonly replays: ReplayStore;
 
   private constructor(
     readonly dataDir: string,
@@ -42,7 +60,15 @@ export class EmbeddedStore implements Store {
     private readonly ledger: SqliteLedger,
     private readonly runs: SqliteRuns,
     private readonly writer: LedgerWriter,
-  ) {}
+  ) {
+    const db = ledger.db;
+    this.outbox = new SqliteOutbox(db);
+    this.incidents = new SqliteIncidents(db);
+    this.jobs = { agendaBackend: () => new SqliteAgendaBackend({ db }) };
+    this.digest = sqliteDigestQueries(db);
+    this.linkSessions = new SqliteLinkSessions(db);
+    this.replays = new SqliteReplays(db);
+  }
 
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */
   static async open(dataDir: string): Promise<EmbeddedStore> {
@@ -64,7 +90,7 @@ export class EmbeddedStore implements Store {
     );
   }
 
-  /** The SQLite handle, shared with the scheduler's Agenda backend. */
+  /** The SQLite handle, for tests of this implementation (query plans) and bench seeding (embedded/seed.ts). */
   get database(): SqliteDatabase {
     return this.ledger.db;
   }

@@ -1,7 +1,7 @@
 /** Schema of the embedded SQLite database; `user_version` tracks migrations. */
-import { INCIDENTS_MIGRATION } from '../../incidents/incident-store.ts';
-import { createTableSql } from '../../scheduler/sqlite-jobs-table.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
+import { INCIDENTS_MIGRATION } from './incidents.ts';
+import { createTableSql } from './jobs/sqlite-jobs-table.ts';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (
@@ -61,7 +61,7 @@ const MIGRATIONS: readonly string[] = [
   // The digest's per-currency money in/out for a day reads only this index (no table lookups): 500,000
   // movements in one day went from ~1.2 s to ~0.3 s (bench/digest.ts).
   `CREATE INDEX records_money_by_time ON records (occurred_at, currency, amount) WHERE money_movement = 1;`,
-  // Incidents and the clicks taken on them (src/incidents/incident-store.ts).
+  // Incidents and the clicks taken on them (incidents.ts).
   INCIDENTS_MIGRATION,
   // The digest counts a Plaid or QuickBooks calendar date (stored at 00:00:00.000Z) on that date in the team's
   // zone, not as an instant, so its money query needs the provider too (src/digest/queries.ts). This index
@@ -104,7 +104,20 @@ const MIGRATIONS: readonly string[] = [
        ),
      )
      .join('\n')}`,
+  // What used to live in one process's memory and must be shared by every process on the folder: the
+  // single-use states of browser hand-offs (Plaid Link, OAuth consent; link-sessions.ts), and the requests
+  // already handled (Slack request ids, provider webhook deliveries; replays.ts). Times are epoch ms.
+  `CREATE TABLE link_sessions (
+     state TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider TEXT NOT NULL, name TEXT NOT NULL, view_id TEXT,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX link_sessions_by_expiry ON link_sessions (expires_at);
+   CREATE TABLE replay_keys (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX replay_keys_by_expiry ON replay_keys (expires_at);`,
 ];
+
+/** The schema version a folder has once `migrate` ran (SQLite's user_version). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function migrate(db: SqliteDatabase): void {
   // Each step re-reads the version inside its own write transaction: two processes opening one folder at

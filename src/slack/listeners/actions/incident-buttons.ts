@@ -66,10 +66,10 @@ export function outcomeNotice(outcome: ActionOutcome, action: string): SlackMess
 export function incidentRetry(deps: SlackDeps) {
   return incidentButton(deps, async ({ action, body }, answer) => {
     const ref = parseIncidentButtonValue(action.value);
-    const incident = ref ? deps.incidents.get(ref.id) : undefined;
+    const incident = ref ? await deps.incidents.get(ref.id) : undefined;
     await deps.finsync.requireAdmin(body.user.id, 'retry syncs', incident?.connection ?? null);
     if (!ref || !incident) return answer(outcomeNotice({ kind: 'not_found' }, 'Retry')!);
-    const outcome = deps.incidents.claimRetry(ref.id, ref.version, body.user.id);
+    const outcome = await deps.incidents.claimRetry(ref.id, ref.version, body.user.id);
     const refused = outcomeNotice(outcome, 'Retry');
     if (refused) return answer(refused);
     const starts = await deps.finsync.syncNow({
@@ -89,10 +89,10 @@ export function incidentRetry(deps: SlackDeps) {
 export function incidentSnooze(deps: SlackDeps) {
   return incidentButton(deps, async ({ action, body, client }, answer) => {
     const ref = parseIncidentButtonValue(action.value);
-    const incident = ref ? deps.incidents.get(ref.id) : undefined;
+    const incident = ref ? await deps.incidents.get(ref.id) : undefined;
     await deps.finsync.requireAdmin(body.user.id, 'snooze alerts', incident?.connection ?? null);
     if (!ref || !incident) return answer(outcomeNotice({ kind: 'not_found' }, 'Snooze')!);
-    const refused = outcomeNotice(deps.incidents.check(ref.id, ref.version), 'Snooze');
+    const refused = outcomeNotice(await deps.incidents.check(ref.id, ref.version), 'Snooze');
     if (refused) return answer(refused);
     const profile = await userProfile(client, body.user.id);
     await client.views.open({
@@ -105,7 +105,7 @@ export function incidentSnooze(deps: SlackDeps) {
 export function incidentHistory(deps: SlackDeps) {
   return incidentButton(deps, async ({ action }, answer) => {
     const ref = parseIncidentButtonValue(action.value);
-    const incident = ref ? deps.incidents.get(ref.id) : undefined;
+    const incident = ref ? await deps.incidents.get(ref.id) : undefined;
     if (!incident) return answer(outcomeNotice({ kind: 'not_found' }, 'View History')!);
     const { connection, runs } = await deps.finsync.history(incident.connection, 10);
     await answer(historyMessage(connection, runs));

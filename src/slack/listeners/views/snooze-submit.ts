@@ -28,7 +28,7 @@ export function snoozeSubmit(deps: SlackDeps) {
     const choice = view.state.values[SNOOZE_BLOCK]?.[SNOOZE_ELEMENT]?.selected_option?.value;
     if (!ref || !isSnoozeChoice(choice)) return void (await fail('Choose how long to snooze.'));
     try {
-      const incident = deps.incidents.get(ref.id);
+      const incident = await deps.incidents.get(ref.id);
       await deps.finsync.requireAdmin(body.user.id, 'snooze alerts', incident?.connection ?? null);
       const profile = await userProfile(client, body.user.id);
       const until = snoozeUntil(choice, new Date(), profile.timezone ?? deps.timezone);

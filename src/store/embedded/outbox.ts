@@ -1,51 +1,21 @@
 /**
- * The outbox table in the embedded SQLite database. Every write is one short statement (or a tiny
- * transaction), because the ledger writer thread writes to the same file.
+ * The outbox queue (ports/outbox.ts) in the embedded SQLite database. Every write is one short statement
+ * (or a tiny transaction), because the ledger writer thread writes to the same file; `claim` is one
+ * conditional UPDATE, so of two senders only one moves a message to `sending`.
  */
-import { InvalidRequestError, StorageError } from '../errors.ts';
-import type { SqliteDatabase } from '../store/sqlite.ts';
-import { type DeliveredResult, isOutboxMethod, type OutboxArgs, type OutboxMethod } from './outbox-args.ts';
-
-export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed';
-
-export interface OutboxItem {
-  readonly seq: number;
-  readonly key: string;
-  readonly channel: string;
-  readonly method: OutboxMethod;
-  /** As enqueued: references are not resolved here. */
-  readonly args: OutboxArgs;
-  readonly state: OutboxState;
-  /** Calls made to Slack for this message, rate-limited ones included. */
-  readonly attempts: number;
-  readonly enqueuedAt: string;
-  /** An attempt may have reached Slack without us seeing the answer (lost response, crash). */
-  readonly unconfirmed: boolean;
-  readonly deliveredAt?: string;
-  /** `ts` of the message (`message_ts` for an ephemeral); none for views.publish. */
-  readonly ts?: string;
-  /** The channel Slack answered with: for a post to a user id, the DM's D… id. */
-  readonly deliveredChannel?: string;
-  /** Slack's error code (or what went wrong) of the last failed attempt. */
-  readonly error?: string;
-  readonly failedAt?: string;
-}
-
-/** What the sender needs beyond the public view. */
-export interface ClaimedItem extends OutboxItem {
-  readonly transientFailures: number;
-  readonly firstClaimedAt: number;
-}
-
-/** A pending message as the scheduler sees it, with the state of every message it waits for. */
-export interface PendingEntry {
-  readonly seq: number;
-  readonly key: string;
-  readonly channel: string;
-  readonly notBefore: number;
-  readonly enqueuedAt: number;
-  readonly waitingOn: readonly { key: string; state: OutboxState | null; error: string | null }[];
-}
+import { InvalidRequestError, StorageError } from '../../errors.ts';
+import { type DeliveredResult, isOutboxMethod, type OutboxArgs } from '../../notify/outbox-args.ts';
+import {
+  type ClaimedItem,
+  type NewOutboxItem,
+  OUTBOX_STATES,
+  type OutboxItem,
+  type OutboxState,
+  type OutboxStore,
+  type PendingEntry,
+  type RetryLater,
+} from '../ports/outbox.ts';
+import type { SqliteDatabase } from '../sqlite.ts';
 
 interface Row {
   seq: number;
@@ -68,10 +38,10 @@ interface Row {
   failed_at: number | null;
 }
 
-const STATES: readonly string[] = ['pending', 'sending', 'delivered', 'failed'];
+const STATES: readonly string[] = OUTBOX_STATES;
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
-export class OutboxQueue {
+export class SqliteOutbox implements OutboxStore {
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -135,18 +105,10 @@ export class OutboxQueue {
     };
   }
 
-  /** Stores a new message; false when its key is already known (whatever its state). */
-  insert(
-    key: string,
-    channel: string,
-    method: OutboxMethod,
-    args: OutboxArgs,
-    dependsOn: string[],
-    now: number,
-  ) {
+  async insert({ key, channel, method, args, dependsOn }: NewOutboxItem, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.statements.byKey.get(key)) return false;
-      if (this.reaches(dependsOn, key))
+      if (this.reaches([...dependsOn], key))
         throw new InvalidRequestError(`outbox message ${key} would wait for itself through its references`);
       const json = JSON.stringify(args);
       this.statements.insert.run(key, channel, method, json, JSON.stringify(dependsOn), now);
@@ -169,18 +131,18 @@ export class OutboxQueue {
     return false;
   }
 
-  get(key: string): OutboxItem | undefined {
+  async get(key: string): Promise<OutboxItem | undefined> {
     const row = this.statements.byKey.get(key);
     return row ? this.toItem(row) : undefined;
   }
 
-  resultOf(key: string): DeliveredResult | undefined {
+  async resultOf(key: string): Promise<DeliveredResult | undefined> {
     const row = this.statements.byKey.get(key);
     if (row?.state !== 'delivered') return undefined;
     return { ts: row.result_ts ?? undefined, channel: row.result_channel ?? undefined };
   }
 
-  pending(): PendingEntry[] {
+  async pending(): Promise<PendingEntry[]> {
     return this.statements.pending.all().map((row) => ({
       seq: row.seq,
       key: row.key,
@@ -191,7 +153,7 @@ export class OutboxQueue {
     }));
   }
 
-  claim(seq: number, now: number): ClaimedItem | undefined {
+  async claim(seq: number, now: number): Promise<ClaimedItem | undefined> {
     const row = this.statements.claim.get(now, now, seq);
     if (!row) return undefined;
     return {
@@ -201,15 +163,11 @@ export class OutboxQueue {
     };
   }
 
-  delivered(seq: number, result: DeliveredResult, now: number, called: boolean): void {
+  async delivered(seq: number, result: DeliveredResult, now: number, called: boolean): Promise<void> {
     this.statements.delivered.run(now, now, result.ts ?? null, result.channel ?? null, called ? 1 : 0, seq);
   }
 
-  retryLater(
-    seq: number,
-    now: number,
-    retry: { notBefore: number; error: string; transient: boolean; unsure: boolean },
-  ): void {
+  async retryLater(seq: number, now: number, retry: RetryLater): Promise<void> {
     this.statements.retry.run(
       retry.notBefore,
       now,
@@ -220,31 +178,29 @@ export class OutboxQueue {
     );
   }
 
-  /** Marks a message failed for good; `called` when this follows a call to Slack. */
-  fail(seq: number, error: string, now: number, called: boolean): OutboxItem | undefined {
+  async fail(seq: number, error: string, now: number, called: boolean): Promise<OutboxItem | undefined> {
     const row = this.statements.fail.get(now, called ? now : null, called ? 1 : 0, error, seq);
     return row ? this.toItem(row) : undefined;
   }
 
-  /** Claims left by a process that stopped before recording the outcome: pending again, but unsure. */
-  recoverClaims(): number {
+  async recoverClaims(): Promise<number> {
     return this.statements.recover.run().changes;
   }
 
-  lastAttemptAt(channel: string): number | undefined {
+  async lastAttemptAt(channel: string): Promise<number | undefined> {
     return this.statements.lastAttempt.get(channel)?.at ?? undefined;
   }
 
-  lastDelivered(keyPrefix: string): OutboxItem | undefined {
+  async lastDelivered(keyPrefix: string): Promise<OutboxItem | undefined> {
     const row = this.statements.lastDelivered.get(keyPrefix, `${keyPrefix}\u{10ffff}`);
     return row ? this.toItem(row) : undefined;
   }
 
-  failures(limit: number): OutboxItem[] {
+  async failures(limit: number): Promise<OutboxItem[]> {
     return this.statements.failures.all(limit).map((row) => this.toItem(row));
   }
 
-  counts(): Record<OutboxState, number> {
+  async counts(): Promise<Record<OutboxState, number>> {
     const counts: Record<OutboxState, number> = { pending: 0, sending: 0, delivered: 0, failed: 0 };
     for (const { state, n } of this.statements.counts.all())
       if (STATES.includes(state)) counts[state as OutboxState] = n;

@@ -20,7 +20,7 @@ import {
   type JobWithState,
   type RemoveJobsOptions,
 } from 'agenda';
-import type { SqliteDatabase } from '../store/sqlite.ts';
+import type { SqliteDatabase } from '../../sqlite.ts';
 import { saveJobRow } from './sqlite-job-save.ts';
 import {
   addContains,

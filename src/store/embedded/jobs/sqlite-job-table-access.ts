@@ -5,7 +5,7 @@
 
 import type { JobsSort, RemoveJobsOptions } from 'agenda';
 import type Database from 'better-sqlite3';
-import type { SqliteDatabase } from '../store/sqlite.ts';
+import type { SqliteDatabase } from '../../sqlite.ts';
 import {
   assertTableName,
   createTableSql,

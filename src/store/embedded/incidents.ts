@@ -1,12 +1,15 @@
 /**
- * Incidents in the embedded SQLite database (the same file as the outbox, so an alert and its bookkeeping
- * live side by side). The row keeps the searchable columns; the rest of the incident is JSON.
- * A partial unique index allows one open incident per connection, whatever the callers do.
+ * Incidents (ports/incidents.ts) in the embedded SQLite database (the same file as the outbox, so an alert
+ * and its bookkeeping live side by side). The row keeps the searchable columns; the rest of the incident is
+ * JSON. A partial unique index allows one open incident per connection, whatever the callers do, and the
+ * primary key of incident_actions makes a claim succeed once.
  */
-import type { SqliteDatabase } from '../store/sqlite.ts';
-import type { Incident, IncidentState } from './types.ts';
+import { ConflictError } from '../../errors.ts';
+import type { Incident, IncidentState } from '../../incidents/types.ts';
+import type { IncidentStore, NewIncident } from '../ports/incidents.ts';
+import type { SqliteDatabase } from '../sqlite.ts';
 
-/** Appended to the embedded schema's migrations (src/store/embedded/ledger-schema.ts). */
+/** One of the embedded schema's migrations (ledger-schema.ts). */
 export const INCIDENTS_MIGRATION = `CREATE TABLE incidents (
      id INTEGER PRIMARY KEY AUTOINCREMENT, connection TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL
    );
@@ -23,9 +26,7 @@ interface Row {
   data: string;
 }
 
-export type NewIncident = Omit<Incident, 'id'>;
-
-export class IncidentStore {
+export class SqliteIncidents implements IncidentStore {
   private readonly statements;
 
   constructor(db: SqliteDatabase) {
@@ -46,34 +47,41 @@ export class IncidentStore {
     };
   }
 
-  open(connection: string): Incident | undefined {
+  async open(connection: string): Promise<Incident | undefined> {
     return parse(this.statements.open.get(connection));
   }
 
-  get(id: number): Incident | undefined {
+  async get(id: number): Promise<Incident | undefined> {
     return parse(this.statements.get.get(id));
   }
 
-  /** The newest incident of a connection, open or resolved. */
-  latest(connection: string): Incident | undefined {
+  async latest(connection: string): Promise<Incident | undefined> {
     return parse(this.statements.latest.get(connection));
   }
 
-  allOpen(): Incident[] {
+  async allOpen(): Promise<Incident[]> {
     return this.statements.allOpen.all().map((row) => parse(row)!);
   }
 
-  create(incident: NewIncident): Incident {
-    const row = this.statements.insert.get(incident.connection, incident.state, serialize(incident));
-    return { ...incident, id: row!.id };
+  async create(incident: NewIncident): Promise<Incident> {
+    if (incident.state === 'open' && this.statements.open.get(incident.connection))
+      throw new ConflictError(`${incident.connection} already has an open incident`);
+    try {
+      const row = this.statements.insert.get(incident.connection, incident.state, serialize(incident));
+      return { ...incident, id: row!.id };
+    } catch (error) {
+      // Another process opened one between the check and the insert: the unique index refused this one.
+      if (error instanceof Error && /UNIQUE constraint failed/.test(error.message))
+        throw new ConflictError(`${incident.connection} already has an open incident`);
+      throw error;
+    }
   }
 
-  save(incident: Incident): void {
+  async save(incident: Incident): Promise<void> {
     this.statements.update.run(incident.state, serialize(incident), incident.id);
   }
 
-  /** True the first time an action is taken on a version of an incident; false for a repeat (double click). */
-  claimAction(id: number, action: string, version: number, actor: string, at: Date): boolean {
+  async claimAction(id: number, action: string, version: number, actor: string, at: Date): Promise<boolean> {
     return this.statements.claim.run(id, action, version, actor, at.toISOString()).changes === 1;
   }
 }

@@ -7,7 +7,7 @@
  * the app, and whoever opened it closes it.
  */
 import type { AgendaBackend } from 'agenda';
-import type { SqliteDatabase } from '../store/sqlite.ts';
+import type { SqliteDatabase } from '../../sqlite.ts';
 import { SqliteJobRepository } from './sqlite-job-repository.ts';
 
 export { SqliteJobRepository } from './sqlite-job-repository.ts';
