@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { authorizeUrl } from '../connectors/quickbooks/oauth.ts';
-import { type Config, providerSettings } from './config.ts';
+import { type Config, settingsOfProvider } from './config.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import { errorMessage, RunConflictError } from './errors.ts';
 import { lightFetch } from './light-fetch.ts';
@@ -24,7 +24,7 @@ import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
 import type { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { plaidLinkComplete, plaidLinkPage } from './webhooks/plaid-link.ts';
-import { providerWebhooks } from './webhooks/provider-webhooks.ts';
+import { providerWebhooks, webhookProviders } from './webhooks/provider-webhooks.ts';
 import { quickbooksCallback } from './webhooks/quickbooks-oauth.ts';
 
 export interface AppOptions {
@@ -82,10 +82,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         handler: (req, res) => plaidRoutes.complete(req, res),
       },
       // Provider webhooks: each route reads and verifies the raw body itself (signatures cover exact bytes).
-      ...(['stripe', 'plaid', 'quickbooks'] as const).map((provider) => ({
+      ...webhookProviders().map((provider) => ({
         path: `/webhooks/${provider}`,
         method: ['POST'],
-        handler: (req: IncomingMessage, res: ServerResponse) => webhookRoutes[provider](req, res),
+        handler: (req: IncomingMessage, res: ServerResponse) => webhookRoutes.get(provider)!(req, res),
       })),
       {
         path: '/healthz',
@@ -182,8 +182,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     store: core.store,
     finsync: core.finsync,
-    settings: providerSettings(config),
-    connectorContext: () => core.finsync.deps.connectorContext(),
+    settingsOf: (provider) => settingsOfProvider(config, provider),
+    connectorContext: (provider) => core.finsync.deps.connectorContext(provider),
   });
   /** A DM (the app's Messages tab) through the outbox: kept across restarts, paced, never sent twice. */
   const directMessage = (userId: string, text: string) =>
@@ -198,7 +198,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     finsync: core.finsync,
     publicUrl: config.publicUrl,
     sessions: linkSessions,
-    settings: providerSettings(config),
+    settings: config.providers,
     log,
     notify: async (viewId: string | null, userId: string, text: string) => {
       try {
@@ -241,7 +241,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publicUrl: config.publicUrl,
     authorizeUrl: (provider, state) => {
       if (provider !== 'quickbooks') throw new Error(`${provider} does not connect by OAuth`);
-      return authorizeUrl({ settings: providerSettings(config), state });
+      return authorizeUrl({ settings: config.providers.quickbooks, state });
     },
   });
 

@@ -6,14 +6,15 @@
 import type { CountryCode, Products } from 'plaid';
 import { AuthError, classify, UserInputError } from '../../src/errors.ts';
 import { registerSecret, silentLogger } from '../../src/log.ts';
-import type { Connector, ConnectorContext, Credentials, ProviderSettings, VerifyResult } from '../types.ts';
+import type { Connector, Credentials, VerifyResult } from '../types.ts';
 import { createPlaidClient, type PlaidClient, type PlaidClientOptions } from './client.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 import { type PlaidStreamOptions, plaidStreams } from './streams.ts';
 
 export type PlaidConnectorOptions = PlaidStreamOptions;
 
 /** A connector with non-default timeouts or retry policy (tests, the sandbox). */
-export function createPlaidConnector(options: PlaidConnectorOptions = {}): Connector {
+export function createPlaidConnector(options: PlaidConnectorOptions = {}): Connector<PlaidSettings> {
   return {
     id: 'plaid',
     displayName: 'Plaid',
@@ -32,11 +33,11 @@ export function createPlaidConnector(options: PlaidConnectorOptions = {}): Conne
   };
 }
 
-export const plaidConnector: Connector = createPlaidConnector();
+export const plaidConnector: Connector<PlaidSettings> = createPlaidConnector();
 
 async function verify(
   input: Credentials,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
   options: PlaidClientOptions,
 ): Promise<VerifyResult> {
   const client = createPlaidClient(ctx.settings, options);
@@ -76,7 +77,7 @@ async function verify(
 async function describeItem(
   client: PlaidClient,
   accessToken: string,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
 ): Promise<{ itemId: string; result: Omit<VerifyResult, 'credentials'> }> {
   const { item } = await client.call(
     '/item/get',
@@ -106,7 +107,7 @@ async function institutionName(
   client: PlaidClient,
   institutionId: string | null,
   known: string | null,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
 ): Promise<string | null> {
   if (known) return known;
   if (!institutionId) return null;
@@ -132,7 +133,7 @@ async function institutionName(
 }
 
 /** Context for the helpers below, which run outside a sync (no run log, no cancellation). */
-function helperContext(settings: ProviderSettings): ConnectorContext {
+function helperContext(settings: PlaidSettings): PlaidContext {
   return { settings, log: silentLogger() };
 }
 
@@ -141,7 +142,7 @@ function helperContext(settings: ProviderSettings): ConnectorContext {
  * ins_109508 is Plaid's "First Platypus Bank".
  */
 export async function createSandboxPublicToken(
-  settings: ProviderSettings,
+  settings: PlaidSettings,
   institutionId = 'ins_109508',
 ): Promise<string> {
   const client = createPlaidClient(settings);
@@ -167,7 +168,7 @@ export interface LinkTokenRequest {
 
 /** A Link token for the Plaid Link page (link-page.ts). */
 export async function createPlaidLinkToken(
-  settings: ProviderSettings,
+  settings: PlaidSettings,
   request: LinkTokenRequest,
 ): Promise<{ readonly linkToken: string; readonly expiration: string }> {
   const client = createPlaidClient(settings);

@@ -8,7 +8,7 @@
 import { AuthError, InvalidRequestError, isFinsyncError, UserInputError } from '../../src/errors.ts';
 import type { RetryOptions } from '../../src/retry.ts';
 import type { Destination, Publisher, PublishRow, PublishRunRow, PublishTable } from '../destination.ts';
-import type { ConnectorContext, CredentialField, Credentials, VerifyResult } from '../types.ts';
+import type { CredentialField, Credentials, VerifyResult } from '../types.ts';
 import type { PowerBiIdentity } from './auth.ts';
 import { type DatasetInfo, PowerBiApi } from './client.ts';
 import { POWER_BI_LIMITS, type PushLimits, PushPacer } from './pacer.ts';
@@ -21,6 +21,7 @@ import {
   TABLE_SIZES_QUERY,
   TABLES,
 } from './schema.ts';
+import type { PowerBiContext, PowerBiSettings } from './settings.ts';
 
 export interface PowerBiDestinationOptions {
   /** Clock in ms for pacing; tests share a fake one with the emulator. */
@@ -116,7 +117,9 @@ function toRows(
   });
 }
 
-export function createPowerBiDestination(options: PowerBiDestinationOptions = {}): Destination {
+export function createPowerBiDestination(
+  options: PowerBiDestinationOptions = {},
+): Destination<PowerBiSettings> {
   const limits: PushLimits = { ...POWER_BI_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
   // One pacer per dataset for the whole process, so concurrent publishers share one budget.
@@ -129,7 +132,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
     }
     return pacer;
   };
-  const api = (parsed: Parsed, ctx: ConnectorContext, retry = options.retry) =>
+  const api = (parsed: Parsed, ctx: PowerBiContext, retry = options.retry) =>
     new PowerBiApi(parsed.identity, parsed.workspaceId, ctx, {
       pacerFor,
       now,
@@ -154,7 +157,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
     description: `Publishes the ledger to a push dataset named "${DATASET_NAME}" in a Power BI workspace`,
     credentialFields: CREDENTIAL_FIELDS,
 
-    async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
+    async verify(input: Credentials, ctx: PowerBiContext): Promise<VerifyResult> {
       const parsed = parseCredentials(input);
       // A person is waiting on this answer: retry less than a background publish would.
       const client = api(parsed, ctx, { attempts: 2, ...options.retry });
@@ -172,7 +175,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
       };
     },
 
-    publisher(credentials: Credentials, ctx: ConnectorContext): Publisher {
+    publisher(credentials: Credentials, ctx: PowerBiContext): Publisher {
       const parsed = storedCredentials(credentials);
       const client = api(parsed, ctx);
       let prepared: Promise<{ readonly datasetId: string; readonly label: string }> | null = null;
@@ -255,4 +258,4 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
   };
 }
 
-export const powerbiDestination: Destination = createPowerBiDestination();
+export const powerbiDestination: Destination<PowerBiSettings> = createPowerBiDestination();

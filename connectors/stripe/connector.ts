@@ -5,16 +5,10 @@
  */
 import { AuthError, UserInputError } from '../../src/errors.ts';
 import type { RetryOptions } from '../../src/retry.ts';
-import type {
-  Connector,
-  ConnectorContext,
-  CredentialField,
-  Credentials,
-  Stream,
-  VerifyResult,
-} from '../types.ts';
+import type { Connector, CredentialField, Credentials, Stream, VerifyResult } from '../types.ts';
 import { StripeApi } from './client.ts';
 import { stripeEventsStream } from './events-stream.ts';
+import type { StripeContext, StripeSettings } from './settings.ts';
 import { type StripeStreamOptions, stripeStreams } from './streams.ts';
 
 export interface StripeConnectorOptions {
@@ -81,7 +75,7 @@ export function parseBackfillFrom(value: string | undefined): number | undefined
   return Math.floor(ms / 1000);
 }
 
-export function createStripeConnector(options: StripeConnectorOptions = {}): Connector {
+export function createStripeConnector(options: StripeConnectorOptions = {}): Connector<StripeSettings> {
   const now = options.now ?? Date.now;
   const apiOptions = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -95,7 +89,7 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
       'Charges, refunds, payouts, disputes, fees and customers, with the balance transactions as the money ledger; status changes follow Stripe events',
     credentialFields: CREDENTIAL_FIELDS,
 
-    async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
+    async verify(input: Credentials, ctx: StripeContext): Promise<VerifyResult> {
       const apiKey = checkApiKey(input.api_key);
       const webhookSecret = input.webhook_secret?.trim() ?? '';
       if (webhookSecret !== '' && !webhookSecret.startsWith('whsec_')) {
@@ -136,4 +130,4 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
   };
 }
 
-export const stripeConnector: Connector = createStripeConnector();
+export const stripeConnector: Connector<StripeSettings> = createStripeConnector();

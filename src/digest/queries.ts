@@ -21,6 +21,7 @@
  * `toISOString()` (`YYYY-MM-DDTHH:MM:SS.mmmZ`), and the bounds are whole-second instants in the same form,
  * so the string order is the time order.
  */
+import { calendarDateProviders } from '../../connectors/registry.ts';
 import { EmbeddedStore } from '../store/embedded/embedded-store.ts';
 import type { SqliteDatabase } from '../store/sqlite.ts';
 import type { Store, SyncRun } from '../store/types.ts';
@@ -95,11 +96,10 @@ interface MoneyRow {
 }
 
 /**
- * Providers whose normalizers store a calendar date with no time of day as that date at 00:00:00.000Z:
- * Plaid transactions without a `datetime` (connectors/plaid/normalize.ts `occurredAt`) and QuickBooks
- * transactions by their `TxnDate` (connectors/quickbooks/normalize.ts `txnInstant`). Stripe has only instants.
+ * Providers whose normalizers store a calendar date with no time of day as that date at 00:00:00.000Z: those
+ * whose descriptor says `dates: 'calendar'` (connectors/<id>/provider.ts says which records and why).
  */
-export const CALENDAR_DATE_PROVIDERS: readonly string[] = ['plaid', 'quickbooks'];
+export const CALENDAR_DATE_PROVIDERS: readonly string[] = calendarDateProviders();
 /** The time part (from the 11th character) of a calendar date stored as an instant. */
 const MIDNIGHT_UTC = 'T00:00:00.000Z';
 

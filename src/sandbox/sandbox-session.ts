@@ -5,7 +5,6 @@
  */
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { providerSettings } from '../config.ts';
 import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
 import { ChannelWatcher, SANDBOX_CHANNEL } from './sandbox-channels.ts';
@@ -55,7 +54,7 @@ export class SandboxSession {
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
     const world = await startEmulatedWorld({
       admins: [SANDBOX_USER],
-      stripeObjects: options.stripeObjects ?? 500,
+      emulators: { stripe: { count: options.stripeObjects ?? 500 } },
       // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
       app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
     });
@@ -69,7 +68,7 @@ export class SandboxSession {
   private async defaultFor(blockId: string, provider: string): Promise<string> {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
     if (blockId === 'cred_public_token' && provider === 'plaid')
-      return createSandboxPublicToken(providerSettings(this.world.app.config));
+      return createSandboxPublicToken(this.world.app.config.providers.plaid);
     return '';
   }
 

@@ -14,7 +14,7 @@ export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export interface ConnectionDeps {
   readonly store: Store;
   readonly keyring: Keyring;
-  readonly connectorContext: () => ConnectorContext;
+  readonly connectorContext: (provider: string) => ConnectorContext;
   readonly now: () => Date;
 }
 
@@ -67,7 +67,7 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
     if (value === '' && !field.optional) throw new UserInputError(`${field.label} is required.`);
     if (value !== '') input[field.key] = value;
   }
-  const verified = await connector.verify(input, deps.connectorContext());
+  const verified = await connector.verify(input, deps.connectorContext(connector.id));
   for (const field of connector.credentialFields)
     if (field.secret) registerSecret(verified.credentials[field.key]);
   registerCredentialSecrets(verified.credentials);

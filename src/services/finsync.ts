@@ -80,7 +80,8 @@ export interface FinsyncDeps {
   readonly publishing: Publishing;
   readonly scheduler: SchedulerPort;
   readonly log: Logger;
-  readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  /** The context of a provider's connector calls: its own settings, the log, a signal. */
+  readonly connectorContext: (provider: string, signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
   /** Told of every run that ended (incidents and alerts); must not throw. */
   readonly onRunEnded?: (run: SyncRun) => Promise<void>;
@@ -189,7 +190,7 @@ export class Finsync {
         {
           store: this.deps.store,
           keyring: this.deps.keyring,
-          connectorContext: () => this.deps.connectorContext(),
+          connectorContext: (provider) => this.deps.connectorContext(provider),
           now: this.deps.now,
         },
         request,

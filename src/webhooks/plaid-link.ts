@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPlaidLinkToken } from '../../connectors/plaid/connector.ts';
 import { plaidLinkPageCsp, renderPlaidLinkPage } from '../../connectors/plaid/link-page.ts';
-import type { ProviderSettings } from '../../connectors/types.ts';
+import type { ProviderSettings } from '../../connectors/registry.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -67,7 +67,7 @@ export function plaidLinkPage(deps: PlaidLinkDeps) {
       return;
     }
     // Items linked here send SYNC_UPDATES_AVAILABLE to our webhook, so new transactions arrive in real time.
-    createPlaidLinkToken(deps.settings, {
+    createPlaidLinkToken(deps.settings.plaid, {
       clientUserId: session.userId,
       clientName: 'finsync',
       webhook: `${deps.publicUrl}/webhooks/plaid`,

@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchangeCode, revokeToken } from '../../connectors/quickbooks/oauth.ts';
-import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
+import type { ProviderSettings } from '../../connectors/registry.ts';
+import type { Credentials } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
@@ -94,7 +95,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
       }
       let credentials: Credentials | undefined;
       try {
-        credentials = await exchangeCode({ settings: deps.settings, code, realmId });
+        credentials = await exchangeCode({ settings: deps.settings.quickbooks, code, realmId });
         const connection = await deps.finsync.connect({
           provider: 'quickbooks',
           name: session.name,
@@ -135,7 +136,7 @@ export function quickbooksCallback(deps: OAuthCallbackDeps) {
 
 async function revokeUnused(deps: OAuthCallbackDeps, refreshToken: string): Promise<void> {
   try {
-    await revokeToken({ settings: deps.settings, token: refreshToken });
+    await revokeToken({ settings: deps.settings.quickbooks, token: refreshToken });
     deps.log.info('revoked the QuickBooks grant of a connect that did not complete');
   } catch (error) {
     deps.log.error('could not revoke the QuickBooks grant of a connect that did not complete', {
