@@ -59,7 +59,10 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
   const botToken = `xoxb-emulated-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const slack = await startSlackEmulator({ botToken });
-  const providers = await startProviderEmulators(options.emulators ?? {});
+  const providers = await startProviderEmulators(options.emulators ?? {}).catch(async (error: unknown) => {
+    await slack.close();
+    throw error;
+  });
   const closeEmulators = () =>
     Promise.all([
       slack.close(),
