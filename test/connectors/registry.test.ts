@@ -14,6 +14,8 @@ const valid = {
 
 describe('the provider registry', () => {
   test('each integration is found under its descriptor id, as a source or a destination', () => {
+    const ids = allProviders().map((provider) => provider.id);
+    assert.equal(new Set(ids).size, ids.length, 'provider ids are unique');
     for (const provider of allProviders()) {
       const integration = integrationFor(provider.id);
       assert.equal(integration?.id, provider.id);
