@@ -19,7 +19,7 @@ import type { Publisher } from '../connectors/destination.ts';
 import { createPowerBiDestination, powerbiDestination } from '../connectors/powerbi/destination.ts';
 import { RECORDS_TABLE, recordRow, TABLES } from '../connectors/powerbi/schema.ts';
 import type { Credentials } from '../connectors/types.ts';
-import { loadConfig, providerSettings } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import type { LedgerRecord } from '../src/records.ts';
 import { realSleep, type Sleep } from '../src/retry.ts';
 import { openStore } from '../src/store/open-store.ts';
@@ -163,18 +163,16 @@ function credentialsFor(emulator: EmulatorInfo, groupId: string): Credentials {
 
 /** The production settings path: MS_TOKEN_URL and POWERBI_API_BASE through loadConfig. */
 function settingsFor(emulator: EmulatorInfo, dataDir: string) {
-  return providerSettings(
-    loadConfig(
-      {
-        FINSYNC_DATA_DIR: dataDir,
-        FINSYNC_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-        MS_TOKEN_URL: `${emulator.url}/{tenant}/oauth2/v2.0/token`,
-        POWERBI_API_BASE: emulator.url,
-        LOG_LEVEL: 'info',
-      },
-      { requireSlack: false },
-    ),
-  );
+  return loadConfig(
+    {
+      FINSYNC_DATA_DIR: dataDir,
+      FINSYNC_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      MS_TOKEN_URL: `${emulator.url}/{tenant}/oauth2/v2.0/token`,
+      POWERBI_API_BASE: emulator.url,
+      LOG_LEVEL: 'info',
+    },
+    { requireSlack: false },
+  ).providers.powerbi;
 }
 
 /** The publisher, unchanged, with the time of each call written down. */

@@ -12,7 +12,7 @@
  */
 import m from 'node-quickbooks';
 import { authorizeUrl, exchangeCode } from '../connectors/quickbooks/oauth.ts';
-import { loadConfig, providerSettings } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
@@ -84,7 +84,7 @@ async function measureFinsync(request: FinsyncRequest): Promise<QuickBooksFinsyn
   const openMs = performance.now() - openStart;
   try {
     const connectStart = performance.now();
-    const settings = providerSettings(config);
+    const settings = config.providers.quickbooks;
     const { code, realmId } = await consent(authorizeUrl({ settings, state: 'bench-state' }));
     const credentials = await exchangeCode({ settings, code, realmId });
     const connection = await core.finsync.connect({

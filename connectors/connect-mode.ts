@@ -4,24 +4,25 @@
  * (src/services/connect.ts) turns the mode into a plan that Slack, the CLI and the sandbox render; the HTTP
  * routes of the browser hand-offs are derived from it (src/connect/routes.ts), at the paths below.
  */
-import type { ConnectorContext, Credentials, ProviderSettings } from './types.ts';
+import type { ConnectorContext, Credentials } from './types.ts';
 
-export type ConnectMode = FormConnect | OAuthConnect | LinkPageConnect;
+/** `S`: the provider's own settings (connectors/<id>/settings.ts), the only ones its connect code sees. */
+export type ConnectMode<S = unknown> = FormConnect<S> | OAuthConnect<S> | LinkPageConnect<S>;
 
-interface ConnectModeBase {
+interface ConnectModeBase<S = unknown> {
   /** How the stored credentials are revoked at the provider on disconnect; absent: deleting them is enough. */
-  readonly revoke?: CredentialRevocation;
+  readonly revoke?: CredentialRevocation<S>;
 }
 
-export interface CredentialRevocation {
+export interface CredentialRevocation<S = unknown> {
   /** Where the grant lives, in words that follow "revoked": "at Intuit". */
   readonly where: string;
   /** Ends the grant the credentials belong to. Throws a typed error (its message is shown, redacted). */
-  revoke(credentials: Credentials, ctx: ConnectorContext): Promise<void>;
+  revoke(credentials: Credentials, ctx: ConnectorContext<S>): Promise<void>;
 }
 
 /** The person types the credential fields into a form (Stripe's API key, Power BI's service principal). */
-export interface FormConnect extends ConnectModeBase {
+export interface FormConnect<S = unknown> extends ConnectModeBase<S> {
   readonly kind: 'form';
 }
 
@@ -34,18 +35,18 @@ export type CallbackAnswer =
   | { readonly kind: 'malformed'; readonly reason: string };
 
 /** The person consents on the provider's page, which sends them back to `/oauth/<id>/callback`. */
-export interface OAuthConnect extends ConnectModeBase {
+export interface OAuthConnect<S = unknown> extends ConnectModeBase<S> {
   readonly kind: 'oauth';
   /** The button's label: "Sign in to Intuit". */
   readonly signInLabel: string;
   /** What happens there, after "sign in": "choose the company finsync may read". */
   readonly consentHint: string;
   /** The consent page carrying our single-use `state`. Throws ConfigError when the app's keys are missing. */
-  consentUrl(settings: ProviderSettings, state: string): string;
+  consentUrl(settings: S, state: string): string;
   /** Reads the callback's query (pure): a grant to exchange, a refusal, or an answer missing its parts. */
   readCallback(query: URLSearchParams): CallbackAnswer;
   /** Exchanges a grant for the credentials `verify` accepts whole (an authorization code for tokens). */
-  exchange(grant: Readonly<Record<string, string>>, ctx: ConnectorContext): Promise<Credentials>;
+  exchange(grant: Readonly<Record<string, string>>, ctx: ConnectorContext<S>): Promise<Credentials>;
 }
 
 export interface LinkPageRequest {
@@ -60,7 +61,7 @@ export interface LinkPageRequest {
 }
 
 /** A page of ours runs the provider's widget (Plaid Link) and posts its result to `/<id>/link/complete`. */
-export interface LinkPageConnect extends ConnectModeBase {
+export interface LinkPageConnect<S = unknown> extends ConnectModeBase<S> {
   readonly kind: 'link';
   /** The button's label: "Open Plaid Link". */
   readonly buttonLabel: string;
@@ -69,12 +70,12 @@ export interface LinkPageConnect extends ConnectModeBase {
   /** The page for one session, with its Content-Security-Policy. Throws typed errors (provider unreachable). */
   page(
     request: LinkPageRequest,
-    ctx: ConnectorContext,
+    ctx: ConnectorContext<S>,
   ): Promise<{ readonly html: string; readonly csp: string }>;
   /** The page's posted JSON → the credential fields to verify, or null when it is not the page's shape. */
   completion(body: unknown): Credentials | null;
   /** What the page would post, made in the provider's own sandbox: how the sandbox and tests stand in for a browser. */
-  sandboxCompletion?(ctx: ConnectorContext): Promise<Credentials>;
+  sandboxCompletion?(ctx: ConnectorContext<S>): Promise<Credentials>;
 }
 
 /** The HTTP paths of an integration's browser hand-offs; config's OAuth redirect URI uses the same callback. */

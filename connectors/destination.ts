@@ -7,9 +7,6 @@ import type { LedgerRecord } from '../src/records.ts';
 import type { ConnectMode } from './connect-mode.ts';
 import type { ConnectorContext, CredentialField, Credentials, VerifyResult } from './types.ts';
 
-export const DESTINATION_IDS = ['powerbi'] as const;
-export type DestinationId = (typeof DESTINATION_IDS)[number];
-
 /** One ledger row as published: the record, its version (the ledger's change sequence) and whether it was deleted. */
 export interface PublishRow {
   readonly record: LedgerRecord;
@@ -45,12 +42,13 @@ export interface Publisher {
   batchLanded(table: PublishTable, batchId: string): Promise<boolean>;
 }
 
-export interface Destination {
-  readonly id: DestinationId;
+export interface Destination<S = unknown> {
+  /** The provider id: its folder's name and its key in connectors/registry.ts. */
+  readonly id: string;
   readonly displayName: string;
   readonly description: string;
   readonly credentialFields: readonly CredentialField[];
   readonly connect: ConnectMode;
-  verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
-  publisher(credentials: Credentials, ctx: ConnectorContext): Publisher;
+  verify(input: Credentials, ctx: ConnectorContext<S>): Promise<VerifyResult>;
+  publisher(credentials: Credentials, ctx: ConnectorContext<S>): Publisher;
 }

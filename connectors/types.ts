@@ -6,13 +6,6 @@ import type { Logger } from 'winston';
 import type { RecordDraft } from '../src/records.ts';
 import type { ConnectMode } from './connect-mode.ts';
 
-export const PROVIDER_IDS = ['stripe', 'plaid', 'quickbooks'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
-
-export function isProviderId(value: string): value is ProviderId {
-  return (PROVIDER_IDS as readonly string[]).includes(value);
-}
-
 export interface CredentialField {
   /** Key in the credentials object. */
   readonly key: string;
@@ -27,29 +20,6 @@ export interface CredentialField {
 /** Credentials as typed by a person or returned by `verify`, keyed by `CredentialField.key`. */
 export type Credentials = Readonly<Record<string, string>>;
 
-/** Provider endpoints and app-level keys from config; connectors never read process.env. */
-export interface ProviderSettings {
-  readonly stripe: { readonly apiBase: string };
-  readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
-  readonly quickbooks?: {
-    readonly clientId?: string;
-    readonly clientSecret?: string;
-    readonly webhookVerifier?: string;
-    readonly authorizeUrl: string;
-    readonly tokenUrl: string;
-    readonly apiBase: string;
-    /** Where Intuit sends the person back: FINSYNC_PUBLIC_URL + /oauth/quickbooks/callback. */
-    readonly redirectUri: string;
-  };
-  readonly powerbi?: {
-    /** Microsoft identity host (https), e.g. https://login.microsoftonline.com. */
-    readonly authorityHost: string;
-    /** When set, the token endpoint used directly (no discovery): how tests reach a local emulator. */
-    readonly tokenUrl?: string;
-    readonly apiBase: string;
-  };
-}
-
 /**
  * Lets a connector persist credentials that change while it works, such as a rotated OAuth refresh token:
  * `save` resolves only once the new credentials are durable, so a connector can save before it uses them.
@@ -58,8 +28,13 @@ export interface CredentialSession {
   save(next: Credentials): Promise<void>;
 }
 
-export interface ConnectorContext {
-  readonly settings: ProviderSettings;
+/**
+ * What a connector gets for one call: its own provider's settings (typed by the provider, parsed from the
+ * environment by its descriptor: connectors never read process.env nor another provider's settings), the
+ * log, and the run's signal.
+ */
+export interface ConnectorContext<S = unknown> {
+  readonly settings: S;
   readonly log: Logger;
   /** Aborted when the run is cancelled or the process shuts down. */
   readonly signal?: AbortSignal;
@@ -97,12 +72,12 @@ export interface Page<Raw = unknown> {
   readonly cursor?: StreamCursor;
 }
 
-export interface Stream<Raw = unknown> {
+export interface Stream<Raw = unknown, S = unknown> {
   readonly name: string;
   /** Field of the raw object holding its id. */
   readonly primaryKey: string;
   /** Pages from `cursor` (null: initial load) to now. Retries of transient errors happen inside. */
-  read(cursor: StreamCursor | null, ctx: ConnectorContext): AsyncIterable<Page<Raw>>;
+  read(cursor: StreamCursor | null, ctx: ConnectorContext<S>): AsyncIterable<Page<Raw>>;
   /**
    * Pure: one raw object to its record, or to several when one provider object is several movements of money
    * (a Stripe balance transaction and the fee taken from it). Throws InvalidDataError for objects it cannot
@@ -113,8 +88,9 @@ export interface Stream<Raw = unknown> {
   externalId(raw: Raw): string | undefined;
 }
 
-export interface Connector {
-  readonly id: ProviderId;
+export interface Connector<S = unknown> {
+  /** The provider id: its folder's name and its key in connectors/registry.ts. */
+  readonly id: string;
   readonly displayName: string;
   /** One line for the provider picker. */
   readonly description: string;
@@ -122,7 +98,7 @@ export interface Connector {
   /** How a person connects it (form, OAuth consent, hosted link page) and how its grant is revoked: connect-mode.ts. */
   readonly connect: ConnectMode;
   /** Checks credentials against the provider before anything is stored. Throws AuthError with the provider's reason. */
-  verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult>;
+  verify(input: Credentials, ctx: ConnectorContext<S>): Promise<VerifyResult>;
   /** The streams this connection syncs, bound to its stored credentials (and where to save rotated ones). */
-  streams(credentials: Credentials, session?: CredentialSession): readonly Stream[];
+  streams(credentials: Credentials, session?: CredentialSession): readonly Stream<unknown, S>[];
 }

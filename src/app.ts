@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import { type Config, providerSettings } from './config.ts';
+import { type Config, settingsOfProvider } from './config.ts';
 import { connectRoutes } from './connect/routes.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import { lightFetch } from './light-fetch.ts';
@@ -22,7 +22,7 @@ import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
 import type { Store } from './store/types.ts';
-import { providerWebhooks } from './webhooks/provider-webhooks.ts';
+import { providerWebhooks, webhookProviders } from './webhooks/provider-webhooks.ts';
 
 export interface AppOptions {
   /** Hold HTTP answers until handlers finish (deterministic tests). */
@@ -75,10 +75,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Browser hand-offs of the connect flow (OAuth callbacks, link pages), derived from the registry.
       ...handOffRoutes,
       // Provider webhooks: each route reads and verifies the raw body itself (signatures cover exact bytes).
-      ...(['stripe', 'plaid', 'quickbooks'] as const).map((provider) => ({
+      ...webhookProviders().map((provider) => ({
         path: `/webhooks/${provider}`,
         method: ['POST'],
-        handler: (req: IncomingMessage, res: ServerResponse) => webhookRoutes[provider](req, res),
+        handler: (req: IncomingMessage, res: ServerResponse) => webhookRoutes.get(provider)!(req, res),
       })),
       {
         path: '/healthz',
@@ -154,8 +154,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     store: core.store,
     finsync: core.finsync,
-    settings: providerSettings(config),
-    connectorContext: () => core.finsync.deps.connectorContext(),
+    settingsOf: (provider) => settingsOfProvider(config, provider),
+    connectorContext: (provider) => core.finsync.deps.connectorContext(provider),
   });
   /** A DM (the app's Messages tab) through the outbox: kept across restarts, paced, never sent twice. */
   const directMessage = (userId: string, text: string) =>

@@ -5,8 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import type { ProviderSettings } from '../connectors/types.ts';
+import { allProviders, type ProviderSettings } from '../connectors/registry.ts';
+import { CORE_SETTINGS } from './core-settings.ts';
 import { ConfigError } from './errors.ts';
+import { type Env, secretValues, settingsReader, urlSetting } from './settings-reader.ts';
+
+export type { Env } from './settings-reader.ts';
 
 export interface Config {
   readonly slack: { readonly botToken: string; readonly signingSecret: string; readonly apiUrl: string };
@@ -29,25 +33,18 @@ export interface Config {
   /** Transient failed runs in a row before an alert, and failed runs before the owner is mentioned. */
   readonly alertPolicy: { readonly alertAfter: number; readonly escalateAfter: number };
   readonly publicUrl: string;
-  readonly stripe: { readonly apiBase: string };
-  readonly plaid: { readonly baseUrl: string; readonly clientId?: string; readonly secret?: string };
-  readonly quickbooks: NonNullable<ProviderSettings['quickbooks']>;
-  readonly powerbi: NonNullable<ProviderSettings['powerbi']>;
+  /** Each registered provider's own settings, parsed by its descriptor (connectors/<id>/provider.ts). */
+  readonly providers: ProviderSettings;
+  /** The values of every secret setting that is set (core and providers'): the log never shows them. */
+  readonly secrets: readonly string[];
   readonly logLevel: string;
 }
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LoadOptions {
   /** `npm start` needs Slack credentials; the CLI, which never talks to Slack, does not. */
   readonly requireSlack: boolean;
 }
 
-const PLAID_ENVIRONMENTS: Readonly<Record<string, string>> = {
-  sandbox: 'https://sandbox.plaid.com',
-  development: 'https://development.plaid.com',
-  production: 'https://production.plaid.com',
-};
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 /** process.env over `.env` in the working directory (the real environment wins, as with dotenv). */
@@ -58,9 +55,13 @@ export function readEnvironment(cwd = process.cwd()): Env {
 }
 
 export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true }): Config {
-  const get = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
+  const read = settingsReader(env, CORE_SETTINGS);
+  const get = read.get;
+  /** A setting declared with a default in CORE_SETTINGS. */
+  const withDefault = (name: string): string => {
+    const value = get(name);
+    if (value === undefined) throw new Error(`${name} is declared without a default`);
+    return value;
   };
   const required = (name: string, what: string): string => {
     const value = get(name);
@@ -70,64 +71,44 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
   const slackRequired = (name: string, what: string, fallback: string): string =>
     options.requireSlack ? required(name, what) : (get(name) ?? fallback);
 
-  const port = integerSetting(get('PORT') ?? '3000', 'PORT', 0, 65535);
+  const port = integerSetting(withDefault('PORT'), 'PORT', 0, 65535);
   const botToken = slackRequired('SLACK_BOT_TOKEN', 'the bot token from your Slack app (xoxb-…)', 'unused');
   if (options.requireSlack && !botToken.startsWith('xoxb-')) {
     throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
   }
-  const plaidEnv = get('PLAID_ENV') ?? 'sandbox';
-  const plaidBase = get('PLAID_BASE_URL') ?? PLAID_ENVIRONMENTS[plaidEnv];
-  if (plaidBase === undefined) {
-    throw new ConfigError(
-      'PLAID_ENV',
-      `PLAID_ENV must be one of ${Object.keys(PLAID_ENVIRONMENTS).join(', ')}`,
-    );
-  }
-  const timezone = get('FINSYNC_TIMEZONE') ?? 'UTC';
+  const timezone = withDefault('FINSYNC_TIMEZONE');
   if (!isTimeZone(timezone)) {
     throw new ConfigError(
       'FINSYNC_TIMEZONE',
       `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${timezone}"`,
     );
   }
-  const digestTime = get('FINSYNC_DIGEST_TIME') ?? '08:00';
+  const digestTime = withDefault('FINSYNC_DIGEST_TIME');
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) {
     throw new ConfigError(
       'FINSYNC_DIGEST_TIME',
       'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00',
     );
   }
-  const logLevel = get('LOG_LEVEL') ?? 'info';
+  const logLevel = withDefault('LOG_LEVEL');
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  const plaidClientId = get('PLAID_CLIENT_ID');
-  const plaidSecret = get('PLAID_SECRET');
   const publicUrl = urlSetting(
     get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
     'FINSYNC_PUBLIC_URL',
   ).replace(/\/$/, '');
-  const optional = (name: string) => {
-    const value = get(name);
-    return value === undefined ? {} : { [name]: value };
-  };
-  const qb = {
-    ...optional('QUICKBOOKS_CLIENT_ID'),
-    ...optional('QUICKBOOKS_CLIENT_SECRET'),
-    ...optional('QUICKBOOKS_WEBHOOK_VERIFIER'),
-  };
-  const msTokenUrl = get('MS_TOKEN_URL');
-  const msAuthorityHost = urlSetting(
-    get('MS_AUTHORITY_HOST') ?? 'https://login.microsoftonline.com',
-    'MS_AUTHORITY_HOST',
-  );
-  if (!msAuthorityHost.startsWith('https://')) {
-    // MSAL refuses an http authority (authority_uri_insecure); local emulators use MS_TOKEN_URL instead.
-    throw new ConfigError(
-      'MS_AUTHORITY_HOST',
-      'MS_AUTHORITY_HOST must be an https URL; point MS_TOKEN_URL at a local token endpoint instead',
-    );
-  }
+  // Each provider reads only the settings it declared; its parse throws a ConfigError naming the variable.
+  const providers = Object.fromEntries(
+    allProviders().map((provider) => [
+      provider.id,
+      provider.settings.parse(settingsReader(env, provider.settings.declared), { publicUrl }),
+    ]),
+  ) as unknown as ProviderSettings;
+  const secrets = secretValues(env, [
+    ...CORE_SETTINGS,
+    ...allProviders().flatMap((provider) => provider.settings.declared),
+  ]);
 
   return deepFreeze({
     slack: {
@@ -137,10 +118,10 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
         "the signing secret from your Slack app's Basic Information",
         'unused',
       ),
-      apiUrl: urlSetting(get('SLACK_API_URL') ?? 'https://slack.com/api/', 'SLACK_API_URL'),
+      apiUrl: read.url('SLACK_API_URL'),
     },
     port,
-    dataDir: get('FINSYNC_DATA_DIR') ?? './data',
+    dataDir: withDefault('FINSYNC_DATA_DIR'),
     mongodbUri: optionalMongoUri(get('MONGODB_URI')),
     encryption: {
       key: encryptionKey(
@@ -184,54 +165,21 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
     digestTime,
     alertPolicy: {
       alertAfter: integerSetting(
-        get('FINSYNC_ALERT_AFTER_FAILURES') ?? '2',
+        withDefault('FINSYNC_ALERT_AFTER_FAILURES'),
         'FINSYNC_ALERT_AFTER_FAILURES',
         1,
         100,
       ),
       escalateAfter: integerSetting(
-        get('FINSYNC_ESCALATE_AFTER_FAILURES') ?? '5',
+        withDefault('FINSYNC_ESCALATE_AFTER_FAILURES'),
         'FINSYNC_ESCALATE_AFTER_FAILURES',
         1,
         1000,
       ),
     },
-    publicUrl: urlSetting(
-      get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
-      'FINSYNC_PUBLIC_URL',
-    ).replace(/\/$/, ''),
-    stripe: { apiBase: urlSetting(get('STRIPE_API_BASE') ?? 'https://api.stripe.com', 'STRIPE_API_BASE') },
-    plaid: {
-      baseUrl: urlSetting(plaidBase, get('PLAID_BASE_URL') ? 'PLAID_BASE_URL' : 'PLAID_ENV'),
-      ...(plaidClientId ? { clientId: plaidClientId } : {}),
-      ...(plaidSecret ? { secret: plaidSecret } : {}),
-    },
-    quickbooks: {
-      ...(qb['QUICKBOOKS_CLIENT_ID'] ? { clientId: qb['QUICKBOOKS_CLIENT_ID'] } : {}),
-      ...(qb['QUICKBOOKS_CLIENT_SECRET'] ? { clientSecret: qb['QUICKBOOKS_CLIENT_SECRET'] } : {}),
-      ...(qb['QUICKBOOKS_WEBHOOK_VERIFIER'] ? { webhookVerifier: qb['QUICKBOOKS_WEBHOOK_VERIFIER'] } : {}),
-      authorizeUrl: urlSetting(
-        get('QUICKBOOKS_AUTHORIZE_URL') ?? 'https://appcenter.intuit.com/connect/oauth2',
-        'QUICKBOOKS_AUTHORIZE_URL',
-      ),
-      tokenUrl: urlSetting(
-        get('QUICKBOOKS_TOKEN_URL') ?? 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
-        'QUICKBOOKS_TOKEN_URL',
-      ),
-      apiBase: urlSetting(
-        get('QUICKBOOKS_API_BASE') ?? 'https://quickbooks.api.intuit.com',
-        'QUICKBOOKS_API_BASE',
-      ).replace(/\/$/, ''),
-      redirectUri: `${publicUrl}/oauth/quickbooks/callback`,
-    },
-    powerbi: {
-      authorityHost: msAuthorityHost.replace(/\/$/, ''),
-      ...(msTokenUrl ? { tokenUrl: urlSetting(msTokenUrl, 'MS_TOKEN_URL') } : {}),
-      apiBase: urlSetting(get('POWERBI_API_BASE') ?? 'https://api.powerbi.com', 'POWERBI_API_BASE').replace(
-        /\/$/,
-        '',
-      ),
-    },
+    publicUrl,
+    providers,
+    secrets,
     logLevel,
   });
 }
@@ -242,16 +190,6 @@ function integerSetting(text: string, name: string, min: number, max: number): n
     throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, not "${text}"`);
   }
   return value;
-}
-
-function urlSetting(text: string, name: string): string {
-  try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    return text;
-  } catch {
-    throw new ConfigError(name, `${name} must be an http(s) URL, not "${text.slice(0, 80)}"`);
-  }
 }
 
 function encryptionKey(text: string, name: string): Buffer {
@@ -316,12 +254,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** What connectors may know of the config: provider endpoints and app-level keys. */
-export function providerSettings(config: Config): ProviderSettings {
-  return {
-    stripe: config.stripe,
-    plaid: config.plaid,
-    quickbooks: config.quickbooks,
-    powerbi: config.powerbi,
-  };
+/** One provider's settings: all that the context of its connector's calls may carry (never another's). */
+export function settingsOfProvider(config: Config, provider: string): unknown {
+  if (!Object.hasOwn(config.providers, provider)) throw new Error(`no provider ${provider} is registered`);
+  return config.providers[provider as keyof ProviderSettings];
 }

@@ -4,7 +4,7 @@
  */
 import { connectorFor, integrationFor } from '../connectors/registry.ts';
 import type { ConnectorContext, Credentials } from '../connectors/types.ts';
-import { type Config, providerSettings } from './config.ts';
+import { type Config, settingsOfProvider } from './config.ts';
 import { DigestSender } from './digest/sender.ts';
 import { IncidentService } from './incidents/incident-service.ts';
 import type { Logger } from './log.ts';
@@ -72,16 +72,13 @@ export interface Core {
 
 export async function createCore(config: Config, options: CoreOptions): Promise<Core> {
   const { log } = options;
-  // Secret settings are cut out of every log line, wherever they might appear.
+  // Secret settings (declared secret by the core or a provider) are cut out of every log line, wherever they
+  // might appear; the keys also in their canonical base64.
   for (const secret of [
-    config.slack.botToken,
-    config.slack.signingSecret,
+    ...config.secrets,
     config.encryption.key.toString('base64'),
     config.encryption.newKey?.toString('base64'),
     config.encryption.previousKey?.toString('base64'),
-    config.plaid.secret,
-    config.quickbooks.clientSecret,
-    config.quickbooks.webhookVerifier,
   ]) {
     registerSecret(secret);
   }
@@ -92,8 +89,9 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     config.encryption.newKey,
   ]);
   const shutdown = new AbortController();
-  const connectorContext = (signal?: AbortSignal): ConnectorContext => ({
-    settings: providerSettings(config),
+  /** The context of one provider's connector calls: its own settings, never another provider's. */
+  const connectorContext = (provider: string, signal?: AbortSignal): ConnectorContext => ({
+    settings: settingsOfProvider(config, provider),
     log,
     signal: signal ?? shutdown.signal,
     ...(options.sleep ? { sleep: options.sleep } : {}),

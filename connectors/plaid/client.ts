@@ -15,7 +15,7 @@ import {
 } from '../../src/errors.ts';
 import { redactText, registerSecret } from '../../src/log.ts';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
-import type { ConnectorContext, ProviderSettings } from '../types.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 
 /**
  * Plaid's data changed while a /transactions/sync pagination set was being read. Retrying the same request
@@ -27,7 +27,7 @@ export class PlaidMutationDuringPaginationError extends TransientError {}
 export interface PlaidClientOptions {
   /** Per-request timeout; a request that takes longer is a transient error. Default 30 s. */
   readonly timeoutMs?: number;
-  /** Overrides of the shared retry policy (attempts, delays). `sleep` comes from the ConnectorContext. */
+  /** Overrides of the shared retry policy (attempts, delays). `sleep` comes from the PlaidContext. */
   readonly retry?: Partial<Omit<RetryOptions, 'sleep' | 'signal' | 'onRetry'>>;
 }
 
@@ -44,7 +44,7 @@ export interface PlaidClient {
   call<T>(
     endpoint: string,
     request: (api: PlaidApi, options: RequestOptions) => Promise<{ readonly data: T }>,
-    ctx: ConnectorContext,
+    ctx: PlaidContext,
     secrets?: readonly string[],
   ): Promise<T>;
 }
@@ -52,11 +52,11 @@ export interface PlaidClient {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The app-level keys, or a ConfigError naming the missing settings. */
-export function plaidKeys(settings: ProviderSettings): {
+export function plaidKeys(settings: PlaidSettings): {
   readonly clientId: string;
   readonly secret: string;
 } {
-  const { clientId, secret } = settings.plaid;
+  const { clientId, secret } = settings;
   if (!clientId || !secret) {
     const missing = [clientId ? null : 'PLAID_CLIENT_ID', secret ? null : 'PLAID_SECRET'].filter(
       (s) => s !== null,
@@ -69,7 +69,7 @@ export function plaidKeys(settings: ProviderSettings): {
   return { clientId, secret };
 }
 
-export function createPlaidClient(settings: ProviderSettings, options: PlaidClientOptions = {}): PlaidClient {
+export function createPlaidClient(settings: PlaidSettings, options: PlaidClientOptions = {}): PlaidClient {
   const { clientId, secret } = plaidKeys(settings);
   registerSecret(secret);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -80,7 +80,7 @@ export function createPlaidClient(settings: ProviderSettings, options: PlaidClie
     api ??= new PlaidApi(
       new Configuration({
         // The SDK appends "/endpoint" itself; a trailing slash would make "//endpoint".
-        basePath: settings.plaid.baseUrl.replace(/\/+$/, ''),
+        basePath: settings.baseUrl.replace(/\/+$/, ''),
         baseOptions: { headers: { 'PLAID-CLIENT-ID': clientId, 'PLAID-SECRET': secret }, timeout },
       }),
     );

@@ -7,6 +7,7 @@ import type { LinkPageConnect } from '../connect-mode.ts';
 import type { Credentials } from '../types.ts';
 import { plaidLinkPageCsp, renderPlaidLinkPage } from './link-page.ts';
 import { createPlaidLinkToken, createSandboxPublicToken } from './link-tokens.ts';
+import type { PlaidSettings } from './settings.ts';
 
 /** The page posts `{ public_token, state }`; only the token is a credential. */
 function completion(body: unknown): Credentials | null {
@@ -15,7 +16,7 @@ function completion(body: unknown): Credentials | null {
   return typeof token === 'string' && token !== '' ? { public_token: token } : null;
 }
 
-export const plaidConnect: LinkPageConnect = {
+export const plaidConnect: LinkPageConnect<PlaidSettings> = {
   kind: 'link',
   buttonLabel: 'Open Plaid Link',
   instructions:
@@ -29,7 +30,7 @@ export const plaidConnect: LinkPageConnect = {
     });
     return {
       html: renderPlaidLinkPage({ linkToken, postUrl: request.completePath, state: request.state }),
-      csp: plaidLinkPageCsp(ctx.settings.plaid.baseUrl),
+      csp: plaidLinkPageCsp(ctx.settings.baseUrl),
     };
   },
   completion,

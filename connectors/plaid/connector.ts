@@ -6,15 +6,16 @@
 import type { CountryCode } from 'plaid';
 import { AuthError, classify, UserInputError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import type { Connector, ConnectorContext, Credentials, VerifyResult } from '../types.ts';
+import type { Connector, Credentials, VerifyResult } from '../types.ts';
 import { createPlaidClient, type PlaidClient, type PlaidClientOptions } from './client.ts';
 import { plaidConnect } from './connect.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 import { type PlaidStreamOptions, plaidStreams } from './streams.ts';
 
 export type PlaidConnectorOptions = PlaidStreamOptions;
 
 /** A connector with non-default timeouts or retry policy (tests, the sandbox). */
-export function createPlaidConnector(options: PlaidConnectorOptions = {}): Connector {
+export function createPlaidConnector(options: PlaidConnectorOptions = {}): Connector<PlaidSettings> {
   return {
     id: 'plaid',
     displayName: 'Plaid',
@@ -34,11 +35,11 @@ export function createPlaidConnector(options: PlaidConnectorOptions = {}): Conne
   };
 }
 
-export const plaidConnector: Connector = createPlaidConnector();
+export const plaidConnector: Connector<PlaidSettings> = createPlaidConnector();
 
 async function verify(
   input: Credentials,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
   options: PlaidClientOptions,
 ): Promise<VerifyResult> {
   const client = createPlaidClient(ctx.settings, options);
@@ -80,7 +81,7 @@ async function verify(
 async function describeItem(
   client: PlaidClient,
   accessToken: string,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
 ): Promise<{ itemId: string; result: Omit<VerifyResult, 'credentials'> }> {
   const { item } = await client.call(
     '/item/get',
@@ -110,7 +111,7 @@ async function institutionName(
   client: PlaidClient,
   institutionId: string | null,
   known: string | null,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
 ): Promise<string | null> {
   if (known) return known;
   if (!institutionId) return null;

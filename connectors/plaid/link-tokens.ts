@@ -4,11 +4,11 @@
  */
 import type { CountryCode, Products } from 'plaid';
 import { silentLogger } from '../../src/log.ts';
-import type { ConnectorContext, ProviderSettings } from '../types.ts';
 import { createPlaidClient } from './client.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 
 /** Context for the helpers below. */
-function helperContext(settings: ProviderSettings): ConnectorContext {
+function helperContext(settings: PlaidSettings): PlaidContext {
   return { settings, log: silentLogger() };
 }
 
@@ -17,7 +17,7 @@ function helperContext(settings: ProviderSettings): ConnectorContext {
  * ins_109508 is Plaid's "First Platypus Bank".
  */
 export async function createSandboxPublicToken(
-  settings: ProviderSettings,
+  settings: PlaidSettings,
   institutionId = 'ins_109508',
 ): Promise<string> {
   const client = createPlaidClient(settings);
@@ -43,7 +43,7 @@ export interface LinkTokenRequest {
 
 /** A Link token for the Plaid Link page (link-page.ts). */
 export async function createPlaidLinkToken(
-  settings: ProviderSettings,
+  settings: PlaidSettings,
   request: LinkTokenRequest,
 ): Promise<{ readonly linkToken: string; readonly expiration: string }> {
   const client = createPlaidClient(settings);

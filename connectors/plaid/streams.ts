@@ -9,9 +9,10 @@
 import type { AccountBase, Transaction, TransactionsSyncResponse } from 'plaid';
 import { AuthError, TransientError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import type { ConnectorContext, Credentials, Page, Stream, StreamCursor } from '../types.ts';
+import type { Credentials, Page, Stream, StreamCursor } from '../types.ts';
 import { createPlaidClient, type PlaidClientOptions, PlaidMutationDuringPaginationError } from './client.ts';
 import { normalizeAccount, normalizeTransaction, type PlaidAccountSnapshot } from './normalize.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 
 /** Plaid's maximum page size: fewest requests against its per-item rate limits. */
 export const SYNC_PAGE_SIZE = 500;
@@ -37,7 +38,7 @@ function accessTokenOf(credentials: Credentials): string {
 export function accountsStream(
   credentials: Credentials,
   options: PlaidStreamOptions = {},
-): Stream<PlaidAccountSnapshot> {
+): Stream<PlaidAccountSnapshot, PlaidSettings> {
   return {
     name: 'accounts',
     primaryKey: 'account_id',
@@ -72,7 +73,7 @@ export function accountsStream(
 export function transactionsStream(
   credentials: Credentials,
   options: PlaidStreamOptions = {},
-): Stream<Transaction> {
+): Stream<Transaction, PlaidSettings> {
   return {
     name: 'transactions',
     primaryKey: 'transaction_id',
@@ -85,7 +86,7 @@ export function transactionsStream(
 async function* readTransactions(
   credentials: Credentials,
   cursor: StreamCursor | null,
-  ctx: ConnectorContext,
+  ctx: PlaidContext,
   options: PlaidStreamOptions,
 ): AsyncGenerator<Page<Transaction>> {
   const accessToken = accessTokenOf(credentials);
@@ -162,7 +163,7 @@ function checkSyncPage(data: TransactionsSyncResponse): SyncPage {
 }
 
 /** The stored cursor; null (first sync) starts from Plaid's beginning, "". */
-function startCursor(cursor: StreamCursor | null, ctx: ConnectorContext): string {
+function startCursor(cursor: StreamCursor | null, ctx: PlaidContext): string {
   if (cursor === null) return '';
   const value = cursor['cursor'];
   if (typeof value === 'string') return value;

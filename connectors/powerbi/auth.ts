@@ -28,29 +28,15 @@ import {
   TransientError,
 } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import type { ConnectorContext, ProviderSettings } from '../types.ts';
+import type { PowerBiSettings } from './settings.ts';
 
 export const POWER_BI_SCOPE = 'https://analysis.windows.net/powerbi/api/.default';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-
-export type PowerBiSettings = NonNullable<ProviderSettings['powerbi']>;
 
 export interface PowerBiIdentity {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
-}
-
-/** The Power BI settings, or a ConfigError naming them: they are optional as a whole in ProviderSettings. */
-export function powerBiSettings(ctx: ConnectorContext): PowerBiSettings {
-  const settings = ctx.settings.powerbi;
-  if (!settings) {
-    throw new ConfigError(
-      'POWERBI_API_BASE',
-      'Power BI is not configured: set MS_AUTHORITY_HOST, POWERBI_API_BASE (and MS_TOKEN_URL for a local emulator)',
-    );
-  }
-  return settings;
 }
 
 function httpsOrigin(value: string): URL {

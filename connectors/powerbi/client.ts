@@ -19,10 +19,11 @@ import {
 } from '../../src/errors.ts';
 import { DEFAULT_RETRY, type RetryOptions, realSleep, type Sleep, withRetries } from '../../src/retry.ts';
 import type { PublishTable } from '../destination.ts';
-import type { ConnectorContext } from '../types.ts';
-import { DEFAULT_TIMEOUT_MS, type PowerBiIdentity, powerBiSettings, TokenSource } from './auth.ts';
+
+import { DEFAULT_TIMEOUT_MS, type PowerBiIdentity, TokenSource } from './auth.ts';
 import type { PushPacer } from './pacer.ts';
 import { batchCountQuery, type PowerBiRow, type TableDef } from './schema.ts';
+import type { PowerBiContext } from './settings.ts';
 
 export interface PowerBiApiOptions {
   readonly timeoutMs?: number;
@@ -96,10 +97,10 @@ export class PowerBiApi {
   constructor(
     identity: PowerBiIdentity,
     groupId: string,
-    private readonly ctx: ConnectorContext,
+    private readonly ctx: PowerBiContext,
     private readonly options: PowerBiApiOptions,
   ) {
-    const settings = powerBiSettings(ctx);
+    const { settings } = ctx;
     let api: URL;
     try {
       api = new URL(settings.apiBase);

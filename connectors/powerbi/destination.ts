@@ -10,7 +10,7 @@ import { AuthError, InvalidRequestError, isFinsyncError, UserInputError } from '
 import type { RetryOptions } from '../../src/retry.ts';
 import { FORM_CONNECT } from '../connect-mode.ts';
 import type { Destination, Publisher, PublishRow, PublishRunRow, PublishTable } from '../destination.ts';
-import type { ConnectorContext, CredentialField, Credentials, VerifyResult } from '../types.ts';
+import type { CredentialField, Credentials, VerifyResult } from '../types.ts';
 import type { PowerBiIdentity } from './auth.ts';
 import { type DatasetInfo, PowerBiApi } from './client.ts';
 import { POWER_BI_LIMITS, type PushLimits, PushPacer } from './pacer.ts';
@@ -23,6 +23,7 @@ import {
   TABLE_SIZES_QUERY,
   TABLES,
 } from './schema.ts';
+import type { PowerBiContext, PowerBiSettings } from './settings.ts';
 
 export interface PowerBiDestinationOptions {
   /** Clock in ms for pacing; tests share a fake one with the emulator. */
@@ -124,7 +125,9 @@ function toRows(
   });
 }
 
-export function createPowerBiDestination(options: PowerBiDestinationOptions = {}): Destination {
+export function createPowerBiDestination(
+  options: PowerBiDestinationOptions = {},
+): Destination<PowerBiSettings> {
   const limits: PushLimits = { ...POWER_BI_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
   // One pacer per dataset for the whole process, so concurrent publishers share one budget.
@@ -137,7 +140,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
     }
     return pacer;
   };
-  const api = (parsed: Parsed, ctx: ConnectorContext, retry = options.retry) =>
+  const api = (parsed: Parsed, ctx: PowerBiContext, retry = options.retry) =>
     new PowerBiApi(parsed.identity, parsed.workspaceId, ctx, {
       pacerFor,
       now,
@@ -163,7 +166,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
     credentialFields: CREDENTIAL_FIELDS,
     connect: FORM_CONNECT,
 
-    async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
+    async verify(input: Credentials, ctx: PowerBiContext): Promise<VerifyResult> {
       const parsed = parseCredentials(input);
       // A person is waiting on this answer: retry less than a background publish would.
       const client = api(parsed, ctx, { attempts: 2, ...options.retry });
@@ -181,7 +184,7 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
       };
     },
 
-    publisher(credentials: Credentials, ctx: ConnectorContext): Publisher {
+    publisher(credentials: Credentials, ctx: PowerBiContext): Publisher {
       const parsed = storedCredentials(credentials);
       const client = api(parsed, ctx);
       let prepared: Promise<{ readonly datasetId: string; readonly label: string }> | null = null;
@@ -264,4 +267,4 @@ export function createPowerBiDestination(options: PowerBiDestinationOptions = {}
   };
 }
 
-export const powerbiDestination: Destination = createPowerBiDestination();
+export const powerbiDestination: Destination<PowerBiSettings> = createPowerBiDestination();

@@ -8,10 +8,11 @@
 import m, { type QueryCriteria } from 'node-quickbooks';
 import { AuthError, RateLimitError, TransientError } from '../../src/errors.ts';
 import { DEFAULT_RETRY, type RetryOptions, realSleep, type Sleep, withRetries } from '../../src/retry.ts';
-import type { ConnectorContext } from '../types.ts';
+
 import { mapQuickBooksError, QuickBooksTokenRejectedError, THROTTLE_WAIT_MS } from './faults.ts';
 import { type LimiterOptions, limiterFor, type RealmLimiter } from './limiter.ts';
 import { type QuickBooksSettings, quickbooksSettings, revokeUrl } from './oauth.ts';
+import type { QuickBooksContext } from './settings.ts';
 import type { TokenManager } from './tokens.ts';
 
 // Under nodenext the default import of this CommonJS package is typed as its module namespace.
@@ -70,7 +71,7 @@ export class QuickBooksClient {
 
   constructor(
     private readonly tokens: TokenManager,
-    private readonly ctx: ConnectorContext,
+    private readonly ctx: QuickBooksContext,
     private readonly options: QuickBooksClientOptions = {},
   ) {
     this.qb = quickbooksSettings(ctx.settings);

@@ -6,6 +6,7 @@
 import { AuthError } from '../../src/errors.ts';
 import type { CallbackAnswer, OAuthConnect } from '../connect-mode.ts';
 import { authorizeUrl, exchangeCode, revokeToken } from './oauth.ts';
+import type { QuickBooksAppSettings } from './settings.ts';
 
 function readCallback(query: URLSearchParams): CallbackAnswer {
   const refused = query.get('error');
@@ -17,7 +18,7 @@ function readCallback(query: URLSearchParams): CallbackAnswer {
   return { kind: 'granted', grant: { code, realmId } };
 }
 
-export const quickbooksConnect: OAuthConnect = {
+export const quickbooksConnect: OAuthConnect<QuickBooksAppSettings> = {
   kind: 'oauth',
   signInLabel: 'Sign in to Intuit',
   consentHint: 'choose the company finsync may read',

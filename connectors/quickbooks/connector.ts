@@ -5,15 +5,18 @@
  * (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET).
  */
 import { classify, UserInputError } from '../../src/errors.ts';
-import type { Connector, ConnectorContext, Credentials, VerifyResult } from '../types.ts';
+import type { Connector, Credentials, VerifyResult } from '../types.ts';
 import { QuickBooksClient } from './client.ts';
 import { quickbooksConnect } from './connect.ts';
+import type { QuickBooksAppSettings, QuickBooksContext } from './settings.ts';
 import { type QuickBooksStreamOptions, quickbooksStreams } from './streams.ts';
 import { TokenManager } from './tokens.ts';
 
 export type QuickBooksConnectorOptions = QuickBooksStreamOptions;
 
-export function createQuickBooksConnector(options: QuickBooksConnectorOptions = {}): Connector {
+export function createQuickBooksConnector(
+  options: QuickBooksConnectorOptions = {},
+): Connector<QuickBooksAppSettings> {
   return {
     id: 'quickbooks',
     displayName: 'QuickBooks Online',
@@ -25,7 +28,7 @@ export function createQuickBooksConnector(options: QuickBooksConnectorOptions = 
   };
 }
 
-export const quickbooksConnector: Connector = createQuickBooksConnector();
+export const quickbooksConnector: Connector<QuickBooksAppSettings> = createQuickBooksConnector();
 
 /**
  * Reads CompanyInfo (the label) and Preferences (the home currency, which records without a CurrencyRef
@@ -34,7 +37,7 @@ export const quickbooksConnector: Connector = createQuickBooksConnector();
  */
 async function verify(
   input: Credentials,
-  ctx: ConnectorContext,
+  ctx: QuickBooksContext,
   options: QuickBooksConnectorOptions,
 ): Promise<VerifyResult> {
   if (!input['realm_id'] || !input['refresh_token']) {

@@ -13,12 +13,14 @@ import {
   UserInputError,
 } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import type { Credentials, ProviderSettings } from '../types.ts';
+import type { Credentials } from '../types.ts';
+import type { QuickBooksAppSettings } from './settings.ts';
 
 export const QUICKBOOKS_SCOPE = 'com.intuit.quickbooks.accounting';
 const TIMEOUT_MS = 30_000;
 
-export type QuickBooksSettings = NonNullable<ProviderSettings['quickbooks']> & {
+/** The app settings once the app's keys are known to be set. */
+export type QuickBooksSettings = QuickBooksAppSettings & {
   readonly clientId: string;
   readonly clientSecret: string;
 };
@@ -48,13 +50,13 @@ export class QuickBooksInvalidGrantError extends AuthError {
 }
 
 /** The app's keys, or a ConfigError naming the missing settings. */
-export function quickbooksSettings(settings: ProviderSettings): QuickBooksSettings {
-  const qb = settings.quickbooks;
+export function quickbooksSettings(settings: QuickBooksAppSettings): QuickBooksSettings {
+  const qb = settings;
   const missing = [
-    qb?.clientId ? null : 'QUICKBOOKS_CLIENT_ID',
-    qb?.clientSecret ? null : 'QUICKBOOKS_CLIENT_SECRET',
+    qb.clientId ? null : 'QUICKBOOKS_CLIENT_ID',
+    qb.clientSecret ? null : 'QUICKBOOKS_CLIENT_SECRET',
   ].filter((name) => name !== null);
-  if (!qb?.clientId || !qb.clientSecret) {
+  if (!qb.clientId || !qb.clientSecret) {
     throw new ConfigError(
       missing[0] ?? 'QUICKBOOKS_CLIENT_ID',
       `QuickBooks is not configured: set QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET (missing: ${missing.join(', ')}).`,
@@ -66,7 +68,7 @@ export function quickbooksSettings(settings: ProviderSettings): QuickBooksSettin
 
 /** Intuit's consent page for this app; `state` must be single-use and bound to the person (the caller's job). */
 export function authorizeUrl(request: {
-  readonly settings: ProviderSettings;
+  readonly settings: QuickBooksAppSettings;
   readonly state: string;
 }): string {
   const qb = quickbooksSettings(request.settings);
@@ -87,7 +89,7 @@ export interface TokenRequestOptions {
 /** Exchanges the code Intuit sent to the callback for the company's first token pair. */
 export async function exchangeCode(
   request: {
-    readonly settings: ProviderSettings;
+    readonly settings: QuickBooksAppSettings;
     readonly code: string;
     readonly realmId: string;
   } & TokenRequestOptions,
@@ -126,7 +128,7 @@ export async function refreshGrant(
 
 /** Revokes the grant a token belongs to (disconnect). Best effort is the caller's choice. */
 export async function revokeToken(
-  request: { readonly settings: ProviderSettings; readonly token: string } & TokenRequestOptions,
+  request: { readonly settings: QuickBooksAppSettings; readonly token: string } & TokenRequestOptions,
 ): Promise<void> {
   const qb = quickbooksSettings(request.settings);
   await post(qb, revokeUrl(qb.tokenUrl), new URLSearchParams({ token: request.token }), request);

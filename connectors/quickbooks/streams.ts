@@ -14,14 +14,7 @@
  *   "deleting" a customer in QuickBooks makes it inactive.
  */
 import type { RecordDraft } from '../../src/records.ts';
-import type {
-  ConnectorContext,
-  CredentialSession,
-  Credentials,
-  Page,
-  Stream,
-  StreamCursor,
-} from '../types.ts';
+import type { CredentialSession, Credentials, Page, Stream, StreamCursor } from '../types.ts';
 import {
   type QueryEntity,
   QuickBooksClient,
@@ -29,6 +22,7 @@ import {
   type QuickBooksObject,
 } from './client.ts';
 import { normalizeCustomer, normalizeInvoice, normalizePayment } from './normalize.ts';
+import type { QuickBooksAppSettings, QuickBooksContext } from './settings.ts';
 import { TokenManager } from './tokens.ts';
 
 export const PAGE_SIZE = 1000;
@@ -63,7 +57,7 @@ export function quickbooksStreams(
   credentials: Credentials,
   session: CredentialSession | undefined,
   options: QuickBooksStreamOptions = {},
-): readonly Stream<QuickBooksObject>[] {
+): readonly Stream<QuickBooksObject, QuickBooksAppSettings>[] {
   let tokens: TokenManager | undefined;
   // Created on first read, so that unusable credentials fail the read (an AuthError) rather than the listing.
   const manager = () => {
@@ -89,7 +83,7 @@ export function quickbooksStreams(
 async function* readStream(
   def: StreamDef,
   cursor: StreamCursor | null,
-  ctx: ConnectorContext,
+  ctx: QuickBooksContext,
   client: QuickBooksClient,
   options: QuickBooksStreamOptions,
 ): AsyncGenerator<Page<QuickBooksObject>> {
@@ -160,7 +154,7 @@ function intuitLiteral(at: Date): string {
   return `${at.toISOString().slice(0, 19)}+00:00`;
 }
 
-function sinceOf(cursor: StreamCursor | null, ctx: ConnectorContext): number | null {
+function sinceOf(cursor: StreamCursor | null, ctx: QuickBooksContext): number | null {
   if (cursor === null) return null;
   const value = cursor['since'];
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;

@@ -20,8 +20,9 @@
 import { AuthError, InternalError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
-import type { ConnectorContext, CredentialSession, Credentials } from '../types.ts';
+import type { CredentialSession, Credentials } from '../types.ts';
 import { type QuickBooksCredentials, quickbooksSettings, refreshGrant } from './oauth.ts';
+import type { QuickBooksContext } from './settings.ts';
 
 export const REFRESH_EARLY_MS = 5 * 60_000;
 
@@ -79,7 +80,7 @@ export class TokenManager {
   }
 
   /** A usable access token, refreshing first when it expires within `refreshEarlyMs`. */
-  async accessToken(ctx: ConnectorContext): Promise<string> {
+  async accessToken(ctx: QuickBooksContext): Promise<string> {
     if (this.failure) throw this.failure;
     if (this.inflight) return this.inflight;
     const expiresAt = Date.parse(this.current.access_expires_at);
@@ -89,21 +90,21 @@ export class TokenManager {
   }
 
   /** The API rejected `token` (401): refresh, unless a newer token already replaced it. */
-  async rejected(token: string, ctx: ConnectorContext): Promise<string> {
+  async rejected(token: string, ctx: QuickBooksContext): Promise<string> {
     if (this.failure) throw this.failure;
     if (this.inflight) return this.inflight;
     if (token !== this.current.access_token && !this.unsaved) return this.current.access_token;
     return this.refresh(ctx);
   }
 
-  private refresh(ctx: ConnectorContext): Promise<string> {
+  private refresh(ctx: QuickBooksContext): Promise<string> {
     this.inflight ??= this.rotate(ctx).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
   }
 
-  private async rotate(ctx: ConnectorContext): Promise<string> {
+  private async rotate(ctx: QuickBooksContext): Promise<string> {
     const session = this.options.session;
     if (!session) {
       throw new InternalError(

@@ -1,5 +1,5 @@
 /**
- * The official Stripe SDK, pointed at `settings.stripe.apiBase`, behind a small surface that speaks our
+ * The official Stripe SDK, pointed at `settings.apiBase` (STRIPE_API_BASE), behind a small surface that speaks our
  * typed errors and retries. The SDK's own retries are switched off (`maxNetworkRetries: 0`) because they
  * sleep on a real timer and ignore `Retry-After`; ours (src/retry.ts) use the injected `ctx.sleep`, honour
  * `Retry-After` and stop after a bounded number of tries.
@@ -14,7 +14,7 @@ import {
   TransientError,
 } from '../../src/errors.ts';
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
-import type { ConnectorContext } from '../types.ts';
+import type { StripeContext } from './settings.ts';
 
 export type StripeListName =
   | 'balance_transactions'
@@ -176,10 +176,10 @@ export class StripeApi {
 
   constructor(
     private readonly apiKey: string,
-    private readonly ctx: ConnectorContext,
+    private readonly ctx: StripeContext,
     options: StripeApiOptions = {},
   ) {
-    this.sdk = createStripeSdk(apiKey, ctx.settings.stripe.apiBase, options.timeoutMs);
+    this.sdk = createStripeSdk(apiKey, ctx.settings.apiBase, options.timeoutMs);
     this.retry = {
       ...DEFAULT_RETRY,
       ...options.retry,

@@ -7,16 +7,10 @@
 import { AuthError, UserInputError } from '../../src/errors.ts';
 import type { RetryOptions } from '../../src/retry.ts';
 import { FORM_CONNECT } from '../connect-mode.ts';
-import type {
-  Connector,
-  ConnectorContext,
-  CredentialField,
-  Credentials,
-  Stream,
-  VerifyResult,
-} from '../types.ts';
+import type { Connector, CredentialField, Credentials, Stream, VerifyResult } from '../types.ts';
 import { StripeApi } from './client.ts';
 import { stripeEventsStream } from './events-stream.ts';
+import type { StripeContext, StripeSettings } from './settings.ts';
 import { type StripeStreamOptions, stripeStreams } from './streams.ts';
 
 export interface StripeConnectorOptions {
@@ -94,7 +88,7 @@ export function parseBackfillFrom(value: string | undefined): number | undefined
   return Math.floor(ms / 1000);
 }
 
-export function createStripeConnector(options: StripeConnectorOptions = {}): Connector {
+export function createStripeConnector(options: StripeConnectorOptions = {}): Connector<StripeSettings> {
   const now = options.now ?? Date.now;
   const apiOptions = {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -109,7 +103,7 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
     credentialFields: CREDENTIAL_FIELDS,
     connect: FORM_CONNECT,
 
-    async verify(input: Credentials, ctx: ConnectorContext): Promise<VerifyResult> {
+    async verify(input: Credentials, ctx: StripeContext): Promise<VerifyResult> {
       const apiKey = checkApiKey(input.api_key);
       const webhookSecret = input.webhook_secret?.trim() ?? '';
       if (webhookSecret !== '' && !webhookSecret.startsWith('whsec_')) {
@@ -152,4 +146,4 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
   };
 }
 
-export const stripeConnector: Connector = createStripeConnector();
+export const stripeConnector: Connector<StripeSettings> = createStripeConnector();

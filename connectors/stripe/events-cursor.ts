@@ -3,8 +3,9 @@
  * forgotten events (a cursor older than its 30-day retention, or none yet), the objects that may still change
  * are re-read by creation-time windows of RESCAN_LISTS, resumably, before the stream follows events again.
  */
-import type { ConnectorContext, Page, StreamCursor } from '../types.ts';
+import type { Page, StreamCursor } from '../types.ts';
 import type { StripeApi, StripeListName } from './client.ts';
+import type { StripeContext } from './settings.ts';
 import { readWindow } from './streams.ts';
 
 /** The lists re-read when events may have been lost (every object with a status that changes). */
@@ -86,7 +87,7 @@ export function parseEventsCursor(cursor: StreamCursor | null): State {
 /** Creation-time windows of RESCAN_LISTS, one after the other; ends with `{ since: end }`. */
 export async function* rescan(
   api: StripeApi,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   limit: number,
   state: Extract<State, { mode: 'rescan' }>,
 ): AsyncGenerator<Page<unknown>> {

@@ -8,7 +8,7 @@
  * is about, so a record is always upserted with the object as it is *now*: events that arrive twice, late or
  * out of order (Stripe promises no order) can never move a status backwards, and the objects come in our
  * pinned API version rather than the one the event was rendered in. A verified webhook only queues a sync
- * (src/webhooks/stripe.ts); the event it announces is in `/v1/events` already and is handled here, by the
+ * (webhook-route.ts); the event it announces is in `/v1/events` already and is handled here, by the
  * engine, under the connection's one-run lease, with records stored before the cursor advances.
  *
  * Listing (Stripe lists events newest first): a run lists `created[gte] = since - overlap` with no upper
@@ -38,7 +38,7 @@
  * update here overwrites the record the list stream stored.
  */
 import { InvalidDataError, TransientError } from '../../src/errors.ts';
-import type { ConnectorContext, Page, Stream, StreamCursor } from '../types.ts';
+import type { Page, Stream, StreamCursor } from '../types.ts';
 import {
   isStripeObjectName,
   type StripeApi,
@@ -57,6 +57,7 @@ import {
 
 export { type EventsCursor, parseEventsCursor, RESCAN_LISTS };
 
+import type { StripeContext, StripeSettings } from './settings.ts';
 import {
   idOf,
   NORMALIZERS,
@@ -169,7 +170,7 @@ export function normalizeStripeObject(raw: unknown): ReturnType<Normalizer> {
 
 export async function* readStripeEvents(
   cursor: StreamCursor | null,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   options: StripeStreamOptions,
 ): AsyncGenerator<Page<unknown>> {
   const api = options.api(ctx);
@@ -213,7 +214,7 @@ export async function* readStripeEvents(
 
 async function* followEvents(
   api: StripeApi,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   run: { limit: number; overlap: number; nowSeconds: number; floor: number },
   state: Extract<State, { mode: 'events' }>,
 ): AsyncGenerator<Page<unknown>> {
@@ -284,7 +285,7 @@ async function* followEvents(
 /** Each object the events are about, once, as Stripe has it now. */
 async function refetch(
   api: StripeApi,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   events: readonly ParsedEvent[],
   run: { readonly overlap: number; readonly floor: number },
 ): Promise<unknown[]> {
@@ -315,7 +316,7 @@ async function refetch(
   return objects;
 }
 
-export function stripeEventsStream(options: StripeStreamOptions): Stream<unknown> {
+export function stripeEventsStream(options: StripeStreamOptions): Stream<unknown, StripeSettings> {
   return {
     name: 'events',
     primaryKey: 'id',

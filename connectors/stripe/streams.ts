@@ -22,7 +22,7 @@
  */
 import { TransientError } from '../../src/errors.ts';
 import type { RecordDraft } from '../../src/records.ts';
-import type { ConnectorContext, Page, Stream, StreamCursor } from '../types.ts';
+import type { Page, Stream, StreamCursor } from '../types.ts';
 import { type ListParams, type StripeApi, StripeCursorGoneError, type StripeListName } from './client.ts';
 import {
   normalizeBalanceTransaction,
@@ -32,6 +32,7 @@ import {
   normalizeRefund,
 } from './normalize.ts';
 import { normalizeDispute } from './normalize-dispute.ts';
+import type { StripeContext, StripeSettings } from './settings.ts';
 
 export const PAGE_LIMIT = 100;
 export const OVERLAP_SECONDS = 300;
@@ -69,7 +70,7 @@ export type StripeCursor = {
 
 export interface StripeStreamOptions {
   /** A Stripe client for one run (bound to the run's sleep, signal and log). */
-  readonly api: (ctx: ConnectorContext) => StripeApi;
+  readonly api: (ctx: StripeContext) => StripeApi;
   /** Epoch seconds: the first load starts here; absent reads everything. */
   readonly backfillFrom?: number;
   readonly now: () => number;
@@ -123,7 +124,7 @@ export async function* readWindow(
   name: StripeListName,
   window: WindowState,
   api: StripeApi,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   limit: number,
 ): AsyncGenerator<{ readonly objects: readonly unknown[]; readonly startingAfter: string | undefined }> {
   const { gte, windowEnd } = window;
@@ -167,7 +168,7 @@ export async function* readWindow(
 export async function* readStripeList(
   name: StripeListName,
   cursor: StreamCursor | null,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   options: StripeStreamOptions,
 ): AsyncGenerator<Page<unknown>> {
   const state = parseCursor(cursor);
@@ -194,7 +195,7 @@ export async function* readStripeList(
 }
 
 /** The list streams (the connector puts the events stream, events-stream.ts, before them). */
-export function stripeStreams(options: StripeStreamOptions): readonly Stream<unknown>[] {
+export function stripeStreams(options: StripeStreamOptions): readonly Stream<unknown, StripeSettings>[] {
   return STREAM_NAMES.map((name) => ({
     name,
     primaryKey: 'id',

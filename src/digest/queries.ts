@@ -2,6 +2,7 @@
  * The digest's questions to the store are a store port (src/store/ports/digest.ts, `store.digest`); this
  * module keeps the digest's own knowledge that goes with them: which providers store calendar dates.
  */
+import { calendarDateProviders } from '../../connectors/registry.ts';
 import { isCalendarDate as isCalendarDateOf } from '../store/ports/digest.ts';
 
 export type {
@@ -15,12 +16,11 @@ export type {
 export { RUN_LOOKBACK_MS } from '../store/ports/digest.ts';
 
 /**
- * Providers whose normalizers store a calendar date with no time of day as that date at 00:00:00.000Z:
- * Plaid transactions without a `datetime` (connectors/plaid/normalize.ts `occurredAt`) and QuickBooks
- * transactions by their `TxnDate` (connectors/quickbooks/normalize.ts `txnInstant`). Stripe has only instants.
+ * Providers whose normalizers store a calendar date with no time of day as that date at 00:00:00.000Z: those
+ * whose descriptor says `dates: 'calendar'` (connectors/<id>/provider.ts says which records and why).
  * Passed to every money query of the digest (`store.digest.moneyByConnection(day, CALENDAR_DATE_PROVIDERS)`).
  */
-export const CALENDAR_DATE_PROVIDERS: readonly string[] = ['plaid', 'quickbooks'];
+export const CALENDAR_DATE_PROVIDERS: readonly string[] = calendarDateProviders();
 
 /** True when the record's `occurredAt` stands for a calendar date (see ports/digest.ts `isCalendarDate`). */
 export function isCalendarDate(record: { readonly provider: string; readonly occurredAt: string }): boolean {

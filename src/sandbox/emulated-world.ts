@@ -1,26 +1,22 @@
 /**
- * The real finsync app against local emulators of Slack, Stripe and Plaid, with its own data folder and a
- * generated key: what the sandbox shows people and what the tests drive with signed requests.
+ * The real finsync app against local emulators of Slack and of every registered provider, with its own data
+ * folder and a generated key: what the sandbox shows people and what the tests drive with signed requests.
+ * Each provider's emulator and the settings that point the app at it come from its descriptor.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PlaidEmulator, startPlaidEmulator } from '../../connectors/plaid/emulator.ts';
-import { type PowerBiEmulator, startPowerBiEmulator } from '../../connectors/powerbi/emulator.ts';
-import { type QuickBooksEmulator, startQuickBooksEmulator } from '../../connectors/quickbooks/emulator.ts';
-import { type StripeEmulator, startStripeEmulator } from '../../connectors/stripe/emulator.ts';
+import type { RunningEmulator } from '../../connectors/provider.ts';
+import { allProviders, type EmulatorOptions, type Emulators } from '../../connectors/registry.ts';
 import { type AppOptions, createApp, type FinsyncApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { type SlackEmulator, startSlackEmulator } from './slack-emulator.ts';
 
-export interface EmulatedWorld {
+/** The app, Slack's emulator, and each provider's emulator under its id (`world.stripe.control`, …). */
+export type EmulatedWorld = Emulators & {
   readonly app: FinsyncApp;
   readonly slack: SlackEmulator;
-  readonly stripe: StripeEmulator;
-  readonly plaid: PlaidEmulator;
-  readonly powerbi: PowerBiEmulator;
-  readonly quickbooks: QuickBooksEmulator;
   /** Where signed Slack requests go. */
   readonly target: { url: string; signingSecret: string };
   readonly dataDir: string;
@@ -28,24 +24,50 @@ export interface EmulatedWorld {
   readonly env: Readonly<Record<string, string>>;
   /** Stops the app and the emulators; removes the data folder unless kept or given by the caller. */
   close(options?: { keepData?: boolean }): Promise<void>;
-}
+};
 
 export interface WorldOptions {
   readonly admins: readonly string[];
   readonly dataDir?: string;
   readonly env?: Readonly<Record<string, string>>;
-  readonly stripeObjects?: number;
+  /** Options of the providers' emulators, by provider id (e.g. how many Stripe objects to seed). */
+  readonly emulators?: EmulatorOptions;
   readonly app?: AppOptions;
+}
+
+/** Starts every registered provider's emulator; closes the ones started if one fails to start. */
+async function startProviderEmulators(
+  options: EmulatorOptions,
+): Promise<{ readonly emulators: Emulators; readonly env: Record<string, string> }> {
+  const started: Record<string, RunningEmulator> = {};
+  const env: Record<string, string> = {};
+  try {
+    for (const provider of allProviders()) {
+      const emulator = await provider.emulator.start(options[provider.id as keyof EmulatorOptions]);
+      started[provider.id] = emulator;
+      Object.assign(env, provider.emulator.env(emulator));
+    }
+  } catch (error) {
+    await Promise.all(Object.values(started).map((emulator) => emulator.close()));
+    throw error;
+  }
+  // Each entry was started by the descriptor of the provider under that id: the mapped type holds.
+  return { emulators: started as unknown as Emulators, env };
 }
 
 export async function startEmulatedWorld(options: WorldOptions): Promise<EmulatedWorld> {
   const botToken = `xoxb-emulated-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const slack = await startSlackEmulator({ botToken });
-  const stripe = await startStripeEmulator({ count: options.stripeObjects ?? 30 });
-  const plaid = await startPlaidEmulator({});
-  const powerbi = await startPowerBiEmulator({});
-  const quickbooks = await startQuickBooksEmulator({});
+  const providers = await startProviderEmulators(options.emulators ?? {}).catch(async (error: unknown) => {
+    await slack.close();
+    throw error;
+  });
+  const closeEmulators = () =>
+    Promise.all([
+      slack.close(),
+      ...Object.values<RunningEmulator>(providers.emulators).map((emulator) => emulator.close()),
+    ]);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'finsync-'));
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: botToken,
@@ -55,35 +77,22 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     FINSYNC_DATA_DIR: dataDir,
     FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     FINSYNC_ADMINS: options.admins.join(','),
-    STRIPE_API_BASE: stripe.url,
-    PLAID_BASE_URL: plaid.url,
-    PLAID_CLIENT_ID: plaid.clientId,
-    PLAID_SECRET: plaid.secret,
-    MS_TOKEN_URL: `${powerbi.url}/{tenant}/oauth2/v2.0/token`,
-    POWERBI_API_BASE: powerbi.url,
-    QUICKBOOKS_CLIENT_ID: quickbooks.clientId,
-    QUICKBOOKS_CLIENT_SECRET: quickbooks.clientSecret,
-    QUICKBOOKS_AUTHORIZE_URL: `${quickbooks.url}/oauth2/authorize`,
-    QUICKBOOKS_TOKEN_URL: `${quickbooks.url}/oauth2/v1/tokens/bearer`,
-    QUICKBOOKS_API_BASE: quickbooks.url,
+    ...providers.env,
     LOG_LEVEL: 'warn',
     ...options.env,
   };
   const app = await createApp(loadConfig(env), { processBeforeResponse: true, ...options.app });
   const port = await app.start();
   return {
+    ...providers.emulators,
     app,
     slack,
-    stripe,
-    plaid,
-    powerbi,
-    quickbooks,
     target: { url: `http://127.0.0.1:${port}`, signingSecret: env['SLACK_SIGNING_SECRET']! },
     dataDir,
     env,
     async close(closeOptions = {}) {
       await app.stop();
-      await Promise.all([slack.close(), stripe.close(), plaid.close(), powerbi.close(), quickbooks.close()]);
+      await closeEmulators();
       if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -55,7 +55,7 @@ export class SandboxSession {
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
     const world = await startEmulatedWorld({
       admins: [SANDBOX_USER],
-      stripeObjects: options.stripeObjects ?? 500,
+      emulators: { stripe: { count: options.stripeObjects ?? 500 } },
       // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
       app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
     });
@@ -74,7 +74,9 @@ export class SandboxSession {
     if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
     const mode = integrationFor(provider)?.connect;
     if (mode?.kind !== 'link' || !mode.sandboxCompletion) return '';
-    const completion = await mode.sandboxCompletion(this.world.app.core.finsync.deps.connectorContext());
+    const completion = await mode.sandboxCompletion(
+      this.world.app.core.finsync.deps.connectorContext(provider),
+    );
     return Object.entries(completion).find(([key]) => fieldBlockId(key) === blockId)?.[1] ?? '';
   }
 

@@ -46,7 +46,7 @@ export async function linkPage(
   const session = await deps.sessions.peek(state);
   if (mode?.kind !== 'link' || session?.provider !== provider) return { kind: 'expired' };
   try {
-    const ctx = deps.finsync.deps.connectorContext();
+    const ctx = deps.finsync.deps.connectorContext(provider);
     const page = await mode.page(
       { state, userId: session.userId, completePath, publicUrl: deps.publicUrl },
       ctx,
@@ -102,7 +102,7 @@ export async function completeCallback(
     });
     return { kind: 'forbidden', session, admins: finsync.deps.roles.describeAdmins() };
   }
-  const ctx = finsync.deps.connectorContext();
+  const ctx = finsync.deps.connectorContext(provider);
   let credentials: Credentials;
   try {
     credentials = await mode.exchange(answer.grant, ctx);

@@ -121,7 +121,7 @@ export class ConnectService {
           provider,
           name,
           text: `Connect ${integration.displayName}: ${mode.consentHint}.`,
-          url: mode.consentUrl(finsync.deps.connectorContext().settings, state),
+          url: mode.consentUrl(finsync.deps.connectorContext(integration.id).settings, state),
           buttonLabel: mode.signInLabel,
           state,
         };

@@ -17,7 +17,7 @@ export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 export interface ConnectionDeps {
   readonly store: Store;
   readonly keyring: Keyring;
-  readonly connectorContext: () => ConnectorContext;
+  readonly connectorContext: (provider: string) => ConnectorContext;
   readonly now: () => Date;
 }
 
@@ -72,7 +72,7 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
       throw new UserInputError(`${field.label} is required.`, { field: field.key });
     if (value !== '') input[field.key] = value;
   }
-  const verified = await connector.verify(input, deps.connectorContext());
+  const verified = await connector.verify(input, deps.connectorContext(connector.id));
   for (const field of connector.credentialFields)
     if (field.secret) registerSecret(verified.credentials[field.key]);
   registerCredentialSecrets(verified.credentials);
@@ -139,7 +139,7 @@ export function revocationPlace(provider: string): string | null {
 /** Revokes the connection's grant as its provider declares; never throws (a failure is the answer). */
 export async function revokeCredentials(
   deps: Pick<ConnectionDeps, 'keyring'> & {
-    readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+    readonly connectorContext: (provider: string, signal?: AbortSignal) => ConnectorContext;
   },
   connection: Connection,
 ): Promise<Revocation> {
@@ -148,7 +148,7 @@ export async function revokeCredentials(
   try {
     await revocation.revoke(
       openCredentials(deps.keyring, connection),
-      deps.connectorContext(AbortSignal.timeout(REVOKE_TIMEOUT_MS)),
+      deps.connectorContext(connection.provider, AbortSignal.timeout(REVOKE_TIMEOUT_MS)),
     );
     return { outcome: 'revoked', where: revocation.where };
   } catch (error) {

@@ -80,7 +80,8 @@ export interface FinsyncDeps {
   readonly publishing: Publishing;
   readonly scheduler: SchedulerPort;
   readonly log: Logger;
-  readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  /** The context of a provider's connector calls: its own settings, the log, a signal. */
+  readonly connectorContext: (provider: string, signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
   /** Told of every connection removed (its open incident closes); must not throw. */
   readonly onDisconnected?: (connection: string) => Promise<void>;
@@ -211,7 +212,7 @@ export class Finsync {
         {
           store: this.deps.store,
           keyring: this.deps.keyring,
-          connectorContext: () => this.deps.connectorContext(),
+          connectorContext: (provider) => this.deps.connectorContext(provider),
           now: this.deps.now,
         },
         request,

@@ -19,7 +19,7 @@ export interface PublishingDeps {
   readonly store: Store;
   readonly log: Logger;
   readonly credentialsOf: (connection: Connection) => Credentials;
-  readonly connectorContext: (signal?: AbortSignal) => ConnectorContext;
+  readonly connectorContext: (provider: string, signal?: AbortSignal) => ConnectorContext;
   readonly now: () => Date;
   /** This process's run lease (default: a minute, named after the process). */
   readonly lease?: RunLease;
@@ -83,7 +83,7 @@ export class Publishing {
       try {
         const publisher = destination.publisher(
           this.deps.credentialsOf(connection),
-          this.deps.connectorContext(signal),
+          this.deps.connectorContext(connection.provider, signal),
         );
         const result = await publishChanges({
           store,

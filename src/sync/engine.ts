@@ -59,7 +59,8 @@ export interface EngineDeps {
   readonly log: Logger;
   /** The connection's streams, bound to its decrypted credentials. */
   readonly streamsFor: (connection: Connection) => readonly Stream[];
-  readonly connectorContext: (signal: AbortSignal | undefined) => ConnectorContext;
+  /** The context of a provider's connector calls (its own settings, the log, the run's signal). */
+  readonly connectorContext: (provider: string, signal: AbortSignal | undefined) => ConnectorContext;
   readonly now?: () => Date;
   /** Whole-stream retries from the last committed cursor, after the connector's own request retries. */
   readonly streamRetry?: RetryOptions;
@@ -203,7 +204,7 @@ export class SyncEngine {
           // Under the lease: what a cut-short earlier read left provisional is this read's to keep or remove.
           await store.adoptProvisional(connection.name, stream.name, readId);
           const cursor = await store.getCursor(connection.name, stream.name);
-          const ctx = { ...this.deps.connectorContext(request.signal), firstSync };
+          const ctx = { ...this.deps.connectorContext(connection.provider, request.signal), firstSync };
           const batcher = new PageBatcher(
             {
               connection: connection.name,

@@ -1,28 +1,30 @@
-/** The three provider webhook routes (POST /webhooks/<provider>), built over the core's services. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConnectorContext, ProviderSettings } from '../../connectors/types.ts';
+/**
+ * The provider webhook routes (POST /webhooks/<id>), one for each registered provider that declares a
+ * webhook, built over the core's services. Each provider's handler gets its own settings only.
+ */
+import type { WebhookHandler } from '../../connectors/provider.ts';
+import { allProviders } from '../../connectors/registry.ts';
+import type { ConnectorContext } from '../../connectors/types.ts';
 import type { Logger } from '../log.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { Store } from '../store/types.ts';
-import { plaidWebhook } from './plaid.ts';
-import { PlaidKeyCache, sdkKeyFetch } from './plaid-keys.ts';
-import { quickbooksWebhook } from './quickbooks.ts';
-import { stripeWebhook } from './stripe.ts';
 import type { WebhookDeps } from './webhook-http.ts';
-
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ProviderWebhookOptions {
   readonly log: Logger;
   readonly store: Store;
   readonly finsync: Finsync;
-  readonly settings: ProviderSettings;
-  readonly connectorContext: () => ConnectorContext;
+  /** The provider's own settings (src/config.ts settingsOfProvider). */
+  readonly settingsOf: (provider: string) => unknown;
+  readonly connectorContext: (provider: string) => ConnectorContext;
 }
 
-export function providerWebhooks(
-  options: ProviderWebhookOptions,
-): Readonly<Record<'stripe' | 'plaid' | 'quickbooks', Route>> {
+/** The ids of the providers served at /webhooks/<id>. */
+export function webhookProviders(): readonly string[] {
+  return allProviders().flatMap((provider) => (provider.webhook ? [provider.id] : []));
+}
+
+export function providerWebhooks(options: ProviderWebhookOptions): ReadonlyMap<string, WebhookHandler> {
   const deps: WebhookDeps = {
     log: options.log,
     connections: () => options.store.listConnections(),
@@ -30,12 +32,17 @@ export function providerWebhooks(
     syncOnWebhook: (connection, streams) => options.finsync.syncOnWebhook(connection, streams),
     replays: options.store.replays,
   };
-  return {
-    stripe: stripeWebhook(deps),
-    plaid: plaidWebhook({
-      ...deps,
-      keys: new PlaidKeyCache(sdkKeyFetch(options.settings, options.connectorContext)),
-    }),
-    quickbooks: quickbooksWebhook({ ...deps, verifierToken: options.settings.quickbooks?.webhookVerifier }),
-  };
+  const routes = new Map<string, WebhookHandler>();
+  for (const provider of allProviders()) {
+    if (!provider.webhook) continue;
+    routes.set(
+      provider.id,
+      provider.webhook.route({
+        ...deps,
+        settings: options.settingsOf(provider.id),
+        connectorContext: () => options.connectorContext(provider.id),
+      }),
+    );
+  }
+  return routes;
 }

@@ -1,7 +1,7 @@
 /**
- * What the three provider webhook routes share: a bounded read of the raw body (signatures cover exact
- * bytes), short JSON answers, one warn line per refusal that never carries the body, a signature or a
- * token, and a memory of deliveries already handled (replays, kept in the store).
+ * What every provider webhook route (connectors/<id>/webhook-route.ts) shares: a bounded read of the raw
+ * body (signatures cover exact bytes), short JSON answers, one warn line per refusal that never carries the
+ * body, a signature or a token, and a memory of deliveries already handled (replays, kept in the store).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Credentials } from '../../connectors/types.ts';

@@ -94,10 +94,7 @@ describe('the Plaid Link result reaches Slack escaped', () => {
     const url = /"url":"([^"]+\/plaid\/link\?state=[^"]+)"/.exec(JSON.stringify(opened.args['view']))?.[1];
     const state = new URL(url!).searchParams.get('state')!;
     const publicToken = await createSandboxPublicToken(
-      {
-        stripe: { apiBase: h.stripe.url },
-        plaid: { baseUrl: h.plaid.url, clientId: h.plaid.clientId, secret: h.plaid.secret },
-      },
+      { baseUrl: h.plaid.url, clientId: h.plaid.clientId, secret: h.plaid.secret },
       'ins_109512',
     );
     const done = await fetch(`${h.target.url}/plaid/link/complete`, {

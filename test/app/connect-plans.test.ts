@@ -63,7 +63,7 @@ function stripeSubmission(values: { apiKey: string; webhookSecret?: string; back
 
 describe('the Home picker renders the same connect plan as /finsync connect', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 20 });
+    h = await startHarness({ emulators: { stripe: { count: 20 } } });
   });
   after(async () => {
     await h.close();
@@ -84,7 +84,7 @@ describe('the Home picker renders the same connect plan as /finsync connect', ()
 
     // What Plaid Link's page posts when the bank is linked: the picker's modal (same view id) is updated.
     const state = url.searchParams.get('state')!;
-    const publicToken = await createSandboxPublicToken(h.app.core.finsync.deps.connectorContext().settings);
+    const publicToken = await createSandboxPublicToken(h.app.config.providers.plaid);
     const done = await fetch(`${h.target.url}/plaid/link/complete`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -111,7 +111,7 @@ describe('the Home picker renders the same connect plan as /finsync connect', ()
 
 describe('a connect form shows every error under the field it is about', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 20 });
+    h = await startHarness({ emulators: { stripe: { count: 20 } } });
   });
   after(async () => {
     await h.close();

@@ -58,7 +58,7 @@ const manualSync = (connection: string): SyncJob => ({
 
 describe('the job lifecycle', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 60 });
+    h = await startHarness({ emulators: { stripe: { count: 60 } } });
     await connectStripe(h);
     await h.app.finsync.connect({
       provider: 'powerbi',

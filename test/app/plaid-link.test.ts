@@ -27,8 +27,9 @@ describe('connecting Plaid through Plaid Link', () => {
     assert.match(await pageResponse.text(), /link-sandbox-|linkToken/);
 
     const publicToken = await createSandboxPublicToken({
-      stripe: { apiBase: h.stripe.url },
-      plaid: { baseUrl: h.plaid.url, clientId: h.plaid.clientId, secret: h.plaid.secret },
+      baseUrl: h.plaid.url,
+      clientId: h.plaid.clientId,
+      secret: h.plaid.secret,
     });
     const complete = (body: unknown) =>
       fetch(`${h.target.url}/plaid/link/complete`, {

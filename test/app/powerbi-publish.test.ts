@@ -26,7 +26,7 @@ async function syncStripe() {
 
 describe('Power BI as a destination', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 300 });
+    h = await startHarness({ emulators: { stripe: { count: 300 } } });
     await h.app.finsync.connect({
       provider: 'stripe',
       name: 'stripe',

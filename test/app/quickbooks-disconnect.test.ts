@@ -20,7 +20,7 @@ async function storedRefreshToken(name: string): Promise<string> {
 
 /** Intuit's answer to a refresh with `token`: true when it still works. */
 async function refreshWorks(token: string): Promise<boolean> {
-  const settings = quickbooksSettings(h.app.core.finsync.deps.connectorContext().settings);
+  const settings = quickbooksSettings(h.app.config.providers.quickbooks);
   try {
     await refreshGrant(settings, token);
     return true;
@@ -45,7 +45,7 @@ async function disconnect(name: string): Promise<string> {
 
 describe('disconnecting QuickBooks revokes its grant at Intuit', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 10 });
+    h = await startHarness({ emulators: { stripe: { count: 10 } } });
   });
   after(async () => {
     await h.close();

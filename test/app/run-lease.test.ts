@@ -51,7 +51,7 @@ async function slash(text: string): Promise<string> {
 
 describe('a sync running in another process', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 50 });
+    h = await startHarness({ emulators: { stripe: { count: 50 } } });
     await connectStripe(h);
   });
   after(async () => {

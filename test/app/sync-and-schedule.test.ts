@@ -23,7 +23,7 @@ async function command(text: string, userId = ADMIN): Promise<string> {
 
 describe('sync and schedule from Slack', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 400 });
+    h = await startHarness({ emulators: { stripe: { count: 400 } } });
     await h.app.finsync.connect({
       provider: 'stripe',
       name: 'stripe',

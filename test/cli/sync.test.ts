@@ -23,7 +23,7 @@ let appStopped = false;
 
 describe('a CLI sync', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 80 });
+    h = await startHarness({ emulators: { stripe: { count: 80 } } });
     await connectStripe(h);
     await h.app.finsync.connect({
       provider: 'powerbi',

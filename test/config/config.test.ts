@@ -32,8 +32,8 @@ describe('config', () => {
     assert.equal(config.timezone, 'UTC');
     assert.equal(config.digestTime, '08:00');
     assert.equal(config.slack.apiUrl, 'https://slack.com/api/');
-    assert.equal(config.stripe.apiBase, 'https://api.stripe.com');
-    assert.equal(config.plaid.baseUrl, 'https://sandbox.plaid.com');
+    assert.equal(config.providers.stripe.apiBase, 'https://api.stripe.com');
+    assert.equal(config.providers.plaid.baseUrl, 'https://sandbox.plaid.com');
     assert.equal(config.publicUrl, 'http://localhost:3000');
     assert.deepEqual(config.admins, []);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.slack));
@@ -75,11 +75,17 @@ describe('config', () => {
 
   test('provider settings: QuickBooks redirect URI from FINSYNC_PUBLIC_URL, Microsoft defaults', () => {
     const config = loadConfig({ ...valid, FINSYNC_PUBLIC_URL: 'https://finsync.example.com/' });
-    assert.equal(config.quickbooks.redirectUri, 'https://finsync.example.com/oauth/quickbooks/callback');
-    assert.equal(config.quickbooks.tokenUrl, 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer');
-    assert.equal(config.powerbi.authorityHost, 'https://login.microsoftonline.com');
-    assert.equal(config.powerbi.apiBase, 'https://api.powerbi.com');
-    assert.equal(config.powerbi.tokenUrl, undefined);
+    assert.equal(
+      config.providers.quickbooks.redirectUri,
+      'https://finsync.example.com/oauth/quickbooks/callback',
+    );
+    assert.equal(
+      config.providers.quickbooks.tokenUrl,
+      'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+    );
+    assert.equal(config.providers.powerbi.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(config.providers.powerbi.apiBase, 'https://api.powerbi.com');
+    assert.equal(config.providers.powerbi.tokenUrl, undefined);
   });
 
   test('the CLI does not need Slack credentials', () => {

@@ -3,6 +3,7 @@
  * requests; this adds captured log lines and test-speed scheduler settings to the sandbox's world.
  */
 import { PassThrough } from 'node:stream';
+import type { EmulatorOptions } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 
@@ -16,7 +17,8 @@ export interface Harness extends EmulatedWorld {
 export interface HarnessOptions {
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
-  readonly stripeObjects?: number;
+  /** Options of the providers' emulators, by provider id (e.g. `{ stripe: { count: 300 } }`). */
+  readonly emulators?: EmulatorOptions;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

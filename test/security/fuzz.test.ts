@@ -193,7 +193,7 @@ function report(list: readonly Problem[]): string {
 
 describe(`fuzz (FUZZ_SEED=${SEED})`, () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 10, env: { LOG_LEVEL: 'info' } });
+    h = await startHarness({ emulators: { stripe: { count: 10 } }, env: { LOG_LEVEL: 'info' } });
     h.slack.setChannel(CHANNEL, { name: 'general', isMember: true });
     await h.app.finsync.connect({
       provider: 'stripe',

@@ -102,7 +102,7 @@ async function settle(): Promise<void> {
 
 describe('replayed Slack requests are acked and run nothing', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 20 });
+    h = await startHarness({ emulators: { stripe: { count: 20 } } });
     await h.app.finsync.connect({
       provider: 'stripe',
       name: 'stripe',

@@ -70,7 +70,7 @@ async function auditedOk(
 
 describe('roles and audit', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 20, env: { FINSYNC_ADMIN_GROUP: GROUP } });
+    h = await startHarness({ emulators: { stripe: { count: 20 } }, env: { FINSYNC_ADMIN_GROUP: GROUP } });
     h.slack.setUserGroup(GROUP, [GROUPIE]);
     slack = slackAs(h);
   });

@@ -111,7 +111,7 @@ function filesUnder(dir: string): string[] {
 
 describe('secrets never leave in clear', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 30 });
+    h = await startHarness({ emulators: { stripe: { count: 30 } } });
     secret('SLACK_BOT_TOKEN', h.env['SLACK_BOT_TOKEN']);
     secret('SLACK_SIGNING_SECRET', h.env['SLACK_SIGNING_SECRET']);
     secret('FINSYNC_ENCRYPTION_KEY', h.env['FINSYNC_ENCRYPTION_KEY']);
@@ -162,8 +162,9 @@ describe('secrets never leave in clear', () => {
     const state = new URL(url).searchParams.get('state')!;
     assert.equal((await fetchText(`${h.target.url}/plaid/link?state=${state}`)).status, 200);
     const publicToken = await createSandboxPublicToken({
-      stripe: { apiBase: h.stripe.url },
-      plaid: { baseUrl: h.plaid.url, clientId: h.plaid.clientId, secret: h.plaid.secret },
+      baseUrl: h.plaid.url,
+      clientId: h.plaid.clientId,
+      secret: h.plaid.secret,
     });
     secret('Plaid public token', publicToken);
     const done = await fetchText(`${h.target.url}/plaid/link/complete`, {

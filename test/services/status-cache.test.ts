@@ -29,7 +29,7 @@ const line = async (name: string) => (await h.app.finsync.status()).connections.
 
 describe('the status report across processes', () => {
   before(async () => {
-    h = await startHarness({ stripeObjects: 20 });
+    h = await startHarness({ emulators: { stripe: { count: 20 } } });
     await connectStripe(h);
   });
   after(async () => {

@@ -20,6 +20,7 @@ import {
   rig,
   runCli,
   settingsFor,
+  settingsOf,
   storedMoney,
   stripeCredentials,
 } from './helpers.ts';
@@ -56,7 +57,10 @@ function services(r: Rig): { finsync: Finsync; jobs: SyncJob[] } {
     nextRuns: async () => new Map(),
   };
   const log = silentLogger();
-  const connectorContext = () => ({ settings: settingsFor({ stripe: stripe.url, plaid }), log });
+  const connectorContext = (provider: string) => ({
+    settings: settingsOf(settingsFor({ stripe: stripe.url, plaid }), provider),
+    log,
+  });
   const finsync = new Finsync({
     store: r.store,
     keyring: KEYRING,

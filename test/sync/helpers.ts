@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import type { Transaction } from 'plaid';
 import { createPlaidConnector, type PlaidConnectorOptions } from '../../connectors/plaid/connector.ts';
 import type { PlaidEmulator } from '../../connectors/plaid/emulator.ts';
+import type { PlaidSettings } from '../../connectors/plaid/settings.ts';
 import { createStripeConnector, type StripeConnectorOptions } from '../../connectors/stripe/connector.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import type { Connector, Credentials, ProviderSettings } from '../../connectors/types.ts';
+import type { StripeSettings } from '../../connectors/stripe/settings.ts';
+import type { Connector, Credentials } from '../../connectors/types.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { RetryOptions } from '../../src/retry.ts';
 import { Keyring } from '../../src/security/crypto.ts';
@@ -39,7 +41,19 @@ export function removeTempDirs(): void {
 export const ENCRYPTION_KEY = randomBytes(32);
 export const KEYRING = new Keyring(ENCRYPTION_KEY);
 
-export function settingsFor(urls: { stripe?: string; plaid?: PlaidEmulator }): ProviderSettings {
+/** The settings of the two providers these tests sync, by provider id. */
+export interface SyncSettings {
+  readonly stripe: StripeSettings;
+  readonly plaid: PlaidSettings;
+}
+
+/** The settings of `provider` (each connector's context carries its own provider's settings only). */
+export function settingsOf(settings: SyncSettings, provider: string): StripeSettings | PlaidSettings {
+  if (provider !== 'stripe' && provider !== 'plaid') throw new Error(`no settings for ${provider}`);
+  return settings[provider];
+}
+
+export function settingsFor(urls: { stripe?: string; plaid?: PlaidEmulator }): SyncSettings {
   return {
     stripe: { apiBase: urls.stripe ?? 'http://127.0.0.1:9' },
     plaid: {
@@ -89,7 +103,7 @@ export interface Rig {
 }
 
 export interface RigOptions {
-  readonly settings: ProviderSettings;
+  readonly settings: SyncSettings;
   readonly stripe?: StripeConnectorOptions;
   readonly plaid?: PlaidConnectorOptions;
   readonly dataDir?: string;
@@ -120,8 +134,8 @@ export async function rig(options: RigOptions): Promise<Rig> {
       log,
       streamsFor: (connection) =>
         connectors[connection.provider]!.streams(openCredentials(KEYRING, connection)),
-      connectorContext: (signal) => ({
-        settings: options.settings,
+      connectorContext: (provider, signal) => ({
+        settings: settingsOf(options.settings, provider),
         log,
         sleep,
         ...(signal ? { signal } : {}),

@@ -9,18 +9,19 @@
  */
 import { createPlaidConnector } from '../../connectors/plaid/connector.ts';
 import { createStripeConnector } from '../../connectors/stripe/connector.ts';
-import type { Credentials, ProviderSettings } from '../../connectors/types.ts';
+import type { Credentials } from '../../connectors/types.ts';
 import { RunConflictError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { SyncEngine } from '../../src/sync/engine.ts';
 import type { BatchOptions } from '../../src/sync/page-batcher.ts';
+import type { SyncSettings } from './helpers.ts';
 
 export interface ChildConfig {
   readonly dataDir: string;
   readonly connection: string;
   readonly provider: 'stripe' | 'plaid';
-  readonly settings: ProviderSettings;
+  readonly settings: SyncSettings;
   readonly credentials: Credentials;
   /** Page grouping (default: the engine's); small batches make every page a commit to kill after. */
   readonly batch?: BatchOptions;
@@ -59,7 +60,11 @@ const engine = new SyncEngine({
   store,
   log,
   streamsFor: () => connector.streams(config.credentials),
-  connectorContext: (signal) => ({ settings: config.settings, log, ...(signal ? { signal } : {}) }),
+  connectorContext: (provider, signal) => ({
+    settings: config.settings[provider as keyof SyncSettings],
+    log,
+    ...(signal ? { signal } : {}),
+  }),
   ...(config.batch ? { batch: config.batch } : {}),
   lease,
 });

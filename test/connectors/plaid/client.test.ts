@@ -127,10 +127,7 @@ describe('Plaid client: typed errors and retries', () => {
   });
 
   test('an unreachable Plaid is a TransientError', async () => {
-    const settings = {
-      ...settingsFor(emu),
-      plaid: { ...settingsFor(emu).plaid, baseUrl: 'http://127.0.0.1:9' },
-    };
+    const settings = { ...settingsFor(emu), baseUrl: 'http://127.0.0.1:9' };
     const { call } = accounts(settings, { retry: { attempts: 2 } });
     await assert.rejects(
       call(),

@@ -5,13 +5,8 @@ import {
   type PlaidEmulatorOptions,
   startPlaidEmulator,
 } from '../../../connectors/plaid/emulator.ts';
-import type {
-  ConnectorContext,
-  Page,
-  ProviderSettings,
-  Stream,
-  StreamCursor,
-} from '../../../connectors/types.ts';
+import type { PlaidSettings } from '../../../connectors/plaid/settings.ts';
+import type { ConnectorContext, Page, Stream, StreamCursor } from '../../../connectors/types.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { draftsOf, type RecordDraft, recordId } from '../../../src/records.ts';
 
@@ -22,23 +17,20 @@ export async function emulator(options: PlaidEmulatorOptions = {}): Promise<Plai
 export function settingsFor(
   emu: PlaidEmulator,
   keys: { clientId?: string; secret?: string } = {},
-): ProviderSettings {
+): PlaidSettings {
   return {
-    stripe: { apiBase: 'http://127.0.0.1:9' },
-    plaid: {
-      baseUrl: emu.url,
-      clientId: 'clientId' in keys ? keys.clientId : emu.control.clientId,
-      secret: 'secret' in keys ? keys.secret : emu.control.secret,
-    },
+    baseUrl: emu.url,
+    clientId: 'clientId' in keys ? keys.clientId : emu.control.clientId,
+    secret: 'secret' in keys ? keys.secret : emu.control.secret,
   };
 }
 
-export interface TestContext extends ConnectorContext {
+export interface TestContext extends ConnectorContext<PlaidSettings> {
   /** Every backoff the code asked to wait, in ms; nothing really waits. */
   readonly sleeps: number[];
 }
 
-export function context(settings: ProviderSettings): TestContext {
+export function context(settings: PlaidSettings): TestContext {
   const sleeps: number[] = [];
   return {
     settings,

@@ -20,7 +20,7 @@ const identity = (secret = emu.control.clientSecret, tenantId = emu.control.tena
   clientId: emu.control.clientId,
   clientSecret: secret,
 });
-const settings = () => settingsFor(emu).powerbi!;
+const settings = () => settingsFor(emu);
 const tokenRequests = () => emu.control.requestLog.filter((r) => r.path.endsWith('/oauth2/v2.0/token'));
 
 describe('power bi tokens through MSAL', () => {

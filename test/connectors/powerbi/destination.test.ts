@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { DATASET_NAME } from '../../../connectors/powerbi/schema.ts';
-import {
-  AuthError,
-  ConfigError,
-  InvalidRequestError,
-  TransientError,
-  UserInputError,
-} from '../../../src/errors.ts';
+import { AuthError, InvalidRequestError, TransientError, UserInputError } from '../../../src/errors.ts';
 import { credentials, ledgerRecord, publishRows, runRow, type World, world } from './helpers.ts';
 
 let w: World;
@@ -66,14 +60,6 @@ describe('power bi verify', () => {
       UserInputError,
     );
     assert.equal(w.emu.control.requestLog.length, 0);
-  });
-
-  test('without Power BI settings: a ConfigError naming them', async () => {
-    const ctx = { ...w.ctx, settings: { stripe: w.ctx.settings.stripe, plaid: w.ctx.settings.plaid } };
-    await assert.rejects(
-      w.destination.verify(credentials(w.emu), ctx),
-      (e: unknown) => e instanceof ConfigError && /POWERBI_API_BASE/.test(e.message),
-    );
   });
 });
 

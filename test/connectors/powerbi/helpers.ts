@@ -9,7 +9,8 @@ import {
   type PowerBiEmulatorOptions,
   startPowerBiEmulator,
 } from '../../../connectors/powerbi/emulator.ts';
-import type { ConnectorContext, Credentials, ProviderSettings } from '../../../connectors/types.ts';
+import type { PowerBiContext, PowerBiSettings } from '../../../connectors/powerbi/settings.ts';
+import type { Credentials } from '../../../connectors/types.ts';
 import { silentLogger } from '../../../src/log.ts';
 import type { LedgerRecord } from '../../../src/records.ts';
 
@@ -31,16 +32,12 @@ export class FakeClock {
   }
 }
 
-export function settingsFor(emu: PowerBiEmulator): ProviderSettings {
-  return {
-    stripe: { apiBase: 'http://127.0.0.1:9' },
-    plaid: { baseUrl: 'http://127.0.0.1:9' },
-    // The real Microsoft host on purpose: the test fails if MSAL ever tried to reach it (no internet here).
-    powerbi: { authorityHost: 'https://login.microsoftonline.com', tokenUrl: emu.tokenUrl, apiBase: emu.url },
-  };
+export function settingsFor(emu: PowerBiEmulator): PowerBiSettings {
+  // The real Microsoft host on purpose: the test fails if MSAL ever tried to reach it (no internet here).
+  return { authorityHost: 'https://login.microsoftonline.com', tokenUrl: emu.tokenUrl, apiBase: emu.url };
 }
 
-export function context(settings: ProviderSettings, clock: FakeClock): ConnectorContext {
+export function context(settings: PowerBiSettings, clock: FakeClock): PowerBiContext {
   return { settings, log: silentLogger(), sleep: clock.sleep };
 }
 
@@ -60,7 +57,7 @@ export function credentials(
 export interface World {
   readonly emu: PowerBiEmulator;
   readonly clock: FakeClock;
-  readonly ctx: ConnectorContext;
+  readonly ctx: PowerBiContext;
   readonly destination: ReturnType<typeof createPowerBiDestination>;
 }
 

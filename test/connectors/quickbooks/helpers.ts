@@ -5,12 +5,12 @@ import {
   startQuickBooksEmulator,
 } from '../../../connectors/quickbooks/emulator.ts';
 import { RealmLimiter } from '../../../connectors/quickbooks/limiter.ts';
+import type { QuickBooksAppSettings } from '../../../connectors/quickbooks/settings.ts';
 import type {
   ConnectorContext,
   CredentialSession,
   Credentials,
   Page,
-  ProviderSettings,
   Stream,
   StreamCursor,
 } from '../../../connectors/types.ts';
@@ -24,29 +24,25 @@ export function emulator(options: QuickBooksEmulatorOptions = {}): Promise<Quick
 export function settingsFor(
   emu: QuickBooksEmulator,
   keys: { clientId?: string | undefined; clientSecret?: string | undefined } = {},
-): ProviderSettings {
+): QuickBooksAppSettings {
   const clientId = 'clientId' in keys ? keys.clientId : emu.clientId;
   const clientSecret = 'clientSecret' in keys ? keys.clientSecret : emu.clientSecret;
   return {
-    stripe: { apiBase: 'http://127.0.0.1:9' },
-    plaid: { baseUrl: 'http://127.0.0.1:9' },
-    quickbooks: {
-      ...(clientId ? { clientId } : {}),
-      ...(clientSecret ? { clientSecret } : {}),
-      authorizeUrl: `${emu.url}/oauth2/authorize`,
-      tokenUrl: `${emu.url}/oauth2/v1/tokens/bearer`,
-      apiBase: emu.url,
-      redirectUri: 'http://127.0.0.1:3000/oauth/quickbooks/callback',
-    },
+    ...(clientId ? { clientId } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+    authorizeUrl: `${emu.url}/oauth2/authorize`,
+    tokenUrl: `${emu.url}/oauth2/v1/tokens/bearer`,
+    apiBase: emu.url,
+    redirectUri: 'http://127.0.0.1:3000/oauth/quickbooks/callback',
   };
 }
 
-export interface TestContext extends ConnectorContext {
+export interface TestContext extends ConnectorContext<QuickBooksAppSettings> {
   /** Every wait the code asked for, in ms; nothing really waits. */
   readonly sleeps: number[];
 }
 
-export function context(settings: ProviderSettings, sleep?: (ms: number) => Promise<void>): TestContext {
+export function context(settings: QuickBooksAppSettings, sleep?: (ms: number) => Promise<void>): TestContext {
   const sleeps: number[] = [];
   return {
     settings,

@@ -38,8 +38,11 @@ describe('QuickBooks OAuth', () => {
       () => authorizeUrl({ settings: settingsFor(emu, { clientSecret: undefined }), state: 'x' }),
       (error: unknown) => error instanceof ConfigError && /QUICKBOOKS_CLIENT_SECRET/.test(error.message),
     );
-    const { quickbooks: _, ...none } = settingsFor(emu);
-    assert.throws(() => authorizeUrl({ settings: none, state: 'x' }), ConfigError);
+    const none = settingsFor(emu, { clientId: undefined, clientSecret: undefined });
+    assert.throws(
+      () => authorizeUrl({ settings: none, state: 'x' }),
+      (error: unknown) => error instanceof ConfigError && /QUICKBOOKS_CLIENT_ID/.test(error.message),
+    );
   });
 
   test('a code is exchanged for the company id and a token pair with expiry times', async () => {

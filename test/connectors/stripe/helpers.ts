@@ -1,18 +1,19 @@
 /** Small factories for the Stripe connector tests: a quiet context with a recording sleep, and a stream drain. */
 import winston from 'winston';
-import type { ConnectorContext, Page, Stream, StreamCursor } from '../../../connectors/types.ts';
+import type { StripeContext } from '../../../connectors/stripe/settings.ts';
+import type { Page, Stream, StreamCursor } from '../../../connectors/types.ts';
 import { draftsOf, type RecordDraft } from '../../../src/records.ts';
 
 export interface TestContext {
-  readonly ctx: ConnectorContext;
+  readonly ctx: StripeContext;
   /** Every wait the code under test asked for, in ms. */
   readonly sleeps: number[];
 }
 
 export function testContext(apiBase: string): TestContext {
   const sleeps: number[] = [];
-  const ctx: ConnectorContext = {
-    settings: { stripe: { apiBase }, plaid: { baseUrl: 'http://127.0.0.1:1' } },
+  const ctx: StripeContext = {
+    settings: { apiBase },
     log: winston.createLogger({ silent: true }),
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -33,7 +34,7 @@ export interface Drained {
 export async function drain(
   stream: Stream,
   cursor: StreamCursor | null,
-  ctx: ConnectorContext,
+  ctx: StripeContext,
   maxPages = Number.POSITIVE_INFINITY,
 ): Promise<Drained> {
   const pages: Page<unknown>[] = [];

@@ -1,10 +1,9 @@
 /**
- * POST /webhooks/plaid: verified by the `Plaid-Verification` JWT (plaid-keys.ts). `SYNC_UPDATES_AVAILABLE`
+ * POST /webhooks/plaid: verified by the `Plaid-Verification` JWT (webhook-keys.ts). `SYNC_UPDATES_AVAILABLE`
  * for an item finsync holds queues a debounced sync of that connection's transactions stream; other
  * webhooks are acknowledged and ignored.
  */
-import { FinsyncError } from '../errors.ts';
-import { type JwtCheck, type PlaidKeyCache, verifyPlaidJwt } from './plaid-keys.ts';
+import { FinsyncError } from '../../src/errors.ts';
 import {
   ignoreReplay,
   ReplayGuard,
@@ -13,7 +12,8 @@ import {
   sendJson,
   type WebhookDeps,
   webhookRoute,
-} from './webhook-http.ts';
+} from '../../src/webhooks/webhook-http.ts';
+import { type JwtCheck, type PlaidKeyCache, verifyPlaidJwt } from './webhook-keys.ts';
 
 export interface PlaidWebhookDeps extends WebhookDeps {
   readonly keys: PlaidKeyCache;

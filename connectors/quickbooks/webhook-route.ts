@@ -6,12 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type IntuitWebhook,
-  parseIntuitWebhook,
-  streamsForNotification,
-  verifyIntuitSignature,
-} from '../../connectors/quickbooks/webhook.ts';
-import {
   ignoreReplay,
   ReplayGuard,
   readWebhookBody,
@@ -19,7 +13,13 @@ import {
   sendJson,
   type WebhookDeps,
   webhookRoute,
-} from './webhook-http.ts';
+} from '../../src/webhooks/webhook-http.ts';
+import {
+  type IntuitWebhook,
+  parseIntuitWebhook,
+  streamsForNotification,
+  verifyIntuitSignature,
+} from './webhook.ts';
 
 export interface QuickBooksWebhookDeps extends WebhookDeps {
   /** QUICKBOOKS_WEBHOOK_VERIFIER; without it nothing can be verified and every delivery is refused. */

@@ -7,9 +7,9 @@
  */
 import { createHash, createPublicKey, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 import type { JWKPublicKey } from 'plaid';
-import { createPlaidClient, type PlaidClient } from '../../connectors/plaid/client.ts';
-import type { ConnectorContext, ProviderSettings } from '../../connectors/types.ts';
-import { InvalidRequestError } from '../errors.ts';
+import { InvalidRequestError } from '../../src/errors.ts';
+import { createPlaidClient, type PlaidClient } from './client.ts';
+import type { PlaidContext, PlaidSettings } from './settings.ts';
 
 /** Plaid: "the `iat` … must not be more than 5 minutes old". Future ones get the same allowance for skew. */
 export const PLAID_MAX_AGE_SECONDS = 5 * 60;
@@ -25,7 +25,7 @@ const MAX_FETCHES_PER_MINUTE = 20;
 export type KeyFetch = (kid: string) => Promise<JWKPublicKey | null>;
 
 /** Fetches keys with the official SDK (`webhookVerificationKeyGet`), a short timeout and one retry. */
-export function sdkKeyFetch(settings: ProviderSettings, context: () => ConnectorContext): KeyFetch {
+export function sdkKeyFetch(settings: PlaidSettings, context: () => PlaidContext): KeyFetch {
   let client: PlaidClient | undefined;
   return async (kid) => {
     client ??= createPlaidClient(settings, {

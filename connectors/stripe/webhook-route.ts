@@ -11,7 +11,7 @@
  * delivery (Stripe promises no order) cannot put an older status over a newer one.
  */
 import Stripe from 'stripe';
-import type { Connection } from '../store/types.ts';
+import type { Connection } from '../../src/store/types.ts';
 import {
   ignoreReplay,
   ReplayGuard,
@@ -20,7 +20,7 @@ import {
   sendJson,
   type WebhookDeps,
   webhookRoute,
-} from './webhook-http.ts';
+} from '../../src/webhooks/webhook-http.ts';
 
 /** Stripe's own default: a signed timestamp older than this is refused. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
