@@ -70,6 +70,11 @@ export interface EmulatorFactory<E extends RunningEmulator, O> {
   start(options?: O): Promise<E>;
   /** The settings that point the app at this emulator (names among the provider's declared settings). */
   env(emulator: E): Readonly<Record<string, string>>;
+  /**
+   * Credentials this emulator accepts, by credential field key: what the sandbox types into a form-connected
+   * provider's connect form (a link-page provider's answer comes from its connect mode instead).
+   */
+  formAnswers?(emulator: E): Readonly<Record<string, string>>;
 }
 
 /**

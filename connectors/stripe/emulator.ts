@@ -96,6 +96,8 @@ export interface StripeEmulatorControl {
 export interface StripeEmulator {
   readonly url: string;
   readonly port: number;
+  /** A secret key the emulator accepts (the first of `secretKeys`). */
+  readonly secretKey: string;
   readonly control: StripeEmulatorControl;
   close(): Promise<void>;
 }
@@ -370,6 +372,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    secretKey: [...secretKeys][0] ?? EMULATOR_SECRET_KEY,
     control,
     close: () =>
       new Promise<void>((resolve) => {

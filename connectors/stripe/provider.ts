@@ -20,5 +20,6 @@ export const stripeProvider: SourceProvider<'stripe', StripeSettings, StripeEmul
         return startStripeEmulator({ count: 30, ...options });
       },
       env: (emulator) => ({ STRIPE_API_BASE: emulator.url }),
+      formAnswers: (emulator) => ({ api_key: emulator.secretKey }),
     },
   };

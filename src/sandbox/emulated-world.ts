@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../connectors/provider.ts';
-import { allProviders, type EmulatorOptions, type Emulators } from '../../connectors/registry.ts';
+import {
+  allProviders,
+  type EmulatorOptions,
+  type Emulators,
+  providerFor,
+} from '../../connectors/registry.ts';
 import { type AppOptions, createApp, type FinsyncApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { type SlackEmulator, startSlackEmulator } from './slack-emulator.ts';
@@ -96,4 +101,10 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
       if (!closeOptions.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A provider's running emulator in the world, by id (undefined for an id the registry does not know). */
+export function emulatorOf(world: EmulatedWorld, id: string): RunningEmulator | undefined {
+  // The registry's ids are exactly the world's emulator members (Emulators is mapped over them).
+  return providerFor(id) ? (world as unknown as Readonly<Record<string, RunningEmulator>>)[id] : undefined;
 }

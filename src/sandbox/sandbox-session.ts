@@ -3,10 +3,9 @@
  * data folder and generated keys. `handle(line)` plays what a person does in Slack and returns what they
  * would see, as text. Used by the interactive prompt and by `--script`.
  */
-import { integrationFor } from '../../connectors/registry.ts';
-import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import { integrationFor, providerFor } from '../../connectors/registry.ts';
 import { fieldBlockId } from '../messages/connect.ts';
-import { type EmulatedWorld, startEmulatedWorld } from './emulated-world.ts';
+import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from './emulated-world.ts';
 import { renderBlocks, renderView } from './render-blocks.ts';
 import { ChannelWatcher, SANDBOX_CHANNEL } from './sandbox-channels.ts';
 import type { SlackEmulator } from './slack-emulator.ts';
@@ -67,17 +66,22 @@ export class SandboxSession {
   }
 
   /**
-   * What the sandbox types into a connect form: the Stripe emulator's key; for a link-page provider, what its
-   * page would post, made in the provider's sandbox (no browser here to run the page).
+   * What the sandbox types into a connect form: credentials the provider's emulator accepts (its descriptor's
+   * `formAnswers`); for a link-page provider, what its page would post, made in the provider's sandbox (no
+   * browser here to run the page).
    */
   private async defaultFor(blockId: string, provider: string): Promise<string> {
-    if (blockId === 'cred_api_key') return EMULATOR_SECRET_KEY;
+    const answers = await this.formAnswers(provider);
+    return Object.entries(answers).find(([key]) => fieldBlockId(key) === blockId)?.[1] ?? '';
+  }
+
+  private async formAnswers(provider: string): Promise<Readonly<Record<string, string>>> {
     const mode = integrationFor(provider)?.connect;
-    if (mode?.kind !== 'link' || !mode.sandboxCompletion) return '';
-    const completion = await mode.sandboxCompletion(
-      this.world.app.core.finsync.deps.connectorContext(provider),
-    );
-    return Object.entries(completion).find(([key]) => fieldBlockId(key) === blockId)?.[1] ?? '';
+    if (mode?.kind === 'link' && mode.sandboxCompletion)
+      return mode.sandboxCompletion(this.world.app.core.finsync.deps.connectorContext(provider));
+    const emulator = providerFor(provider)?.emulator;
+    const running = emulatorOf(this.world, provider);
+    return emulator?.formAnswers && running ? emulator.formAnswers(running) : {};
   }
 
   /**
