@@ -6,18 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  EMULATOR_CLIENT_ID,
-  EMULATOR_CLIENT_SECRET,
-  EMULATOR_GROUP,
-  EMULATOR_TENANT_ID,
-} from '../../connectors/powerbi/emulator.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { StorageError } from '../../src/errors.ts';
 import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import type { SyncJob } from '../../src/services/finsync.ts';
 import type { SyncRun } from '../../src/store/types.ts';
-import { ADMIN, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, connectPowerBi, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
 
 let h: Harness;
 let n = 0;
@@ -60,17 +54,7 @@ describe('the job lifecycle', () => {
   before(async () => {
     h = await startHarness({ emulators: { stripe: { count: 60 } } });
     await connectStripe(h);
-    await h.app.finsync.connect({
-      provider: 'powerbi',
-      name: 'powerbi',
-      input: {
-        tenant_id: EMULATOR_TENANT_ID,
-        client_id: EMULATOR_CLIENT_ID,
-        client_secret: EMULATOR_CLIENT_SECRET,
-        workspace_id: EMULATOR_GROUP.id,
-      },
-      actor: ADMIN,
-    });
+    await connectPowerBi(h.app.finsync);
   });
   after(async () => {
     await h.close();

@@ -6,16 +6,10 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import {
-  EMULATOR_CLIENT_ID,
-  EMULATOR_CLIENT_SECRET,
-  EMULATOR_GROUP,
-  EMULATOR_TENANT_ID,
-} from '../../connectors/powerbi/emulator.ts';
 import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import type { SyncRun } from '../../src/store/types.ts';
-import { ADMIN, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, connectPowerBi, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -25,17 +19,7 @@ describe('a CLI sync', () => {
   before(async () => {
     h = await startHarness({ emulators: { stripe: { count: 80 } } });
     await connectStripe(h);
-    await h.app.finsync.connect({
-      provider: 'powerbi',
-      name: 'powerbi',
-      input: {
-        tenant_id: EMULATOR_TENANT_ID,
-        client_id: EMULATOR_CLIENT_ID,
-        client_secret: EMULATOR_CLIENT_SECRET,
-        workspace_id: EMULATOR_GROUP.id,
-      },
-      actor: ADMIN,
-    });
+    await connectPowerBi(h.app.finsync);
   });
   after(async () => {
     if (appStopped)

@@ -3,9 +3,16 @@
  * requests; this adds captured log lines and test-speed scheduler settings to the sandbox's world.
  */
 import { PassThrough } from 'node:stream';
+import {
+  EMULATOR_CLIENT_ID,
+  EMULATOR_CLIENT_SECRET,
+  EMULATOR_GROUP,
+  EMULATOR_TENANT_ID,
+} from '../../connectors/powerbi/emulator.ts';
 import type { EmulatorOptions } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
+import type { Finsync } from '../../src/services/finsync.ts';
 
 export const ADMIN = 'UADMIN0001';
 export const MEMBER = 'UMEMBER001';
@@ -49,6 +56,21 @@ export async function connectStripe(h: Harness, name = 'stripe'): Promise<void> 
     provider: 'stripe',
     name,
     input: { api_key: EMULATOR_SECRET_KEY },
+    actor: ADMIN,
+  });
+}
+
+/** Connects the Power BI emulator's workspace as `name` with its service principal, as an admin would. */
+export async function connectPowerBi(finsync: Finsync, name = 'powerbi'): Promise<void> {
+  await finsync.connect({
+    provider: 'powerbi',
+    name,
+    input: {
+      tenant_id: EMULATOR_TENANT_ID,
+      client_id: EMULATOR_CLIENT_ID,
+      client_secret: EMULATOR_CLIENT_SECRET,
+      workspace_id: EMULATOR_GROUP.id,
+    },
     actor: ADMIN,
   });
 }

@@ -10,18 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  EMULATOR_CLIENT_ID,
-  EMULATOR_CLIENT_SECRET,
-  EMULATOR_GROUP,
-  EMULATOR_TENANT_ID,
-} from '../../connectors/powerbi/emulator.ts';
 import { DEFAULT_REALMS } from '../../connectors/quickbooks/emulator.ts';
 import { createApp, type FinsyncApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Keyring } from '../../src/security/crypto.ts';
 import {
   ADMIN,
+  connectPowerBi,
   connectQuickBooks,
   connectStripe,
   type Harness,
@@ -99,17 +94,7 @@ describe('rotating the encryption key as the README says, with the app running',
       fromOAuth: true,
     });
     await connectQuickBooks(h, REALM);
-    await app.finsync.connect({
-      provider: 'powerbi',
-      name: 'powerbi',
-      input: {
-        tenant_id: EMULATOR_TENANT_ID,
-        client_id: EMULATOR_CLIENT_ID,
-        client_secret: EMULATOR_CLIENT_SECRET,
-        workspace_id: EMULATOR_GROUP.id,
-      },
-      actor: ADMIN,
-    });
+    await connectPowerBi(app.finsync);
   });
   after(async () => {
     await app.stop();
