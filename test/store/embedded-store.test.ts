@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { StorageError } from '../../src/errors.ts';
 import type { LedgerRecord } from '../../src/records.ts';
-import { Keyring } from '../../src/security/crypto.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import type { Connection } from '../../src/store/types.ts';
+import { connection, record } from './contract/harness.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -19,42 +17,6 @@ function tempDir(): string {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-const keyring = new Keyring(randomBytes(32));
-
-function connection(name: string): Connection {
-  return {
-    name,
-    provider: 'stripe',
-    accountLabel: 'Acme',
-    accountId: null,
-    credentials: keyring.seal('{"api_key":"sk_test_x"}', `connection:${name}`),
-    state: 'active',
-    stateReason: null,
-    schedule: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    createdBy: 'U1',
-  };
-}
-
-function record(id: string, amount: number, overrides: Partial<LedgerRecord> = {}): LedgerRecord {
-  return {
-    id: `stripe:balance_transactions:${id}`,
-    connection: 'stripe',
-    provider: 'stripe',
-    stream: 'balance_transactions',
-    kind: 'charge',
-    amount,
-    currency: 'USD',
-    occurredAt: '2026-01-02T03:04:05.000Z',
-    description: 'Payment',
-    counterparty: null,
-    status: 'available',
-    moneyMovement: true,
-    raw: { type: 'balance_transaction', id },
-    ...overrides,
-  };
-}
 
 async function collect(store: EmbeddedStore): Promise<LedgerRecord[]> {
   const out: LedgerRecord[] = [];
@@ -103,7 +65,7 @@ describe('embedded store', () => {
     await store.close();
 
     const reopened = await EmbeddedStore.open(dir);
-    assert.equal((await reopened.getConnection('stripe'))?.accountLabel, 'Acme');
+    assert.equal((await reopened.getConnection('stripe'))?.accountLabel, 'stripe account');
     assert.deepEqual(await reopened.getSetting('alerts'), { channel: 'C1' });
     assert.deepEqual(
       (await collect(reopened)).map((r) => [r.id, r.amount]),
