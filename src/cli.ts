@@ -226,7 +226,8 @@ export async function cliMain(argv: readonly string[]): Promise<number> {
         ? error.message
         : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     if (flags.json) console.log(JSON.stringify({ ok: false, error: message }));
-    else console.error(`finsync: ${message}`);
+    // One line per problem (every bad setting at once).
+    else for (const line of message.split('\n')) console.error(`finsync: ${line}`);
     return 1;
   } finally {
     await core?.close();

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { allProviders, type ProviderSettings } from '../connectors/registry.ts';
 import { CORE_SETTINGS } from './core-settings.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, ConfigErrors } from './errors.ts';
 import { type Env, secretValues, settingsReader, urlSetting } from './settings-reader.ts';
 
 export type { Env } from './settings-reader.ts';
@@ -57,6 +57,17 @@ export function readEnvironment(cwd = process.cwd()): Env {
 export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true }): Config {
   const read = settingsReader(env, CORE_SETTINGS);
   const get = read.get;
+  // Every setting is checked even after one fails, so start-up names every problem at once.
+  const problems: ConfigError[] = [];
+  const check = <T>(fallback: T, value: () => T): T => {
+    try {
+      return value();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return fallback;
+    }
+  };
   /** A setting declared with a default in CORE_SETTINGS. */
   const withDefault = (name: string): string => {
     const value = get(name);
@@ -71,112 +82,132 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
   const slackRequired = (name: string, what: string, fallback: string): string =>
     options.requireSlack ? required(name, what) : (get(name) ?? fallback);
 
-  const port = integerSetting(withDefault('PORT'), 'PORT', 0, 65535);
-  const botToken = slackRequired('SLACK_BOT_TOKEN', 'the bot token from your Slack app (xoxb-…)', 'unused');
-  if (options.requireSlack && !botToken.startsWith('xoxb-')) {
-    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
-  }
-  const timezone = withDefault('FINSYNC_TIMEZONE');
-  if (!isTimeZone(timezone)) {
-    throw new ConfigError(
-      'FINSYNC_TIMEZONE',
-      `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${timezone}"`,
-    );
-  }
-  const digestTime = withDefault('FINSYNC_DIGEST_TIME');
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(digestTime)) {
-    throw new ConfigError(
-      'FINSYNC_DIGEST_TIME',
-      'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00',
-    );
-  }
-  const logLevel = withDefault('LOG_LEVEL');
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const publicUrl = urlSetting(
-    get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`,
-    'FINSYNC_PUBLIC_URL',
-  ).replace(/\/$/, '');
+  const port = check(3000, () => integerSetting(withDefault('PORT'), 'PORT', 0, 65535));
+  const botToken = check('unused', () => {
+    const token = slackRequired('SLACK_BOT_TOKEN', 'the bot token from your Slack app (xoxb-…)', 'unused');
+    if (options.requireSlack && !token.startsWith('xoxb-')) {
+      throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
+    }
+    return token;
+  });
+  const timezone = check('UTC', () => {
+    const zone = withDefault('FINSYNC_TIMEZONE');
+    if (!isTimeZone(zone)) {
+      throw new ConfigError(
+        'FINSYNC_TIMEZONE',
+        `FINSYNC_TIMEZONE must be an IANA timezone such as Europe/Berlin, not "${zone}"`,
+      );
+    }
+    return zone;
+  });
+  const digestTime = check('08:00', () => {
+    const time = withDefault('FINSYNC_DIGEST_TIME');
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) {
+      throw new ConfigError(
+        'FINSYNC_DIGEST_TIME',
+        'FINSYNC_DIGEST_TIME must be a time as HH:MM (24-hour), e.g. 08:00',
+      );
+    }
+    return time;
+  });
+  const logLevel = check('info', () => {
+    const level = withDefault('LOG_LEVEL');
+    if (!LOG_LEVELS.includes(level)) {
+      throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+    }
+    return level;
+  });
+  const publicUrl = check(`http://localhost:${port}`, () =>
+    urlSetting(get('FINSYNC_PUBLIC_URL') ?? `http://localhost:${port}`, 'FINSYNC_PUBLIC_URL').replace(
+      /\/$/,
+      '',
+    ),
+  );
   // Each provider reads only the settings it declared; its parse throws a ConfigError naming the variable.
   const providers = Object.fromEntries(
     allProviders().map((provider) => [
       provider.id,
-      provider.settings.parse(settingsReader(env, provider.settings.declared), { publicUrl }),
+      check(undefined, () =>
+        provider.settings.parse(settingsReader(env, provider.settings.declared), { publicUrl }),
+      ),
     ]),
   ) as unknown as ProviderSettings;
   const secrets = secretValues(env, [
     ...CORE_SETTINGS,
     ...allProviders().flatMap((provider) => provider.settings.declared),
   ]);
-
-  return deepFreeze({
-    slack: {
-      botToken,
-      signingSecret: slackRequired(
-        'SLACK_SIGNING_SECRET',
-        "the signing secret from your Slack app's Basic Information",
-        'unused',
-      ),
-      apiUrl: read.url('SLACK_API_URL'),
-    },
-    port,
-    dataDir: withDefault('FINSYNC_DATA_DIR'),
-    mongodbUri: optionalMongoUri(get('MONGODB_URI')),
-    encryption: {
-      key: encryptionKey(
+  const signingSecret = check('unused', () =>
+    slackRequired(
+      'SLACK_SIGNING_SECRET',
+      "the signing secret from your Slack app's Basic Information",
+      'unused',
+    ),
+  );
+  const apiUrl = check('https://slack.com/api/', () => read.url('SLACK_API_URL'));
+  const mongodbUri = check(undefined, () => optionalMongoUri(get('MONGODB_URI')));
+  const noKey = Buffer.alloc(32);
+  const encryption = {
+    key: check(noKey, () =>
+      encryptionKey(
         required('FINSYNC_ENCRYPTION_KEY', '32 random bytes in base64 (openssl rand -base64 32)'),
         'FINSYNC_ENCRYPTION_KEY',
       ),
-      newKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_NEW'), 'FINSYNC_ENCRYPTION_KEY_NEW'),
-      previousKey: optionalKey(get('FINSYNC_ENCRYPTION_KEY_PREVIOUS'), 'FINSYNC_ENCRYPTION_KEY_PREVIOUS'),
-    },
-    admins: listSetting(
+    ),
+    newKey: check(undefined, () =>
+      optionalKey(get('FINSYNC_ENCRYPTION_KEY_NEW'), 'FINSYNC_ENCRYPTION_KEY_NEW'),
+    ),
+    previousKey: check(undefined, () =>
+      optionalKey(get('FINSYNC_ENCRYPTION_KEY_PREVIOUS'), 'FINSYNC_ENCRYPTION_KEY_PREVIOUS'),
+    ),
+  };
+  const admins = check([], () =>
+    listSetting(
       get('FINSYNC_ADMINS'),
       'FINSYNC_ADMINS',
       /^[UW][A-Z0-9]{2,}$/,
       'Slack user IDs such as U012ABCDEF',
     ),
-    adminGroup: optionalMatch(
-      get('FINSYNC_ADMIN_GROUP'),
-      'FINSYNC_ADMIN_GROUP',
-      /^S[A-Z0-9]{2,}$/,
-      'a Slack user group ID such as S012ABCDEF',
+  );
+  const group = (name: string) =>
+    check(undefined, () =>
+      optionalMatch(get(name), name, /^S[A-Z0-9]{2,}$/, 'a Slack user group ID such as S012ABCDEF'),
+    );
+  const channel = (name: string) =>
+    check(undefined, () =>
+      optionalMatch(get(name), name, /^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABCDEF'),
+    );
+  const adminGroup = group('FINSYNC_ADMIN_GROUP');
+  const moneyViewersGroup = group('FINSYNC_MONEY_VIEWERS_GROUP');
+  const alertChannel = channel('FINSYNC_ALERT_CHANNEL');
+  const digestChannel = channel('FINSYNC_DIGEST_CHANNEL');
+  const alertAfter = check(2, () =>
+    integerSetting(withDefault('FINSYNC_ALERT_AFTER_FAILURES'), 'FINSYNC_ALERT_AFTER_FAILURES', 1, 100),
+  );
+  const escalateAfter = check(5, () =>
+    integerSetting(
+      withDefault('FINSYNC_ESCALATE_AFTER_FAILURES'),
+      'FINSYNC_ESCALATE_AFTER_FAILURES',
+      1,
+      1000,
     ),
-    moneyViewersGroup: optionalMatch(
-      get('FINSYNC_MONEY_VIEWERS_GROUP'),
-      'FINSYNC_MONEY_VIEWERS_GROUP',
-      /^S[A-Z0-9]{2,}$/,
-      'a Slack user group ID such as S012ABCDEF',
-    ),
+  );
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ConfigErrors(problems);
+
+  return deepFreeze({
+    slack: { botToken, signingSecret, apiUrl },
+    port,
+    dataDir: withDefault('FINSYNC_DATA_DIR'),
+    mongodbUri,
+    encryption,
+    admins,
+    adminGroup,
+    moneyViewersGroup,
     timezone,
-    alertChannel: optionalMatch(
-      get('FINSYNC_ALERT_CHANNEL'),
-      'FINSYNC_ALERT_CHANNEL',
-      /^[CG][A-Z0-9]{2,}$/,
-      'a Slack channel ID such as C012ABCDEF',
-    ),
-    digestChannel: optionalMatch(
-      get('FINSYNC_DIGEST_CHANNEL'),
-      'FINSYNC_DIGEST_CHANNEL',
-      /^[CG][A-Z0-9]{2,}$/,
-      'a Slack channel ID such as C012ABCDEF',
-    ),
+    alertChannel,
+    digestChannel,
     digestTime,
-    alertPolicy: {
-      alertAfter: integerSetting(
-        withDefault('FINSYNC_ALERT_AFTER_FAILURES'),
-        'FINSYNC_ALERT_AFTER_FAILURES',
-        1,
-        100,
-      ),
-      escalateAfter: integerSetting(
-        withDefault('FINSYNC_ESCALATE_AFTER_FAILURES'),
-        'FINSYNC_ESCALATE_AFTER_FAILURES',
-        1,
-        1000,
-      ),
-    },
+    alertPolicy: { alertAfter, escalateAfter },
     publicUrl,
     providers,
     secrets,

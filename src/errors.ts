@@ -67,6 +67,16 @@ export class ConfigError extends FinsyncError {
   }
 }
 
+/**
+ * Every problem found in the settings at once (start-up reports them all, one line each, instead of making
+ * the operator fix them one run at a time). Its message holds one line per problem.
+ */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly problems: readonly ConfigError[]) {
+    super(problems[0]?.setting ?? '', problems.map((problem) => problem.message).join('\n'));
+  }
+}
+
 export class UserInputError extends FinsyncError {
   readonly errorClass = 'user_input';
   /** The credential field (its key) the message is about, so a form shows it under that field. */

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StorageError) {
-    console.error(`finsync: ${error.message}`);
+    // One line per problem: every bad setting is named at once.
+    for (const line of error.message.split('\n')) console.error(`finsync: ${line}`);
   } else {
     console.error(`finsync: could not start: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError, ConfigErrors } from '../../src/errors.ts';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-test-1',
@@ -117,5 +117,63 @@ describe('config', () => {
       /^finsync: FINSYNC_ENCRYPTION_KEY is not set: expected 32 random bytes in base64/,
     );
     assert.equal(result.stdout, '');
+  });
+
+  test('every bad setting is named at once, one line each, by npm start and by the CLI', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'finsync-config-'));
+    const tsx = import.meta.resolve('tsx');
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      SLACK_BOT_TOKEN: 'not-a-bot-token',
+      SLACK_SIGNING_SECRET: 's',
+      PORT: 'eighty',
+      FINSYNC_TIMEZONE: 'Mars/Olympus',
+      STRIPE_API_BASE: 'ftp://stripe',
+    };
+    const expected = [
+      /^finsync: PORT must be a whole number/,
+      /^finsync: SLACK_BOT_TOKEN must be a bot token/,
+      /^finsync: FINSYNC_TIMEZONE must be an IANA timezone/,
+      /^finsync: STRIPE_API_BASE must be an http\(s\) URL/,
+      /^finsync: FINSYNC_ENCRYPTION_KEY is not set/,
+    ];
+    const start = spawnSync(
+      process.execPath,
+      ['--import', tsx, join(import.meta.dirname, '../../src/main.ts')],
+      {
+        cwd,
+        env,
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    assert.equal(start.status, 1);
+    const lines = start.stderr.trim().split('\n');
+    assert.equal(lines.length, expected.length, start.stderr);
+    expected.forEach((pattern, i) => assert.match(lines[i]!, pattern));
+    // The CLI needs no Slack settings: every other problem is named, one line each.
+    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/finsync.js'), 'status'], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(cli.status, 1);
+    const cliLines = cli.stderr.trim().split('\n');
+    assert.deepEqual(
+      cliLines.map((line) => line.split(' ')[1]),
+      ['PORT', 'FINSYNC_TIMEZONE', 'STRIPE_API_BASE', 'FINSYNC_ENCRYPTION_KEY'],
+      cli.stderr,
+    );
+  });
+
+  test('a single bad setting is a ConfigError naming it; several are ConfigErrors listing each', () => {
+    assert.equal(errorFor({ ...valid, PORT: 'x' }).setting, 'PORT');
+    const several = errorFor({ ...valid, PORT: 'x', LOG_LEVEL: 'loud' });
+    assert.ok(several instanceof ConfigErrors);
+    assert.deepEqual(
+      several.problems.map((problem) => problem.setting),
+      ['PORT', 'LOG_LEVEL'],
+    );
   });
 });
