@@ -150,7 +150,7 @@ describe('config', () => {
     assert.equal(start.status, 1);
     const lines = start.stderr.trim().split('\n');
     assert.equal(lines.length, expected.length, start.stderr);
-    expected.forEach((pattern, i) => assert.match(lines[i]!, pattern));
+    for (const [i, pattern] of expected.entries()) assert.match(lines[i]!, pattern);
     // The CLI needs no Slack settings: every other problem is named, one line each.
     const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/finsync.js'), 'status'], {
       cwd,
