@@ -27,9 +27,13 @@ function countsText(c: StreamCounts): string {
   return `${c.fetched.toLocaleString('en-US')} fetched · ${c.inserted.toLocaleString('en-US')} new · ${c.updated.toLocaleString('en-US')} updated · ${c.deleted.toLocaleString('en-US')} removed · ${c.skipped.toLocaleString('en-US')} skipped`;
 }
 
-function duration(run: SyncRun): string {
+/** How long a run took, in words a person reads at a glance: "under 1 s", "12 s", "3 min". */
+export function duration(run: Pick<SyncRun, 'startedAt' | 'endedAt'>): string {
   if (!run.endedAt) return 'still running';
-  const seconds = Math.max(0, Math.round((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000));
+  const ms = Math.max(0, Date.parse(run.endedAt) - Date.parse(run.startedAt));
+  // "0 s" reads as if nothing ran; a run of a few hundred milliseconds is "under 1 s".
+  if (ms < 1000) return 'under 1 s';
+  const seconds = Math.round(ms / 1000);
   return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { homeView } from '../../src/messages/home.ts';
 import { statusMessage } from '../../src/messages/status.ts';
-import { historyMessage } from '../../src/messages/sync.ts';
+import { duration, historyMessage } from '../../src/messages/sync.ts';
 import type { ConnectionStatus, StatusReport } from '../../src/services/status.ts';
 import type { Connection, SyncRun } from '../../src/store/types.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
@@ -103,5 +103,15 @@ describe('Block Kit views', () => {
     const message = historyMessage(connection, runs);
     assert.deepEqual(checkBlockKit(message, 'message'), []);
     assert.match(JSON.stringify(message.blocks), /10 fetched · 5 new · 1 updated/);
+  });
+
+  test('a run shorter than a second lasted "under 1 s", never "0 s"', () => {
+    const at = (endedAt: string | null) => duration({ startedAt: '2026-01-01T00:00:00.000Z', endedAt });
+    assert.equal(at('2026-01-01T00:00:00.000Z'), 'under 1 s');
+    assert.equal(at('2026-01-01T00:00:00.999Z'), 'under 1 s');
+    assert.equal(at('2026-01-01T00:00:01.000Z'), '1 s');
+    assert.equal(at('2026-01-01T00:01:29.000Z'), '89 s');
+    assert.equal(at('2026-01-01T00:05:00.000Z'), '5 min');
+    assert.equal(at(null), 'still running');
   });
 });
