@@ -83,6 +83,11 @@ export function allIntegrations(): readonly Integration[] {
   return PROVIDERS.map((provider) => integrationFor(provider.id)!);
 }
 
+/** The ids a person types to connect each integration (`connect <provider>`), in the registry's order. */
+export function integrationIds(): readonly IntegrationId[] {
+  return PROVIDERS.map((provider) => provider.id);
+}
+
 /** "stripe, plaid, quickbooks and powerbi", for messages. */
 export function integrationNames(): string {
   const ids = PROVIDERS.map((provider) => provider.id);

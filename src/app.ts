@@ -21,6 +21,7 @@ import type { LinkSession } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { homePublisher } from './slack/home.ts';
 import { registerListeners } from './slack/register.ts';
+import { checkSlack } from './slack/slack-check.ts';
 import type { Store } from './store/types.ts';
 import { providerWebhooks, webhookProviders } from './webhooks/provider-webhooks.ts';
 
@@ -214,6 +215,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     finsync: core.finsync,
     bolt,
     async start() {
+      // Slack first, bounded: a wrong SLACK_API_URL or a refused token stops start-up in seconds, in one line.
+      await checkSlack({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, fetch: lightFetch });
       // Only runs whose lease lapsed: a live run of the CLI or another worker on this store is left alone.
       const orphans = await core.store.closeOrphanRuns(
         'finsync stopped while this run was in progress; the next run resumes from its last committed page',

@@ -5,6 +5,7 @@
  * host, so it acts as the admin "cli" (every change it makes is audited under that name).
  */
 import { readFileSync } from 'node:fs';
+import { integrationIds } from '../connectors/registry.ts';
 import { writeExport } from './cli-export.ts';
 import { runRoutingCli } from './cli-routing.ts';
 import { runSyncCli } from './cli-sync.ts';
@@ -61,6 +62,9 @@ function print(flags: Flags, message: SlackMessage, data: unknown): void {
   else console.log(renderBlocks(message.blocks));
 }
 
+/** Help names the providers `connect` accepts, from the registry, as in Slack. */
+const HELP = { providers: integrationIds() };
+
 async function run(core: Core, flags: Flags): Promise<number> {
   const { finsync } = core;
   if (flags.words[0] === 'rotate-key') return rotateKeyCommand(core, flags);
@@ -70,17 +74,18 @@ async function run(core: Core, flags: Flags): Promise<number> {
   }
   const parsed = parseCommand(flags.words.join(' '));
   if (!parsed.ok) {
-    print(flags, usageHint(parsed.error), {
+    print(flags, usageHint(parsed.error, HELP), {
       ok: false,
       error: parsed.error.message,
       usage: parsed.error.usage.usage,
+      suggestion: parsed.error.suggestion,
     });
     return 2;
   }
   const command = parsed.command;
   switch (command.name) {
     case 'help':
-      print(flags, helpMessage(), { commands: helpMessage().text });
+      print(flags, helpMessage(HELP), { commands: helpMessage(HELP).text, providers: HELP.providers });
       return 0;
     case 'status': {
       const report = await finsync.status();

@@ -252,14 +252,23 @@ export function parseCommand(rawText: string): ParseResult {
       return { ok: true, command: { name: 'audit', limit } };
     }
     default: {
+      // Nearest command's usage, or when nothing is near, every command (from COMMANDS, not a hand list).
       const nearest = nearestCommand(verb);
-      return fail(nearest ?? 'help', `\`${clip(word ?? '')}\` is not a finsync command.`, nearest);
+      const unknown = `\`${clip(word ?? '')}\` is not a finsync command.`;
+      return nearest
+        ? fail(nearest, unknown, nearest)
+        : fail('help', `${unknown} The commands are ${commandNames().join(', ')}.`);
     }
   }
 }
 
 function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** The names of every command, in help's order. */
+export function commandNames(): readonly string[] {
+  return COMMANDS.map((c) => c.name);
 }
 
 /** The command whose name is closest (Damerau-free Levenshtein ≤ 2, or a prefix), or null. */

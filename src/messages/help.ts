@@ -1,14 +1,26 @@
 /** `/finsync help` and the usage hint that answers every malformed command. */
-import { COMMANDS, type ParseFailure } from '../commands/command-grammar.ts';
+import { COMMANDS, type CommandSpec, commandNames, type ParseFailure } from '../commands/command-grammar.ts';
 import { context, escapeMrkdwn, header, type SlackMessage, safe, section } from './blocks.ts';
 
-export function helpMessage(): SlackMessage {
+/** What help needs to know of this installation: the providers `connect <provider>` accepts (the registry's). */
+export interface HelpContext {
+  readonly providers: readonly string[];
+}
+
+/** The values a usage's `<provider>` may take, as a sentence; empty for usages without one. */
+function choices(spec: CommandSpec, help: HelpContext): string {
+  if (!spec.usage.includes('<provider>') || help.providers.length === 0) return '';
+  return ` Providers: ${help.providers.map((id) => `\`${escapeMrkdwn(id)}\``).join(', ')}.`;
+}
+
+export function helpMessage(help: HelpContext): SlackMessage {
   // Usages contain < and >, which mrkdwn would read as links: escape them.
   const lines = COMMANDS.map(
-    (c) => `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}. Example: \`${escapeMrkdwn(c.example)}\``,
+    (c) =>
+      `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}.${choices(c, help)} Example: \`${escapeMrkdwn(c.example)}\``,
   );
   return {
-    text: 'finsync commands: help, status, connect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
+    text: `finsync commands: ${commandNames().join(', ')}`,
     blocks: [
       header('finsync commands'),
       section(lines.slice(0, 6).join('\n\n')),
@@ -20,7 +32,7 @@ export function helpMessage(): SlackMessage {
   };
 }
 
-export function usageHint(error: ParseFailure): SlackMessage {
+export function usageHint(error: ParseFailure, help: HelpContext): SlackMessage {
   const suggestion = error.suggestion ? ` Did you mean \`${error.suggestion}\`?` : '';
   const text = `${error.message}${suggestion} Usage: /finsync ${error.usage.usage}`;
   return {
@@ -29,7 +41,7 @@ export function usageHint(error: ParseFailure): SlackMessage {
     blocks: [
       section(`:warning: ${safe(error.message, 600)}${suggestion}`),
       section(
-        `*Usage:* \`/finsync ${escapeMrkdwn(error.usage.usage)}\`\n*Example:* \`${escapeMrkdwn(error.usage.example)}\``,
+        `*Usage:* \`/finsync ${escapeMrkdwn(error.usage.usage)}\`${choices(error.usage, help)}\n*Example:* \`${escapeMrkdwn(error.usage.example)}\``,
       ),
       context('`/finsync help` lists every command.'),
     ],

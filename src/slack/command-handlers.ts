@@ -3,6 +3,7 @@
  * ephemerally through `respond` (response_url) unless they asked to share.
  */
 import type { RespondFn, webApi } from '@slack/bolt';
+import { integrationIds } from '../../connectors/registry.ts';
 import type { Command } from '../commands/command-grammar.ts';
 import { runRoutingCommand, slackChannelResolver } from '../commands/routing-commands.ts';
 import { auditMessage } from '../messages/audit.ts';
@@ -32,7 +33,7 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
   const reply = (message: SlackMessage) => ctx.respond(ephemeral(message));
   switch (command.name) {
     case 'help':
-      return void (await reply(helpMessage()));
+      return void (await reply(helpMessage({ providers: integrationIds() })));
     case 'status':
       return void (await reply(statusMessage(await finsync.status(), { shareable: true })));
     case 'connect': {

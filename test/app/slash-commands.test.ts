@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { integrationIds } from '../../connectors/registry.ts';
+import { commandNames } from '../../src/commands/command-grammar.ts';
 import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
@@ -50,6 +52,42 @@ describe('/finsync over signed HTTP', () => {
       assert.match(all, new RegExp(`/finsync ${word}`));
     }
     assert.ok(reply.ephemeral);
+  });
+
+  test('help’s connect line lists every provider that can be connected, from the registry', async () => {
+    const reply = await command('help');
+    const all = (reply.blocks as { text?: { text: string } }[]).map((b) => b.text?.text ?? '').join('\n');
+    const connectLine = all.split('\n\n').find((line) => line.startsWith('`/finsync connect '));
+    assert.ok(connectLine, all);
+    for (const id of integrationIds()) assert.match(connectLine, new RegExp(`\`${id}\``), connectLine);
+    assert.match(reply.text, new RegExp(`finsync commands: ${commandNames().join(', ')}`));
+  });
+
+  test('connect without a provider answers with its usage and the providers', async () => {
+    const reply = await command('connect');
+    assert.ok(reply.ephemeral);
+    const all = JSON.stringify(reply.blocks);
+    assert.match(all, /Usage:/);
+    for (const id of integrationIds()) assert.match(all, new RegExp(`\`${id}\``));
+  });
+
+  test('a typo of a command (stauts) answers ephemerally: did you mean status, with its usage', async () => {
+    const reply = await command('stauts');
+    assert.ok(reply.ephemeral);
+    assert.match(
+      reply.text,
+      /`stauts` is not a finsync command\. Did you mean `status`\? Usage: \/finsync status$/,
+    );
+  });
+
+  test('an unknown command with nothing near answers ephemerally with the list of commands', async () => {
+    const reply = await command('banana');
+    assert.ok(reply.ephemeral);
+    assert.match(
+      reply.text,
+      new RegExp(`not a finsync command\\. The commands are ${commandNames().join(', ')}\\.`),
+    );
+    assert.doesNotMatch(reply.text, /Did you mean/);
   });
 
   test('empty text answers with help', async () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COMMANDS, nearestCommand, parseChannel, parseCommand } from '../../src/commands/command-grammar.ts';
+import {
+  COMMANDS,
+  commandNames,
+  nearestCommand,
+  parseChannel,
+  parseCommand,
+} from '../../src/commands/command-grammar.ts';
 
 function ok(text: string) {
   const result = parseCommand(text);
@@ -79,6 +85,23 @@ describe('/finsync grammar', () => {
     assert.equal(bad('schedual').suggestion, 'schedule');
     assert.equal(bad('banana').suggestion, null);
     assert.equal(nearestCommand('disconect'), 'disconnect');
+  });
+
+  test('an unknown word with no command near lists every command, from the command list', () => {
+    const error = bad('banana');
+    assert.equal(error.usage.name, 'help');
+    assert.deepEqual(
+      commandNames(),
+      COMMANDS.map((c) => c.name),
+    );
+    assert.ok(
+      error.message.startsWith('`banana` is not a finsync command. The commands are '),
+      error.message,
+    );
+    for (const name of commandNames()) assert.match(error.message, new RegExp(`\\b${name}\\b`));
+    // A near word gets the nearest command's usage instead of the list.
+    assert.doesNotMatch(bad('stauts').message, /The commands are/);
+    assert.equal(bad('stauts').usage.name, 'status');
   });
 
   test('channels: escaped, typed, and not channels', () => {
