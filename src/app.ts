@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log.ts';
 import { section } from './messages/blocks.ts';
 import { resultModal } from './messages/notice-modal.ts';
 import { alertRouteText, digestRouteText } from './messages/routing.ts';
+import { SyncGroupReporter } from './notify/sync-group-reporter.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
 import { AlertSettings } from './services/alert-settings.ts';
@@ -117,6 +118,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Both Bolt's respond() and the WebClient call it: one response_url post or API call per request.
     clientOptions: { slackApiUrl: config.slack.apiUrl, fetch: lightFetch },
   });
+  // A `sync all`'s jobs report to the group's one message (built once the core, which holds the groups, is).
+  let groupReporter: SyncGroupReporter | undefined;
   const core: Core = await createCore(config, {
     log,
     groupMembers: async (group) =>
@@ -130,12 +133,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reporterFor: (job) =>
       job.notify.kind === 'none'
         ? undefined
-        : syncReporter(
-            { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
-            job.notify,
-            job.connection,
-          ),
+        : job.group && job.notify.kind === 'response_url'
+          ? groupReporter!.reporter(job, job.group, job.notify.url)
+          : syncReporter(
+              { log, postToResponseUrl: postJson, refreshHome: (userId) => publishHome(bolt.client, userId) },
+              job.notify,
+              job.connection,
+            ),
   });
+  groupReporter = new SyncGroupReporter({ groups: core.finsync.groups, log, postToResponseUrl: postJson });
   const publishHome = homePublisher(core.finsync, log, async () => {
     const [alerts, digest, lastAlert, lastDigest] = await Promise.all([
       core.routing.alertRoute(),
@@ -198,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publishHome,
     timezone: config.timezone,
     connect: core.connect,
+    reportSyncGroup: (group, url) => groupReporter.report(group, url),
   });
 
   let server: Server | undefined;

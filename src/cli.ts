@@ -55,11 +55,13 @@ export function parseFlags(argv: readonly string[]): Flags {
   return flags;
 }
 
-function print(flags: Flags, message: SlackMessage, data: unknown): void {
+/** Text: the message as Slack shows it (its text when it has no blocks); --json: its data (none when undefined). */
+function print(flags: Flags, message: SlackMessage, data?: unknown): void {
   // Money in minor units is exact as BigInt (the digest's totals): printed as a JSON string of digits.
   const json = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
-  if (flags.json) console.log(JSON.stringify(data, json, 2));
-  else console.log(renderBlocks(message.blocks));
+  if (flags.json) {
+    if (data !== undefined) console.log(JSON.stringify(data, json, 2));
+  } else console.log(message.blocks.length > 0 ? renderBlocks(message.blocks) : message.text);
 }
 
 /** Help names the providers `connect` accepts, from the registry, as in Slack. */

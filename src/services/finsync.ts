@@ -24,6 +24,7 @@ import * as connections from './connections.ts';
 import type { Publishing } from './publishing.ts';
 import { type StatusReport, statusReport } from './status.ts';
 import { StatusCache } from './status-cache.ts';
+import { SyncGroups } from './sync-groups.ts';
 
 /** Where a sync's progress and result should be shown. */
 export type NotifyTarget =
@@ -38,6 +39,8 @@ export interface SyncJob {
   readonly notify: NotifyTarget;
   /** Only these streams (a Plaid transactions webhook); every stream when absent. */
   readonly streams?: readonly string[];
+  /** The `sync all` this job belongs to (sync-groups.ts): its progress is shown in the group's one message. */
+  readonly group?: string;
 }
 
 /** How webhook-triggered syncs of one connection are merged: a quiet period, and a cap on the wait. */
@@ -127,8 +130,11 @@ export class Finsync {
   webhookDebounce: DebounceOptions = WEBHOOK_DEBOUNCE;
 
   private readonly statusCache: StatusCache;
+  /** The progress of each `sync all` asked for in Slack, kept in the store (sync-groups.ts). */
+  readonly groups: SyncGroups;
 
   constructor(readonly deps: FinsyncDeps) {
+    this.groups = new SyncGroups(deps.store, deps.now);
     this.statusCache = new StatusCache(
       deps.store,
       () =>
@@ -290,14 +296,19 @@ export class Finsync {
       trigger: SyncJob['trigger'];
       actor: string;
       notify: NotifyTarget;
+      /**
+       * For `all`: the id of the group whose one message shows every connection (sync-groups.ts); recorded in
+       * the store before any job is queued, so a job that ends at once, in any process, finds it.
+       */
+      group?: string;
     },
     queue: JobQueue = this.deps.scheduler,
   ): Promise<SyncStart[]> {
     await this.requireAdmin(request.actor, 'start syncs', request.target === 'all' ? null : request.target);
-    const targets =
-      request.target === 'all'
-        ? (await this.deps.store.listConnections()).map((c) => c.name)
-        : [(await connections.requireConnection(this.deps.store, request.target)).name];
+    const all = request.target === 'all';
+    const targets = all
+      ? (await this.deps.store.listConnections()).map((c) => c.name)
+      : [(await connections.requireConnection(this.deps.store, request.target)).name];
     if (targets.length === 0)
       throw new UserInputError(
         'Nothing is connected yet: connect a system first with `/finsync connect stripe`.',
@@ -321,15 +332,28 @@ export class Finsync {
         continue;
       }
       this.queued.set(name, this.deps.now().toISOString());
+      results.push({ connection: name, outcome: 'queued' });
+    }
+    const group = all ? request.group : undefined;
+    const queued = results.filter((r) => r.outcome === 'queued').map((r) => r.connection);
+    try {
+      if (group) await this.groups.create(group, request.actor, results);
+    } catch (error) {
+      for (const name of queued) this.queued.delete(name);
+      throw error;
+    }
+    for (const [i, name] of queued.entries()) {
       try {
         await queue.enqueue({
           connection: name,
           trigger: request.trigger,
           triggeredBy: request.actor,
-          notify: request.target === 'all' ? { kind: 'none' } : request.notify,
+          // A group's jobs report to its one message; other jobs of `all` show nothing of their own.
+          notify: all && !group ? { kind: 'none' } : request.notify,
+          ...(group ? { group } : {}),
         });
       } catch (error) {
-        this.queued.delete(name);
+        for (const rest of queued.slice(i)) this.queued.delete(rest);
         throw error;
       }
       await this.audit({
@@ -339,7 +363,6 @@ export class Finsync {
         outcome: 'ok',
         detail: request.trigger,
       });
-      results.push({ connection: name, outcome: 'queued' });
     }
     return results;
   }

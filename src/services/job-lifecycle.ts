@@ -26,6 +26,8 @@ import type { Publishing } from './publishing.ts';
 
 /** How a job's progress and end are shown; every method may be a no-op. */
 export interface JobReporter {
+  /** The job's run is recorded and running; must return at once (it runs inside the sync). */
+  started?(run: SyncRun): void;
   /** Called after each committed page; must return at once (it runs inside the sync). */
   progress(recordsSoFar: number, startedAt: string): void;
   /** The job's run ended (a failure the lifecycle recorded included). */
@@ -106,7 +108,21 @@ export class JobLifecycle {
       },
     };
     const attempt = await this.attempt('sync job', job, (onStarted) =>
-      this.deps.finsync.runJob(job, { ...hooks, onStarted }, this.deps.signal),
+      this.deps.finsync.runJob(
+        job,
+        {
+          ...hooks,
+          onStarted: (run) => {
+            onStarted(run);
+            try {
+              reporter.started?.(run);
+            } catch (error) {
+              this.reporterFailed(job.connection, error);
+            }
+          },
+        },
+        this.deps.signal,
+      ),
     );
     if (attempt.kind === 'conflict') {
       log.info('sync job not run: already running', {

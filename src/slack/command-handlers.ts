@@ -2,6 +2,7 @@
  * What each parsed /finsync command does, after the listener has acked. Answers go to the person
  * ephemerally through `respond` (response_url) unless they asked to share.
  */
+import { randomUUID } from 'node:crypto';
 import type { RespondFn, webApi } from '@slack/bolt';
 import { integrationIds } from '../../connectors/registry.ts';
 import type { Command } from '../commands/command-grammar.ts';
@@ -57,12 +58,16 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return;
     }
     case 'sync': {
+      // `all` is one group: one message listing every connection, edited in place as each ends.
+      const group = command.target === 'all' ? randomUUID() : undefined;
       const starts = await finsync.syncNow({
         target: command.target,
         trigger: 'manual',
         actor: ctx.userId,
         notify: { kind: 'response_url', url: ctx.responseUrl, userId: ctx.userId },
+        ...(group ? { group } : {}),
       });
+      if (group) return void (await ctx.deps.reportSyncGroup(group, ctx.responseUrl));
       return void (await reply(syncStartedMessage(starts)));
     }
     case 'schedule': {

@@ -26,4 +26,6 @@ export interface SlackDeps {
   readonly timezone: string;
   /** The connect use case: the plan each surface renders. */
   readonly connect: ConnectService;
+  /** Shows a `sync all` group's one message through its response_url when a report is due (never throws). */
+  readonly reportSyncGroup: (group: string, responseUrl: string) => Promise<void>;
 }
