@@ -20,6 +20,8 @@ export function handOffText(outcome: HandOffOutcome, displayName: string): strin
       return `:lock: ${provider} was not connected: only finsync admins can connect systems. Admins: ${outcome.admins}.`;
     case 'connected': {
       const name = safe(outcome.connection.name, 40);
+      if (outcome.session.purpose === 'reconnect')
+        return `:white_check_mark: Reconnected \`${name}\` (${safe(outcome.connection.accountLabel, 200)}) with new credentials; its history, schedule and subscriptions are kept. Sync it now with \`/finsync sync ${name}\`.`;
       return `:white_check_mark: Connected ${provider} as \`${name}\` (${safe(outcome.connection.accountLabel, 200)}). Sync it with \`/finsync sync ${name}\`.`;
     }
     case 'failed':

@@ -8,7 +8,7 @@ export function helpMessage(): SlackMessage {
     (c) => `\`/finsync ${escapeMrkdwn(c.usage)}\`\n${c.summary}. Example: \`${escapeMrkdwn(c.example)}\``,
   );
   return {
-    text: 'finsync commands: help, status, connect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
+    text: 'finsync commands: help, status, connect, reconnect, disconnect, sync, schedule, history, alerts, digest, subscribe, audit',
     blocks: [
       header('finsync commands'),
       section(lines.slice(0, 6).join('\n\n')),

@@ -26,6 +26,7 @@ export type HandOffOutcome =
   | { readonly kind: 'malformed'; readonly session: LinkSession; readonly reason: string }
   /** No longer an admin when the provider sent them back: nothing was exchanged. */
   | { readonly kind: 'forbidden'; readonly session: LinkSession; readonly admins: string }
+  /** Connected, or (session.purpose `reconnect`) the existing connection holds the new credentials. */
   | { readonly kind: 'connected'; readonly session: LinkSession; readonly connection: Connection }
   /** `reason` is redacted and fit to show; `internal`: finsync's fault rather than the input's. */
   | {
@@ -132,13 +133,21 @@ async function connectFor(
   fromOAuth: boolean,
 ): Promise<HandOffOutcome> {
   try {
-    const connection = await deps.finsync.connect({
-      provider: session.provider,
-      name: session.name,
-      input,
-      actor: session.userId,
-      ...(fromOAuth ? { fromOAuth } : {}),
-    });
+    const connection =
+      session.purpose === 'reconnect'
+        ? await deps.finsync.reconnect({
+            name: session.name,
+            input,
+            actor: session.userId,
+            ...(fromOAuth ? { fromOAuth } : {}),
+          })
+        : await deps.finsync.connect({
+            provider: session.provider,
+            name: session.name,
+            input,
+            actor: session.userId,
+            ...(fromOAuth ? { fromOAuth } : {}),
+          });
     return { kind: 'connected', session, connection };
   } catch (error) {
     return failed(deps, session, error);

@@ -1,0 +1,236 @@
+/**
+ * Reconnecting a broken connection in place (issue 16, item 1), through the real app over signed HTTP: the
+ * failure alert's Reconnect button opens the connection's own form (non-secret fields filled in, secrets
+ * empty); a new key of the same Stripe account replaces the sealed one and keeps the name, records, cursors,
+ * schedule and subscriptions; the next successful run resolves the incident. A key of another account is
+ * refused naming both; connecting an account already connected is refused, pointing at reconnect.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import {
+  sendBlockAction,
+  sendEvent,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+} from '../../src/sandbox/slack-requests.ts';
+import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { checkBlockKit } from '../helpers/block-kit.ts';
+
+/** A second key of the same Stripe account (a rolled key). */
+const ROLLED_KEY = 'sk_test_51FinsyncEmulatorRolledKey00001';
+/** A key of another Stripe account. */
+const OTHER_KEY = 'sk_test_51FinsyncOtherAccountKey000001';
+const OTHER_ACCOUNT = 'acct_1OtherCompany0001';
+const ALERTS = 'C0ALERTS1';
+const SUBSCRIBED = 'C0SUBSCR1';
+
+let h: Harness;
+let n = 0;
+
+async function command(text: string, userId = ADMIN, channelId = ALERTS): Promise<string> {
+  const id = `c${++n}`;
+  await sendSlashCommand(h.target, { text, userId, channelId, responseUrl: h.slack.responseUrl(id) });
+  return JSON.stringify((await h.slack.waitForResponse((r) => r.id === id)).body);
+}
+
+async function syncOnce(): Promise<void> {
+  await h.app.finsync.syncNow({
+    target: 'stripe',
+    trigger: 'manual',
+    actor: ADMIN,
+    notify: { kind: 'none' },
+  });
+  await h.app.core.engine.drain();
+  await h.app.core.jobs.drain();
+  await h.app.core.incidents.drain();
+}
+
+function submitForm(
+  metadata: Record<string, string>,
+  apiKey: string,
+  extra: { name?: string; backfill?: string | null } = {},
+) {
+  return sendViewSubmission(h.target, {
+    callbackId: 'connect_submit',
+    userId: ADMIN,
+    privateMetadata: JSON.stringify(metadata),
+    values: {
+      ...(extra.name ? { connection_name: { value: stateValue.text(extra.name) } } : {}),
+      cred_api_key: { value: stateValue.text(apiKey) },
+      cred_webhook_secret: { value: stateValue.text(null) },
+      cred_backfill_from: { value: stateValue.text(extra.backfill ?? null) },
+    },
+  });
+}
+
+type View = {
+  callback_id: string;
+  private_metadata: string;
+  title: { text: string };
+  blocks: { block_id?: string; element?: { initial_value?: string } }[];
+};
+
+describe('reconnecting a connection in place', () => {
+  before(async () => {
+    h = await startHarness({
+      env: { FINSYNC_ALERT_CHANNEL: ALERTS },
+      emulators: {
+        stripe: {
+          count: 40,
+          secretKeys: [EMULATOR_SECRET_KEY, ROLLED_KEY],
+          otherAccounts: [{ key: OTHER_KEY, id: OTHER_ACCOUNT, name: 'Other Company' }],
+        },
+      },
+    });
+    h.slack.setChannel(ALERTS, { name: 'finance-alerts', isMember: true });
+    h.slack.setChannel(SUBSCRIBED, { name: 'treasury', isMember: true });
+    // Connected through the form, with a backfill date: a non-secret field the reconnect form shows filled in.
+    const connected = await submitForm({ provider: 'stripe', channelId: ALERTS }, EMULATOR_SECRET_KEY, {
+      name: 'stripe',
+      backfill: '2020-01-01',
+    });
+    assert.equal((connected.body as { response_action: string }).response_action, 'update');
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('the same account connected again under another name is refused, pointing at reconnect', async () => {
+    const reply = await submitForm({ provider: 'stripe', channelId: ALERTS }, ROLLED_KEY, {
+      name: 'stripe-2',
+    });
+    const body = reply.body as { response_action: string; errors: Record<string, string> };
+    assert.equal(body.response_action, 'errors');
+    assert.match(
+      body.errors['cred_api_key'] ?? '',
+      /already connected as `stripe`: use `\/finsync reconnect stripe`/,
+    );
+    assert.deepEqual(
+      (await h.app.store.listConnections()).map((c) => c.name),
+      ['stripe'],
+    );
+  });
+
+  test('`/finsync reconnect` is for admins, names unknown connections, and is in help', async () => {
+    assert.match(await command('reconnect stripe', MEMBER), /Only finsync admins can reconnect systems/);
+    assert.match(await command('reconnect nosuch'), /There is no connection named nosuch/);
+    const usage = await sendSlashCommand(h.target, { text: 'reconnect', userId: ADMIN });
+    assert.match(JSON.stringify(usage.body), /Name the connection to reconnect/);
+    const help = await sendSlashCommand(h.target, { text: 'help', userId: ADMIN });
+    assert.match(JSON.stringify(help.body), /reconnect &lt;connection&gt;/);
+  });
+
+  test('a refused key raises an alert with a Reconnect button that opens the prefilled form', async () => {
+    // Subscriptions and a schedule, to see that the reconnect keeps them.
+    assert.match(await command('subscribe stripe failures', ADMIN, SUBSCRIBED), /stripe/);
+    assert.match(await command('schedule stripe daily 02:00'), /daily/);
+    await syncOnce();
+    assert.ok((await h.app.store.countRecords('stripe')) > 0);
+    h.stripe.control.injectFault({ type: 'expired_key' }, 1);
+    await syncOnce();
+    const broken = await h.app.store.getConnection('stripe');
+    assert.equal(broken?.state, 'needs_reconnect');
+
+    const alert = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args['channel'] === ALERTS && /incident_reconnect/.test(JSON.stringify(c.args['blocks'])),
+    );
+    const blocks = JSON.stringify(alert.args['blocks']);
+    assert.match(blocks, /\/finsync reconnect stripe/);
+    assert.doesNotMatch(blocks, /\/finsync connect stripe/);
+    const value = /"action_id":"incident_reconnect","value":"([^"]+)"/.exec(blocks)?.[1];
+    assert.ok(value, blocks);
+
+    await sendBlockAction(h.target, {
+      actionId: 'incident_reconnect',
+      value,
+      userId: ADMIN,
+      channelId: ALERTS,
+      responseUrl: h.slack.responseUrl('reconnect-click'),
+    });
+    const opened = await h.slack.waitForCall(
+      'views.open',
+      (c) => JSON.parse((c.args['view'] as View).private_metadata)['reconnect'] === 'stripe',
+    );
+    const view = opened.args['view'] as View;
+    assert.deepEqual(checkBlockKit(view as never, 'modal'), []);
+    assert.equal(view.callback_id, 'connect_submit');
+    assert.equal(view.title.text, 'Reconnect Stripe');
+    assert.ok(!view.blocks.some((b) => b.block_id === 'connection_name'), 'the name is not to be changed');
+    const field = (key: string) => view.blocks.find((b) => b.block_id === `cred_${key}`);
+    assert.equal(field('backfill_from')?.element?.initial_value, '2020-01-01', 'non-secret fields filled in');
+    assert.equal(field('api_key')?.element?.initial_value, undefined, 'secret fields empty');
+    assert.ok(!JSON.stringify(view).includes(EMULATOR_SECRET_KEY));
+
+    // The Home tab offers the same on the connection's line.
+    const since = Date.now();
+    await sendEvent(h.target, { type: 'app_home_opened', user: ADMIN, channel: 'D0ADMIN', tab: 'home' });
+    const home = await h.slack.waitForCall(
+      'views.publish',
+      (c) => c.args['user_id'] === ADMIN && c.at >= since,
+    );
+    assert.match(JSON.stringify(home.args['view']), /"action_id":"home_reconnect","value":"stripe"/);
+    assert.deepEqual(checkBlockKit(home.args['view'] as never, 'home'), []);
+  });
+
+  test('a key of another account is refused naming both accounts, and nothing changes', async () => {
+    const before = await h.app.store.getConnection('stripe');
+    const reply = await submitForm({ provider: 'stripe', channelId: ALERTS, reconnect: 'stripe' }, OTHER_KEY);
+    const body = reply.body as { response_action: string; errors: Record<string, string> };
+    assert.equal(body.response_action, 'errors');
+    const error = body.errors['cred_api_key'] ?? '';
+    assert.match(error, /Other Company \(acct_1OtherCompany0001/);
+    assert.ok(error.includes(before!.accountLabel), error);
+    const after = await h.app.store.getConnection('stripe');
+    assert.deepEqual(after, before);
+    const [entry] = await h.app.store.listAudit(1);
+    assert.equal(entry?.action, 'reconnect');
+    assert.equal(entry?.outcome, 'failed');
+  });
+
+  test('a new key of the same account replaces the old one in place; the next run resolves the incident', async () => {
+    const before = (await h.app.store.getConnection('stripe'))!;
+    const records = await h.app.store.countRecords('stripe');
+    const cursor = await h.app.store.getCursor('stripe', 'events');
+    const runs = (await h.app.store.listRuns('stripe', 100)).length;
+    assert.ok(cursor);
+    assert.ok(await h.app.core.incidents.open('stripe'), 'an incident is open');
+
+    const reply = await submitForm(
+      { provider: 'stripe', channelId: ALERTS, reconnect: 'stripe' },
+      ROLLED_KEY,
+      { backfill: '2020-01-01' },
+    );
+    const body = reply.body as { response_action: string; view: { blocks: unknown[] } };
+    assert.equal(body.response_action, 'update', JSON.stringify(body));
+    assert.match(JSON.stringify(body.view.blocks), /Reconnected `stripe`/);
+
+    const after = (await h.app.store.getConnection('stripe'))!;
+    assert.equal(after.state, 'active');
+    assert.equal(after.stateReason, null);
+    assert.equal(after.accountId, before.accountId);
+    assert.equal(after.schedule, 'daily 02:00');
+    assert.equal(after.createdAt, before.createdAt);
+    assert.equal(h.app.finsync.credentialsOf(after)['api_key'], ROLLED_KEY);
+    assert.equal(h.app.finsync.credentialsOf(after)['backfill_from'], '2020-01-01');
+    assert.equal(await h.app.store.countRecords('stripe'), records, 'history kept');
+    assert.deepEqual(await h.app.store.getCursor('stripe', 'events'), cursor, 'cursors kept');
+    assert.equal((await h.app.store.listRuns('stripe', 100)).length, runs, 'runs kept');
+    assert.deepEqual(
+      (await h.app.store.listConnections()).map((c) => c.name),
+      ['stripe'],
+    );
+    const [entry] = await h.app.store.listAudit(1);
+    assert.deepEqual([entry?.action, entry?.outcome, entry?.actor], ['reconnect', 'ok', ADMIN]);
+    assert.match(await command('subscribe list', ADMIN, SUBSCRIBED), /stripe/);
+
+    await syncOnce();
+    const [run] = await h.app.store.listRuns('stripe', 1);
+    assert.equal(run?.status, 'success');
+    for (let i = 0; i < 50 && (await h.app.core.incidents.open('stripe')); i++) await sleep(20);
+    assert.equal(await h.app.core.incidents.open('stripe'), undefined, 'the incident resolved');
+  });
+});
