@@ -16,7 +16,7 @@ import {
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, connectQuickBooks, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
 /** A second key of the same Stripe account (a rolled key). */
@@ -232,5 +232,85 @@ describe('reconnecting a connection in place', () => {
     assert.equal(run?.status, 'success');
     for (let i = 0; i < 50 && (await h.app.core.incidents.open('stripe')); i++) await sleep(20);
     assert.equal(await h.app.core.incidents.open('stripe'), undefined, 'the incident resolved');
+  });
+});
+
+describe('reconnecting QuickBooks through Intuit consent', () => {
+  let q: Harness;
+  const consentFor = async (text: string): Promise<URL> => {
+    const id = `qb${++n}`;
+    await sendSlashCommand(q.target, { text, userId: ADMIN, responseUrl: q.slack.responseUrl(id) });
+    const reply = JSON.stringify((await q.slack.waitForResponse((r) => r.id === id)).body);
+    const url = /"url":"([^"]+)"/.exec(reply)?.[1];
+    assert.ok(url, reply);
+    return new URL(url);
+  };
+  const consentAndReturn = async (url: URL): Promise<Response> => {
+    const intuit = await fetch(url, { redirect: 'manual' });
+    const back = new URL(intuit.headers.get('location')!);
+    return fetch(`${q.target.url}${back.pathname}${back.search}`);
+  };
+
+  before(async () => {
+    q = await startHarness();
+    await connectQuickBooks(q, q.quickbooks.control.realmIds[0]!, 'books');
+  });
+  after(async () => {
+    await q.close();
+  });
+
+  test('consent for another company is refused naming both, and the new grant is revoked', async () => {
+    const before = await q.app.store.getConnection('books');
+    const revokes = () =>
+      q.quickbooks.control.requestLog.filter((e) => e.kind === 'revoke' && e.status === 200).length;
+    const revoked = revokes();
+    q.quickbooks.control.setConsent({ realmId: q.quickbooks.control.realmIds[1]! });
+    try {
+      const page = await consentAndReturn(await consentFor('reconnect books'));
+      assert.notEqual(page.status, 200);
+      assert.match(await page.text(), /Emulated Global Trading.*Emulated Books Inc\./s);
+    } finally {
+      q.quickbooks.control.setConsent({ realmId: q.quickbooks.control.realmIds[0]! });
+    }
+    assert.deepEqual(await q.app.store.getConnection('books'), before);
+    assert.equal((await q.app.store.listConnections()).length, 1);
+    assert.equal(revokes(), revoked + 1, 'the grant of the other company is not left live');
+  });
+
+  test('consent for the same company replaces the tokens in place, named in Slack', async () => {
+    await q.app.finsync.syncNow({
+      target: 'books',
+      trigger: 'manual',
+      actor: ADMIN,
+      notify: { kind: 'none' },
+    });
+    await q.app.core.jobs.drain();
+    const records = await q.app.store.countRecords('books');
+    assert.ok(records > 0);
+    const before = (await q.app.store.getConnection('books'))!;
+    const oldRefresh = q.app.finsync.credentialsOf(before)['refresh_token'];
+    await q.app.store.updateConnection('books', { state: 'needs_reconnect', stateReason: 'refused' });
+
+    const url = await consentFor('reconnect books');
+    assert.equal(url.searchParams.get('scope'), 'com.intuit.quickbooks.accounting');
+    const page = await consentAndReturn(url);
+    assert.equal(page.status, 200, await page.clone().text());
+    assert.match(await page.text(), /reconnected/);
+    const after = (await q.app.store.getConnection('books'))!;
+    assert.equal(after.state, 'active');
+    assert.equal(after.accountId, before.accountId);
+    assert.equal(after.createdAt, before.createdAt);
+    assert.notEqual(q.app.finsync.credentialsOf(after)['refresh_token'], oldRefresh, 'new tokens stored');
+    assert.equal(await q.app.store.countRecords('books'), records, 'history kept');
+    assert.deepEqual(
+      (await q.app.store.listConnections()).map((c) => c.name),
+      ['books'],
+    );
+    await q.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args['channel'] === ADMIN && /Reconnected `books`/.test(String(c.args['text'])),
+    );
+    const [entry] = await q.app.store.listAudit(1);
+    assert.deepEqual([entry?.action, entry?.outcome], ['reconnect', 'ok']);
   });
 });
