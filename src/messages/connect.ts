@@ -64,8 +64,16 @@ export function connectModal(plan: FormPlan | LinkPlan, channelId: string | null
       type: 'plain_text',
       text: clip(`${reconnecting ? 'Reconnect' : 'Connect'} ${plan.provider.displayName}`, 24),
     },
-    submit: { type: 'plain_text', text: reconnecting ? 'Verify & Reconnect' : 'Verify & Connect' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    // A link page that repairs a login has nothing to submit: the page's result updates this modal.
+    ...(reconnecting && plan.kind === 'link'
+      ? { close: { type: 'plain_text' as const, text: 'Close' } }
+      : {
+          submit: {
+            type: 'plain_text' as const,
+            text: reconnecting ? 'Verify & Reconnect' : 'Verify & Connect',
+          },
+          close: { type: 'plain_text' as const, text: 'Cancel' },
+        }),
     blocks: [
       section(safe(plan.text)),
       ...(plan.kind === 'link'

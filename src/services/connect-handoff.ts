@@ -48,8 +48,19 @@ export async function linkPage(
   if (mode?.kind !== 'link' || session?.provider !== provider) return { kind: 'expired' };
   try {
     const ctx = deps.finsync.deps.connectorContext(provider);
+    // A reconnect repairs the connection's own login (update mode): the page is made from its credentials.
+    const update =
+      session.purpose === 'reconnect'
+        ? deps.finsync.credentialsOf(await deps.finsync.getConnection(session.name))
+        : undefined;
     const page = await mode.page(
-      { state, userId: session.userId, completePath, publicUrl: deps.publicUrl },
+      {
+        state,
+        userId: session.userId,
+        completePath,
+        publicUrl: deps.publicUrl,
+        ...(update ? { update } : {}),
+      },
       ctx,
     );
     return { kind: 'page', ...page };
@@ -75,7 +86,15 @@ export async function completeLink(
   if (!input || typeof state !== 'string') return { kind: 'invalid' };
   const session = await deps.sessions.take(state);
   if (session?.provider !== provider) return { kind: 'expired' };
-  return connectFor(deps, session, input, false);
+  if (session.purpose !== 'reconnect') return connectFor(deps, session, input, false);
+  // Update mode: what the page posted plus the stored credentials, verified whole.
+  if (!mode.updateCompletion) return { kind: 'expired' };
+  try {
+    const stored = deps.finsync.credentialsOf(await deps.finsync.getConnection(session.name));
+    return connectFor(deps, session, mode.updateCompletion(input, stored), true);
+  } catch (error) {
+    return failed(deps, session, error);
+  }
 }
 
 /** GET of an OAuth callback: the provider's answer, exchanged for credentials only for a current admin. */

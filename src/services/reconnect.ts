@@ -1,10 +1,12 @@
 /**
  * The reconnect use case: new credentials for a connection whose old ones stopped working, through that
  * connection's own connect flow. A form provider's form comes with its non-secret fields filled in and its
- * secret fields empty; an OAuth provider's consent URL carries a hand-off state that names the connection.
+ * secret fields empty; an OAuth provider's consent URL, or a link page in the provider's update mode (Plaid
+ * Link for the item's access token), carries a hand-off state that names the connection.
  * The completion (Finsync.reconnect) checks the new credentials reach the same account and replaces the
  * sealed credentials in place: name, history, cursors, schedule and subscriptions stay.
  */
+import { connectPaths } from '../../connectors/connect-mode.ts';
 import { integrationFor } from '../../connectors/registry.ts';
 import { UserInputError } from '../errors.ts';
 import type { ConnectPlan, ConnectServiceDeps } from './connect.ts';
@@ -52,13 +54,7 @@ export async function planReconnect(
       };
     }
     case 'oauth': {
-      const state = await deps.sessions.create({
-        userId: request.userId,
-        provider: integration.id,
-        name,
-        purpose: 'reconnect',
-      });
-      if (request.viewId) await deps.sessions.setViewId(state, request.viewId);
+      const state = await startReconnect(deps, request, integration.id, name);
       return {
         kind: 'consent',
         provider,
@@ -70,10 +66,37 @@ export async function planReconnect(
         state,
       };
     }
-    case 'link':
-      // Plaid's way is Link in update mode (a link token made for the item's access token); not offered yet.
-      throw new UserInputError(
-        `${integration.displayName} connections cannot be reconnected from finsync yet: disconnect ${name} and connect ${integration.id} again.`,
-      );
+    case 'link': {
+      // The provider's update mode (Plaid Link made for the item's access token): the same item, logged in again.
+      if (!mode.updateCompletion)
+        throw new UserInputError(
+          `${integration.displayName} connections cannot be reconnected from finsync: disconnect ${name} and connect ${integration.id} again.`,
+        );
+      const state = await startReconnect(deps, request, integration.id, name);
+      return {
+        kind: 'link',
+        provider,
+        name,
+        reconnecting: name,
+        // Nothing to type: the page repairs the stored login.
+        fields: [],
+        text: `Reconnect ${integration.displayName} \`${name}\` (${connection.accountLabel}): log in again in the page that opens; finsync keeps its history, cursors, schedule and subscriptions.`,
+        url: `${deps.publicUrl}${connectPaths(integration.id).linkPage}?state=${state}`,
+        buttonLabel: mode.buttonLabel,
+        instructions: 'This form updates itself when it is done.',
+        state,
+      };
+    }
   }
+}
+
+async function startReconnect(
+  deps: ConnectServiceDeps,
+  request: ReconnectRequest,
+  provider: string,
+  name: string,
+): Promise<string> {
+  const state = await deps.sessions.create({ userId: request.userId, provider, name, purpose: 'reconnect' });
+  if (request.viewId) await deps.sessions.setViewId(state, request.viewId);
+  return state;
 }

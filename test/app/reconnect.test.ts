@@ -314,3 +314,86 @@ describe('reconnecting QuickBooks through Intuit consent', () => {
     assert.deepEqual([entry?.action, entry?.outcome], ['reconnect', 'ok']);
   });
 });
+
+describe('reconnecting Plaid through Link in update mode', () => {
+  let p: Harness;
+  let accessToken: string;
+
+  /** `/finsync reconnect plaid`: the modal's Link button, the page's update-mode link token, and the state. */
+  const openLink = async (): Promise<{ state: string; linkToken: string }> => {
+    const since = Date.now();
+    await sendSlashCommand(p.target, { text: 'reconnect plaid', userId: ADMIN });
+    const opened = await p.slack.waitForCall('views.open', (c) => c.at >= since);
+    const view = opened.args['view'] as View & { submit?: unknown };
+    assert.deepEqual(checkBlockKit(view as never, 'modal'), []);
+    assert.equal(view.title.text, 'Reconnect Plaid');
+    assert.equal(view.submit, undefined, 'nothing to type: the page does it');
+    const url = /"url":"([^"]+\/plaid\/link\?state=[^"]+)"/.exec(JSON.stringify(view))?.[1];
+    assert.ok(url, JSON.stringify(view));
+    const state = new URL(url).searchParams.get('state')!;
+    const page = await fetch(`${p.target.url}/plaid/link?state=${state}`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.ok(!html.includes(accessToken), 'the access token stays on the server');
+    const linkToken = /link-sandbox-[0-9a-f-]+/.exec(html)?.[0];
+    assert.ok(linkToken);
+    return { state, linkToken };
+  };
+  const complete = (body: unknown) =>
+    fetch(`${p.target.url}/plaid/link/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  before(async () => {
+    p = await startHarness();
+    const item = p.plaid.control.createItem();
+    accessToken = item.accessToken;
+    await p.app.finsync.connect({
+      provider: 'plaid',
+      name: 'plaid',
+      input: { access_token: item.accessToken },
+      actor: ADMIN,
+      fromOAuth: true,
+    });
+    await p.app.core.engine.run({ connection: 'plaid', trigger: 'manual', triggeredBy: ADMIN });
+    p.plaid.control.resetLogin(item.itemId);
+    await p.app.core.engine.run({ connection: 'plaid', trigger: 'manual', triggeredBy: ADMIN });
+    assert.equal((await p.app.store.getConnection('plaid'))?.state, 'needs_reconnect');
+  });
+  after(async () => {
+    await p.close();
+  });
+
+  test('a Link that did not repair the login changes nothing', async () => {
+    const before = await p.app.store.getConnection('plaid');
+    const { state } = await openLink();
+    const done = await complete({ public_token: 'public-sandbox-unused', state });
+    assert.equal(done.status, 400, await done.clone().text());
+    assert.match(await done.text(), /ITEM_LOGIN_REQUIRED/);
+    assert.deepEqual(await p.app.store.getConnection('plaid'), before);
+  });
+
+  test('logging in again in update mode keeps the item, its access token and history, and reactivates it', async () => {
+    const records = await p.app.store.countRecords('plaid');
+    assert.ok(records > 0);
+    const { state, linkToken } = await openLink();
+    const { publicToken } = p.plaid.control.completeUpdateMode(linkToken);
+    const done = await complete({ public_token: publicToken, state });
+    assert.equal(done.status, 200, await done.clone().text());
+    const after = (await p.app.store.getConnection('plaid'))!;
+    assert.equal(after.state, 'active');
+    assert.equal(p.app.finsync.credentialsOf(after)['access_token'], accessToken, 'the same item');
+    assert.equal(await p.app.store.countRecords('plaid'), records);
+    assert.deepEqual(
+      (await p.app.store.listConnections()).map((c) => c.name),
+      ['plaid'],
+    );
+    await p.slack.waitForCall('views.update', (c) =>
+      /Reconnected `plaid`/.test(JSON.stringify(c.args['view'])),
+    );
+    const run = await p.app.core.engine.run({ connection: 'plaid', trigger: 'manual', triggeredBy: ADMIN });
+    assert.equal(run.status, 'success');
+  });
+});
