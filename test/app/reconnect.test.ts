@@ -8,6 +8,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  EMULATOR_CLIENT_ID,
+  EMULATOR_CLIENT_SECRET,
+  EMULATOR_GROUP,
+  EMULATOR_TENANT_ID,
+} from '../../connectors/powerbi/emulator.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import {
   sendBlockAction,
@@ -16,7 +22,14 @@ import {
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, connectQuickBooks, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import {
+  ADMIN,
+  connectPowerBi,
+  connectQuickBooks,
+  type Harness,
+  MEMBER,
+  startHarness,
+} from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
 /** A second key of the same Stripe account (a rolled key). */
@@ -232,6 +245,46 @@ describe('reconnecting a connection in place', () => {
     assert.equal(run?.status, 'success');
     for (let i = 0; i < 50 && (await h.app.core.incidents.open('stripe')); i++) await sleep(20);
     assert.equal(await h.app.core.incidents.open('stripe'), undefined, 'the incident resolved');
+  });
+});
+
+describe('reconnecting a Power BI workspace (a form destination)', () => {
+  let b: Harness;
+  before(async () => {
+    b = await startHarness();
+    await connectPowerBi(b.app.finsync);
+  });
+  after(async () => {
+    await b.close();
+  });
+
+  test('the form comes with tenant, client and workspace filled in; a new secret replaces the old in place', async () => {
+    await sendSlashCommand(b.target, { text: 'reconnect powerbi', userId: ADMIN });
+    const view = (await b.slack.waitForCall('views.open')).args['view'] as View;
+    const initial = (key: string) =>
+      view.blocks.find((x) => x.block_id === `cred_${key}`)?.element?.initial_value;
+    assert.equal(initial('tenant_id'), EMULATOR_TENANT_ID);
+    assert.equal(initial('client_id'), EMULATOR_CLIENT_ID);
+    assert.equal(initial('workspace_id'), EMULATOR_GROUP.id);
+    assert.equal(initial('client_secret'), undefined);
+    const before = await b.app.store.getConnection('powerbi');
+    const reply = await sendViewSubmission(b.target, {
+      callbackId: 'connect_submit',
+      userId: ADMIN,
+      privateMetadata: view.private_metadata,
+      values: {
+        cred_tenant_id: { value: stateValue.text(EMULATOR_TENANT_ID) },
+        cred_client_id: { value: stateValue.text(EMULATOR_CLIENT_ID) },
+        cred_client_secret: { value: stateValue.text(EMULATOR_CLIENT_SECRET) },
+        cred_workspace_id: { value: stateValue.text(EMULATOR_GROUP.id) },
+      },
+    });
+    const body = reply.body as { response_action: string; view: { blocks: unknown[] } };
+    assert.equal(body.response_action, 'update', JSON.stringify(body));
+    assert.match(JSON.stringify(body.view.blocks), /Reconnected `powerbi`/);
+    const after = await b.app.store.getConnection('powerbi');
+    assert.equal(after?.accountId, before?.accountId);
+    assert.equal(after?.createdAt, before?.createdAt);
   });
 });
 
