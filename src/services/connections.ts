@@ -164,13 +164,20 @@ export async function reconnect(deps: ConnectionDeps, request: ReconnectInput): 
     input,
     ...(request.fromOAuth ? { fromOAuth: true } : {}),
   });
-  const sameAccount = (accountId: string | null) =>
-    accountId === null || verified.accountId === undefined || accountId === verified.accountId;
+  // A connection stored without an account id (its key could not read the account) has nothing to compare.
+  const sameAccount = (accountId: string | null) => accountId === null || accountId === verified.accountId;
+  const field =
+    credentialField(connector) && !request.fromOAuth ? { field: credentialField(connector)! } : {};
   const refuse = (accountLabel: string) =>
-    new UserInputError(
-      `These credentials reach ${verified.accountLabel}, not ${accountLabel} that \`${current.name}\` syncs: nothing was changed. Use credentials of ${accountLabel}, or connect the other account with \`/finsync connect ${connector.id}\`.`,
-      credentialField(connector) && !request.fromOAuth ? { field: credentialField(connector)! } : {},
-    );
+    verified.accountId === undefined
+      ? new UserInputError(
+          `finsync cannot tell which ${connector.displayName} account these credentials reach (they may not read the account), so it cannot check they are ${accountLabel}'s that \`${current.name}\` syncs: nothing was changed. Use credentials that may read the account.`,
+          field,
+        )
+      : new UserInputError(
+          `These credentials reach ${verified.accountLabel}, not ${accountLabel} that \`${current.name}\` syncs: nothing was changed. Use credentials of ${accountLabel}, or connect the other account with \`/finsync connect ${connector.id}\`.`,
+          field,
+        );
   if (!sameAccount(current.accountId)) throw refuse(current.accountLabel);
   const credentials = deps.keyring.seal(JSON.stringify(verified.credentials), `connection:${current.name}`);
   let otherAccount: string | null = null;

@@ -14,7 +14,7 @@ import {
   EMULATOR_GROUP,
   EMULATOR_TENANT_ID,
 } from '../../connectors/powerbi/emulator.ts';
-import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import { EMULATOR_RESTRICTED_KEY, EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import {
   sendBlockAction,
   sendEvent,
@@ -202,6 +202,18 @@ describe('reconnecting a connection in place', () => {
     const [entry] = await h.app.store.listAudit(1);
     assert.equal(entry?.action, 'reconnect');
     assert.equal(entry?.outcome, 'failed');
+  });
+
+  test('a key that cannot show its account (a restricted key without account read) is refused', async () => {
+    const before = await h.app.store.getConnection('stripe');
+    const reply = await submitForm(
+      { provider: 'stripe', channelId: ALERTS, reconnect: 'stripe' },
+      EMULATOR_RESTRICTED_KEY,
+    );
+    const body = reply.body as { response_action: string; errors: Record<string, string> };
+    assert.equal(body.response_action, 'errors');
+    assert.match(body.errors['cred_api_key'] ?? '', /cannot tell which Stripe account/);
+    assert.deepEqual(await h.app.store.getConnection('stripe'), before);
   });
 
   test('a new key of the same account replaces the old one in place; the next run resolves the incident', async () => {
