@@ -431,6 +431,43 @@ describe('reconnecting Plaid through Link in update mode', () => {
     await p.close();
   });
 
+  test('a run refused with the credentials a reconnect replaced meanwhile does not undo the reconnect', async () => {
+    // A run holding the stored credentials is caught at its first transactions page…
+    const release = p.plaid.control.holdAnswers('/transactions/sync');
+    const item = p.plaid.control.createItem();
+    await p.app.finsync.connect({
+      provider: 'plaid',
+      name: 'race',
+      input: { access_token: item.accessToken },
+      actor: ADMIN,
+      fromOAuth: true,
+    });
+    const syncRequests = () =>
+      p.plaid.control.requestLog.filter((e) => e.path === '/transactions/sync').length;
+    const before = syncRequests();
+    const { done } = await p.app.core.engine.start({
+      connection: 'race',
+      trigger: 'manual',
+      triggeredBy: ADMIN,
+    });
+    for (let i = 0; i < 300 && syncRequests() === before; i++) await sleep(10);
+    assert.ok(syncRequests() > before, 'the run is waiting on its first page');
+    // …while the connection is reconnected (new sealed credentials); then the old run's request is refused.
+    await p.app.finsync.reconnect({
+      name: 'race',
+      input: { access_token: item.accessToken },
+      actor: ADMIN,
+      fromOAuth: true,
+    });
+    p.plaid.control.resetLogin(item.itemId);
+    release();
+    const run = await done;
+    assert.equal(run.errorClass, 'auth');
+    const after = await p.app.store.getConnection('race');
+    assert.equal(after?.state, 'active', 'the refusal was of the credentials the reconnect replaced');
+    await p.app.finsync.disconnect({ name: 'race', deleteRecords: true, actor: ADMIN });
+  });
+
   test('a Link that did not repair the login changes nothing', async () => {
     const before = await p.app.store.getConnection('plaid');
     const { state } = await openLink();
