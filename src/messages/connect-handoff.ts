@@ -25,6 +25,8 @@ export function handOffText(outcome: HandOffOutcome, displayName: string): strin
       return `:white_check_mark: Connected ${provider} as \`${name}\` (${safe(outcome.connection.accountLabel, 200)}). Sync it with \`/finsync sync ${name}\`.`;
     }
     case 'failed':
-      return `:no_entry: ${provider} was not connected: ${safe(outcome.reason, 500)}`;
+      return outcome.session.purpose === 'reconnect'
+        ? `:no_entry: \`${safe(outcome.session.name, 40)}\` was not reconnected: ${safe(outcome.reason, 500)} Its credentials are unchanged.`
+        : `:no_entry: ${provider} was not connected: ${safe(outcome.reason, 500)}`;
   }
 }

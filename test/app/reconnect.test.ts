@@ -333,7 +333,9 @@ describe('reconnecting QuickBooks through Intuit consent', () => {
     try {
       const page = await consentAndReturn(await consentFor('reconnect books'));
       assert.notEqual(page.status, 200);
-      assert.match(await page.text(), /Emulated Global Trading.*Emulated Books Inc\./s);
+      const text = await page.text();
+      assert.match(text, /Emulated Global Trading.*Emulated Books Inc\./s);
+      assert.match(text, /was not reconnected.*\/finsync reconnect books/s);
     } finally {
       q.quickbooks.control.setConsent({ realmId: q.quickbooks.control.realmIds[0]! });
     }
