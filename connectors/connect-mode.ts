@@ -58,6 +58,11 @@ export interface LinkPageRequest {
   readonly completePath: string;
   /** FINSYNC_PUBLIC_URL, for what the provider must reach (its webhook). */
   readonly publicUrl: string;
+  /**
+   * A reconnect: the stored credentials of the connection whose login the page repairs (the provider's
+   * update mode). They stay on the server: the page only gets what the provider makes of them.
+   */
+  readonly update?: Credentials;
 }
 
 /** A page of ours runs the provider's widget (Plaid Link) and posts its result to `/<id>/link/complete`. */
@@ -74,6 +79,11 @@ export interface LinkPageConnect<S = unknown> extends ConnectModeBase<S> {
   ): Promise<{ readonly html: string; readonly csp: string }>;
   /** The page's posted JSON → the credential fields to verify, or null when it is not the page's shape. */
   completion(body: unknown): Credentials | null;
+  /**
+   * A reconnect's completion (update mode): the credentials to verify, from what the page posted and the
+   * connection's stored ones (Plaid keeps the item's access token). Absent: the provider cannot reconnect.
+   */
+  updateCompletion?(posted: Credentials, stored: Credentials): Credentials;
   /** What the page would post, made in the provider's own sandbox: how the sandbox and tests stand in for a browser. */
   sandboxCompletion?(ctx: ConnectorContext<S>): Promise<Credentials>;
 }

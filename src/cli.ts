@@ -26,6 +26,8 @@ import { rotateKeys } from './security/rotate-key.ts';
 import { setProcessRole } from './store/lease.ts';
 
 interface Flags {
+  /** The arguments as given (reconnect reads `--<field> value` pairs from them). */
+  argv: readonly string[];
   json: boolean;
   values: Map<string, string>;
   switches: Set<string>;
@@ -33,7 +35,7 @@ interface Flags {
 }
 
 export function parseFlags(argv: readonly string[]): Flags {
-  const flags: Flags = { json: false, values: new Map(), switches: new Set(), words: [] };
+  const flags: Flags = { argv, json: false, values: new Map(), switches: new Set(), words: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') flags.json = true;
@@ -67,6 +69,34 @@ function print(flags: Flags, message: SlackMessage, data?: unknown): void {
 /** Help names the providers `connect` accepts, from the registry, as in Slack. */
 const HELP = { providers: integrationIds() };
 
+/** Credential fields from `--credentials-stdin` (JSON) and `--set key=value`. */
+function credentialInput(flags: Flags): Record<string, string> {
+  const input: Record<string, string> = flags.switches.has('credentials-stdin')
+    ? (JSON.parse(readFileSync(0, 'utf8')) as Record<string, string>)
+    : {};
+  for (const [key, value] of flags.values) if (key.startsWith('set:')) input[key.slice(4)] = value;
+  return input;
+}
+
+/**
+ * `reconnect <connection> --api_key sk_… [--field value | --field=value …]`: every other `--name` is a
+ * credential field; the words left are the command.
+ */
+function reconnectArguments(flags: Flags): { words: string[]; input: Record<string, string> } {
+  const input = credentialInput(flags);
+  const words: string[] = [];
+  const own = new Set(['json', 'credentials-stdin', 'set']);
+  for (let i = 0; i < flags.argv.length; i++) {
+    const arg = flags.argv[i]!;
+    const field = /^--([a-z][a-z0-9_]*)(?:=([\s\S]*))?$/.exec(arg);
+    if (!field) words.push(arg);
+    else if (own.has(field[1]!)) {
+      if (field[1] === 'set' && field[2] === undefined) i++;
+    } else input[field[1]!] = field[2] ?? flags.argv[++i] ?? '';
+  }
+  return { words, input };
+}
+
 async function run(core: Core, flags: Flags): Promise<number> {
   const { finsync } = core;
   if (flags.words[0] === 'rotate-key') return rotateKeyCommand(core, flags);
@@ -74,7 +104,8 @@ async function run(core: Core, flags: Flags): Promise<number> {
     await writeExport(core, flags.words[1] ?? '', flags.values, process.stdout);
     return 0;
   }
-  const parsed = parseCommand(flags.words.join(' '));
+  const reconnect = flags.words[0] === 'reconnect' ? reconnectArguments(flags) : null;
+  const parsed = parseCommand((reconnect?.words ?? flags.words).join(' '));
   if (!parsed.ok) {
     print(flags, usageHint(parsed.error, HELP), {
       ok: false,
@@ -95,11 +126,7 @@ async function run(core: Core, flags: Flags): Promise<number> {
       return report.needAttention > 0 ? 3 : 0;
     }
     case 'connect': {
-      const stdin = flags.switches.has('credentials-stdin')
-        ? (JSON.parse(readFileSync(0, 'utf8')) as Record<string, string>)
-        : {};
-      const input: Record<string, string> = { ...stdin };
-      for (const [key, value] of flags.values) if (key.startsWith('set:')) input[key.slice(4)] = value;
+      const input = credentialInput(flags);
       const plan = await core.connect.plan({ provider: command.provider, userId: CLI_ACTOR });
       // A browser hand-off is printed as its link; a link page's result may also be given as fields.
       if (plan.kind === 'consent' || (plan.kind === 'link' && Object.keys(input).length === 0)) {
@@ -124,6 +151,33 @@ async function run(core: Core, flags: Flags): Promise<number> {
           provider: connection.provider,
           accountLabel: connection.accountLabel,
         },
+      );
+      return 0;
+    }
+    case 'reconnect': {
+      // A form provider's new credentials come as flags; a hand-off is printed as its link.
+      const input = reconnect?.input ?? {};
+      const plan = await core.connect.planReconnect({ connection: command.connection, userId: CLI_ACTOR });
+      if (plan.kind !== 'form') {
+        print(flags, notice(':link:', `${plan.text} ${plan.buttonLabel}: ${plan.url}`), {
+          connection: plan.name,
+          plan: plan.kind,
+          url: plan.url,
+        });
+        return 0;
+      }
+      const connection = await finsync.reconnect({
+        name: command.connection,
+        input: { ...plan.initial, ...input },
+        actor: CLI_ACTOR,
+      });
+      print(
+        flags,
+        notice(
+          ':white_check_mark:',
+          `Reconnected ${connection.name} (${connection.accountLabel}) with new credentials; its history, schedule and subscriptions are kept`,
+        ),
+        { name: connection.name, provider: connection.provider, accountLabel: connection.accountLabel },
       );
       return 0;
     }

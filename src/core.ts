@@ -25,7 +25,7 @@ import { LinkSessions } from './services/link-sessions.ts';
 import { Publishing } from './services/publishing.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/types.ts';
-import { SyncEngine } from './sync/engine.ts';
+import { CredentialsReplacedError, SyncEngine } from './sync/engine.ts';
 
 export interface CoreOptions {
   readonly log: Logger;
@@ -100,16 +100,22 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     store,
     log,
     connectorContext,
-    streamsFor: (connection) => {
+    streamsFor: (connection, held) => {
       const connector = connectorFor(connection.provider);
       if (!connector) throw new Error(`no connector for provider ${connection.provider}`);
-      // Rotated credentials (OAuth refresh tokens) are sealed and stored before the connector uses them.
+      // Rotated credentials (OAuth refresh tokens) are sealed and stored before the connector uses them, in
+      // place of the ones this run holds only: a reconnect's credentials stored meanwhile are never overwritten.
       const session = {
         save: async (next: Credentials) => {
           registerCredentialSecrets(next);
-          await store.updateConnection(connection.name, {
-            credentials: keyring.seal(JSON.stringify(next), `connection:${connection.name}`),
+          const sealed = keyring.seal(JSON.stringify(next), `connection:${connection.name}`);
+          let replaced = false;
+          await store.modifyConnection(connection.name, (now) => {
+            replaced = now.credentials.data !== held.data;
+            return replaced ? null : { credentials: sealed };
           });
+          if (replaced) throw new CredentialsReplacedError();
+          held.data = sealed.data;
         },
       };
       return connector.streams(openCredentials(keyring, connection), session);

@@ -23,10 +23,13 @@ export const plaidConnect: LinkPageConnect<PlaidSettings> = {
     'Log in to your bank in the page that opens; this form updates itself when it is done. Or paste a public token below.',
   async page(request, ctx) {
     // Items linked here send SYNC_UPDATES_AVAILABLE to our webhook, so new transactions arrive in real time.
+    // A reconnect opens Link in update mode for the connection's item: its user logs in again, same item.
+    const accessToken = request.update?.['access_token'];
     const { linkToken } = await createPlaidLinkToken(ctx.settings, {
       clientUserId: request.userId,
       clientName: 'finsync',
       webhook: `${request.publicUrl}/webhooks/plaid`,
+      ...(accessToken ? { accessToken } : {}),
     });
     return {
       html: renderPlaidLinkPage({ linkToken, postUrl: request.completePath, state: request.state }),
@@ -34,5 +37,8 @@ export const plaidConnect: LinkPageConnect<PlaidSettings> = {
     };
   },
   completion,
+  // Update mode's public token need not be exchanged (Plaid): the item's access token stays valid, and is
+  // verified again (/item/get says whether the login is repaired).
+  updateCompletion: (_posted, stored) => ({ access_token: stored['access_token'] ?? '' }),
   sandboxCompletion: async (ctx) => ({ public_token: await createSandboxPublicToken(ctx.settings) }),
 };

@@ -56,7 +56,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     } satisfies Answer<ItemPublicTokenExchangeResponse>;
   },
 
-  '/link/token/create': (body) => {
+  '/link/token/create': (body, state) => {
     requireFields(body, ['client_name', 'language', 'country_codes', 'user']);
     const user = body['user'] as { client_user_id?: unknown } | null;
     if (
@@ -76,11 +76,14 @@ export const ROUTES: Readonly<Record<string, Route>> = {
       throw invalidField('country_codes must be a non-empty list');
     }
     if (body['products'] !== undefined) productList(body['products']);
+    // Update mode: a token made for an existing item's access token, for Link to log its user in again.
+    const item = body['access_token'] === undefined ? null : state.itemForToken(body['access_token']);
+    if (!item && body['products'] === undefined)
+      throw invalidField('products must be given unless access_token is (update mode)');
     const expiration = new Date(Date.now() + 4 * 3600_000).toISOString();
-    return {
-      link_token: `link-sandbox-${randomUUID()}`,
-      expiration,
-    } satisfies Answer<LinkTokenCreateResponse>;
+    const linkToken = `link-sandbox-${randomUUID()}`;
+    if (item) state.updateModeTokens.set(linkToken, item.itemId);
+    return { link_token: linkToken, expiration } satisfies Answer<LinkTokenCreateResponse>;
   },
 
   '/accounts/get': (body, state) => {

@@ -74,6 +74,8 @@ export class EmulatorState {
   readonly items = new Map<string, EmuItem>();
   private readonly byAccessToken = new Map<string, EmuItem>();
   private readonly publicTokens = new Map<string, string>();
+  /** Link tokens made in update mode → the item they log in again. */
+  readonly updateModeTokens = new Map<string, string>();
   private mutationArmed = false;
   private armedChange: (() => void) | undefined;
 

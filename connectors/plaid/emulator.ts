@@ -65,6 +65,12 @@ export interface PlaidEmulatorControl {
   holdAnswers(path: string, skip?: number): () => void;
   /** Puts the item in ITEM_LOGIN_REQUIRED (default: the newest item). */
   resetLogin(itemId?: string): void;
+  /**
+   * What the person does in Plaid Link opened with an update-mode link token (made with the item's
+   * `access_token`): logs in again, which clears the item's error; Link's onSuccess then hands over a public
+   * token of the same item (Plaid: it need not be exchanged, the access token stays valid).
+   */
+  completeUpdateMode(linkToken: string): { readonly publicToken: string; readonly itemId: string };
   /** A `Plaid-Verification` header value for this exact raw body. */
   signWebhook(body: string, options?: { readonly iat?: number }): string;
 }
@@ -239,6 +245,13 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
     },
     resetLogin(itemId) {
       state.itemOf(itemId).error = 'ITEM_LOGIN_REQUIRED';
+    },
+    completeUpdateMode(linkToken) {
+      const itemId = state.updateModeTokens.get(linkToken);
+      if (itemId === undefined) throw new Error(`no update-mode link token ${linkToken}`);
+      const item = state.itemOf(itemId);
+      item.error = null;
+      return { publicToken: state.createPublicToken(item), itemId };
     },
     signWebhook: (body, opts) => signer.sign(body, opts),
   };

@@ -39,6 +39,8 @@ export interface LinkTokenRequest {
   readonly clientName?: string;
   /** Where Plaid sends SYNC_UPDATES_AVAILABLE for the new item. */
   readonly webhook?: string;
+  /** Update mode: the item's access token (Link logs its user in again; no new item, no products). */
+  readonly accessToken?: string;
 }
 
 /** A Link token for the Plaid Link page (link-page.ts). */
@@ -56,12 +58,15 @@ export async function createPlaidLinkToken(
           language: 'en',
           country_codes: ['US' as CountryCode],
           user: { client_user_id: request.clientUserId },
-          products: ['transactions' as Products],
+          ...(request.accessToken
+            ? { access_token: request.accessToken }
+            : { products: ['transactions' as Products] }),
           ...(request.webhook ? { webhook: request.webhook } : {}),
         },
         opts,
       ),
     helperContext(settings),
+    request.accessToken ? [request.accessToken] : [],
   );
   return { linkToken: created.link_token, expiration: created.expiration };
 }

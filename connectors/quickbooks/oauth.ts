@@ -44,7 +44,7 @@ export class QuickBooksInvalidGrantError extends AuthError {
     readonly reason: string,
   ) {
     super(
-      `Intuit refused the stored refresh token (${reason}); reconnect the company with /finsync connect quickbooks.`,
+      `Intuit refused the stored refresh token (${reason}); reconnect the company with /finsync reconnect followed by the connection name (or the alert's Reconnect button).`,
     );
   }
 }

@@ -41,7 +41,7 @@ export function parseCredentials(credentials: Credentials): QuickBooksCredential
   const refreshToken = credentials['refresh_token'];
   if (!realmId || !refreshToken) {
     throw new AuthError(
-      'The stored QuickBooks credentials have no company id or refresh token; reconnect with /finsync connect quickbooks.',
+      'The stored QuickBooks credentials have no company id or refresh token; reconnect it with /finsync reconnect followed by the connection name.',
     );
   }
   registerSecret(refreshToken);

@@ -56,7 +56,8 @@ export interface KeyPolicy {
   readonly accountId: string;
 }
 
-export function authenticate(header: string, path: string, keys: KeyPolicy): void {
+/** Checks the request's key as Stripe does; returns the key. */
+export function authenticate(header: string, path: string, keys: KeyPolicy): string {
   const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
   const key = bearer ?? (basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : undefined);
@@ -67,7 +68,7 @@ export function authenticate(header: string, path: string, keys: KeyPolicy): voi
       401,
     );
   }
-  if (keys.secretKeys.has(key)) return;
+  if (keys.secretKeys.has(key)) return key;
   const balanceRead = keys.restricted.get(key);
   if (balanceRead === undefined) throw invalid(`Invalid API Key provided: ${maskKey(key)}`, {}, 401);
   const permission = path === '/v1/account' ? 'rak_accounts_kyc_id_numbers_read' : 'rak_balance_read';
@@ -78,6 +79,7 @@ export function authenticate(header: string, path: string, keys: KeyPolicy): voi
       403,
     );
   }
+  return key;
 }
 
 function parseInteger(name: string, value: string): number {

@@ -44,6 +44,11 @@ export interface StripeEmulatorOptions {
   /** Clock in ms; decides when `addObjects` happen and pending vs available. */
   readonly now?: () => number;
   readonly accountName?: string;
+  /**
+   * Secret keys of other Stripe accounts (one emulator stands in for Stripe, where each key belongs to one
+   * account): they read the same data, but `/v1/account` answers with their own account.
+   */
+  readonly otherAccounts?: readonly { readonly key: string; readonly id: string; readonly name: string }[];
 }
 
 export type StripeFault =
@@ -137,7 +142,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     if (index === undefined) throw new Error(`the emulator has no ${list} ${id}`);
     return index;
   };
-  const secretKeys = new Set(options.secretKeys ?? [EMULATOR_SECRET_KEY]);
+  const otherAccounts = new Map((options.otherAccounts ?? []).map((a) => [a.key, a]));
+  const secretKeys = new Set([...(options.secretKeys ?? [EMULATOR_SECRET_KEY]), ...otherAccounts.keys()]);
   const restricted = new Map(
     (
       options.restrictedKeys ?? [
@@ -156,7 +162,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     if (req.method !== 'GET') {
       throw invalid(`Unrecognized request URL (${req.method}: ${path}). The emulator only reads.`, {}, 404);
     }
-    authenticate(req.headers.authorization ?? '', path, keys);
+    const key = authenticate(req.headers.authorization ?? '', path, keys);
     const nowSeconds = tick();
     const objectCtx = { data, lifecycle, nowSeconds };
     if (path === '/v1/events') {
@@ -185,6 +191,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     }
     if (path === '/v1/balance') return { status: 200, body: buildBalance(data) };
     if (path === '/v1/account') {
+      const other = otherAccounts.get(key);
+      if (other) return { status: 200, body: { ...buildAccount(data, other.name), id: other.id } };
       return { status: 200, body: buildAccount(data, options.accountName ?? 'Emulated Stripe') };
     }
     const match = /^\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(path);

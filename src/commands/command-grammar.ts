@@ -26,6 +26,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: '/finsync connect stripe',
   },
   {
+    name: 'reconnect',
+    usage: 'reconnect <connection>',
+    summary: 'Give a connection new credentials of the same account, keeping its history',
+    example: '/finsync reconnect stripe',
+  },
+  {
     name: 'disconnect',
     usage: 'disconnect <connection>',
     summary: 'Remove a connection and its credentials',
@@ -80,6 +86,7 @@ export type Command =
   | { readonly name: 'help' }
   | { readonly name: 'status' }
   | { readonly name: 'connect'; readonly provider: string }
+  | { readonly name: 'reconnect'; readonly connection: string }
   | { readonly name: 'disconnect'; readonly connection: string }
   | { readonly name: 'sync'; readonly target: string }
   | { readonly name: 'schedule'; readonly connection: string; readonly schedule: string }
@@ -181,6 +188,10 @@ export function parseCommand(rawText: string): ParseResult {
     case 'connect':
       if (!a0 || args.length > 1 || !NAME.test(a0)) return fail('connect', 'Name one provider to connect.');
       return { ok: true, command: { name: 'connect', provider: a0 } };
+    case 'reconnect':
+      if (!a0 || args.length > 1 || !NAME.test(a0))
+        return fail('reconnect', 'Name the connection to reconnect.');
+      return { ok: true, command: { name: 'reconnect', connection: a0 } };
     case 'disconnect':
       if (!a0 || args.length > 1 || !NAME.test(a0))
         return fail('disconnect', 'Name the connection to remove.');

@@ -125,11 +125,19 @@ function callback(lazyDeps: () => HandOffRouteDeps, integration: Integration): H
         return page(
           res,
           200,
-          `${name} is connected`,
-          `${outcome.connection.accountLabel} is connected to finsync as "${outcome.connection.name}". You can close this window and return to Slack.`,
+          outcome.session.purpose === 'reconnect' ? `${name} is reconnected` : `${name} is connected`,
+          outcome.session.purpose === 'reconnect'
+            ? `"${outcome.connection.name}" (${outcome.connection.accountLabel}) has new credentials. You can close this window and return to Slack.`
+            : `${outcome.connection.accountLabel} is connected to finsync as "${outcome.connection.name}". You can close this window and return to Slack.`,
         );
-      case 'failed':
-        return page(res, 502, notConnected, `${outcome.reason}. Nothing was changed. ${again}`);
+      case 'failed': {
+        const retry =
+          outcome.session.purpose === 'reconnect'
+            ? `Start again from Slack with /finsync reconnect ${outcome.session.name}.`
+            : again;
+        const title = outcome.session.purpose === 'reconnect' ? `${name} was not reconnected` : notConnected;
+        return page(res, 502, title, `${outcome.reason}. Nothing was changed. ${retry}`);
+      }
     }
   });
 }

@@ -27,6 +27,7 @@ export const INCIDENT_ACTIONS = {
   retry: 'incident_retry',
   snooze: 'incident_snooze',
   history: 'incident_history',
+  reconnect: 'incident_reconnect',
 } as const;
 
 export const SNOOZE_CALLBACK = 'incident_snooze_modal';
@@ -45,7 +46,7 @@ const ADVICE: Readonly<Record<string, ErrorAdvice>> = {
   auth: {
     words: 'Authentication failed',
     todo: (i) =>
-      `*Reconnect* ${safe(i.connection, NAME)}: the provider refused its credentials. Run \`/finsync connect ${safe(i.provider, 40)}\` (or Home → Connect a System), then press Retry Now.`,
+      `*Reconnect* ${safe(i.connection, NAME)}: the provider refused its credentials. Press Reconnect (or run \`/finsync reconnect ${safe(i.connection, NAME)}\`) and give new credentials of the same account, then press Retry Now.`,
   },
   rate_limited: {
     words: 'Rate limited by the provider',
@@ -144,10 +145,15 @@ export function alertMessage(incident: Incident): SlackMessage {
     blocks.push(section(`*What to do:* ${advice.todo(incident)}`));
     if (incident.snooze) blocks.push(section(snoozeLine(incident.snooze)));
     const value = incidentButtonValue(incident);
+    // Refused credentials: reconnecting is the way out, so it is the primary button.
+    const reconnect = incident.errorClass === 'auth';
     blocks.push(
       actions(
         [
-          button('Retry Now', INCIDENT_ACTIONS.retry, value, { style: 'primary' }),
+          ...(reconnect
+            ? [button('Reconnect', INCIDENT_ACTIONS.reconnect, value, { style: 'primary' })]
+            : []),
+          button('Retry Now', INCIDENT_ACTIONS.retry, value, reconnect ? {} : { style: 'primary' }),
           button('Snooze', INCIDENT_ACTIONS.snooze, value),
           button('View History', INCIDENT_ACTIONS.history, value),
         ],

@@ -20,9 +20,13 @@ export function handOffText(outcome: HandOffOutcome, displayName: string): strin
       return `:lock: ${provider} was not connected: only finsync admins can connect systems. Admins: ${outcome.admins}.`;
     case 'connected': {
       const name = safe(outcome.connection.name, 40);
+      if (outcome.session.purpose === 'reconnect')
+        return `:white_check_mark: Reconnected \`${name}\` (${safe(outcome.connection.accountLabel, 200)}) with new credentials; its history, schedule and subscriptions are kept. Sync it now with \`/finsync sync ${name}\`.`;
       return `:white_check_mark: Connected ${provider} as \`${name}\` (${safe(outcome.connection.accountLabel, 200)}). Sync it with \`/finsync sync ${name}\`.`;
     }
     case 'failed':
-      return `:no_entry: ${provider} was not connected: ${safe(outcome.reason, 500)}`;
+      return outcome.session.purpose === 'reconnect'
+        ? `:no_entry: \`${safe(outcome.session.name, 40)}\` was not reconnected: ${safe(outcome.reason, 500)} Its credentials are unchanged.`
+        : `:no_entry: ${provider} was not connected: ${safe(outcome.reason, 500)}`;
   }
 }

@@ -31,14 +31,49 @@ export function fieldBlockId(key: string): string {
 
 /** The credentials modal of a form plan, or of a link plan (its page's button above the fallback fields). */
 export function connectModal(plan: FormPlan | LinkPlan, channelId: string | null): ModalView {
+  const reconnecting = plan.reconnecting;
+  const initial = plan.kind === 'form' ? (plan.initial ?? {}) : {};
+  // A reconnect names its connection in the metadata: the name is not the person's to change.
+  const nameBlock = reconnecting
+    ? context(`Connection: \`${safe(reconnecting, 40)}\``)
+    : {
+        type: 'input' as const,
+        block_id: NAME_BLOCK,
+        label: { type: 'plain_text' as const, text: 'Connection name' },
+        hint: {
+          type: 'plain_text' as const,
+          text: 'Short name used in commands, e.g. /finsync sync stripe. Lower case, digits, - and _.',
+        },
+        element: {
+          type: 'plain_text_input' as const,
+          action_id: 'value',
+          initial_value: plan.name,
+          max_length: 40,
+        },
+      };
   return {
     type: 'modal',
     callback_id: CONNECT_CALLBACK,
     // Where the submission should be acknowledged (channel of the command).
-    private_metadata: JSON.stringify({ provider: plan.provider.id, channelId }),
-    title: { type: 'plain_text', text: clip(`Connect ${plan.provider.displayName}`, 24) },
-    submit: { type: 'plain_text', text: 'Verify & Connect' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({
+      provider: plan.provider.id,
+      channelId,
+      ...(reconnecting ? { reconnect: reconnecting } : {}),
+    }),
+    title: {
+      type: 'plain_text',
+      text: clip(`${reconnecting ? 'Reconnect' : 'Connect'} ${plan.provider.displayName}`, 24),
+    },
+    // A link page that repairs a login has nothing to submit: the page's result updates this modal.
+    ...(reconnecting && plan.kind === 'link'
+      ? { close: { type: 'plain_text' as const, text: 'Close' } }
+      : {
+          submit: {
+            type: 'plain_text' as const,
+            text: reconnecting ? 'Verify & Reconnect' : 'Verify & Connect',
+          },
+          close: { type: 'plain_text' as const, text: 'Cancel' },
+        }),
     blocks: [
       section(safe(plan.text)),
       ...(plan.kind === 'link'
@@ -49,21 +84,7 @@ export function connectModal(plan: FormPlan | LinkPlan, channelId: string | null
             context(safe(plan.instructions)),
           ]
         : []),
-      {
-        type: 'input',
-        block_id: NAME_BLOCK,
-        label: { type: 'plain_text', text: 'Connection name' },
-        hint: {
-          type: 'plain_text',
-          text: 'Short name used in commands, e.g. /finsync sync stripe. Lower case, digits, - and _.',
-        },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'value',
-          initial_value: plan.name,
-          max_length: 40,
-        },
-      },
+      nameBlock,
       ...plan.fields.map((field) => ({
         type: 'input' as const,
         block_id: fieldBlockId(field.key),
@@ -73,6 +94,7 @@ export function connectModal(plan: FormPlan | LinkPlan, channelId: string | null
         element: {
           type: 'plain_text_input' as const,
           action_id: 'value',
+          ...(initial[field.key] ? { initial_value: clip(initial[field.key]!, 3000) } : {}),
           ...(field.placeholder
             ? { placeholder: { type: 'plain_text' as const, text: clip(field.placeholder, 150) } }
             : {}),
@@ -115,6 +137,10 @@ export function providerPickerModal(
   };
 }
 
+export function reconnectedMessageText(name: string, accountLabel: string): string {
+  return `:white_check_mark: Reconnected \`${safe(name, 40)}\` (${safe(accountLabel, 200)}) with new credentials; its history, schedule and subscriptions are kept. Sync it now with \`/finsync sync ${safe(name, 40)}\`.`;
+}
+
 export function connectedMessageText(name: string, providerName: string, accountLabel: string): string {
   return `:white_check_mark: Connected *${safe(providerName, 40)}* as \`${safe(name, 40)}\` (${safe(accountLabel, 200)}). Sync it with \`/finsync sync ${safe(name, 40)}\`.`;
 }
@@ -122,12 +148,14 @@ export function connectedMessageText(name: string, providerName: string, account
 /** A consent plan's answer: the sign-in button, bound to the person who asked. */
 export function consentMessage(plan: ConsentPlan): SlackMessage {
   return {
-    text: `Connect ${plan.provider.displayName}: open the consent page to let finsync read it`,
+    text: plan.reconnecting
+      ? `Reconnect ${plan.reconnecting}: open the ${plan.provider.displayName} consent page and choose the same company`
+      : `Connect ${plan.provider.displayName}: open the consent page to let finsync read it`,
     blocks: [
       section(`:link: ${safe(plan.text, 500)}`),
       actions([button(plan.buttonLabel, 'connect_open_oauth', 'open', { url: plan.url, style: 'primary' })]),
       context(
-        `The link is yours alone, works once and expires in 15 minutes. finsync tells you when ${safe(plan.provider.displayName, 40)} is connected.`,
+        `The link is yours alone, works once and expires in 15 minutes. finsync tells you when ${safe(plan.provider.displayName, 40)} is ${plan.reconnecting ? 'reconnected' : 'connected'}.`,
       ),
     ],
   };
@@ -135,5 +163,8 @@ export function consentMessage(plan: ConsentPlan): SlackMessage {
 
 /** The same answer in a modal (the Home picker, which has no channel to answer in). */
 export function consentModal(plan: ConsentPlan): ModalView {
-  return noticeModal(`Connect ${plan.provider.displayName}`, consentMessage(plan));
+  return noticeModal(
+    `${plan.reconnecting ? 'Reconnect' : 'Connect'} ${plan.provider.displayName}`,
+    consentMessage(plan),
+  );
 }

@@ -89,6 +89,9 @@ export function homeView(
       blocks.push(
         actions(
           [
+            ...(status.health === 'needs_reconnect'
+              ? [button('Reconnect', 'home_reconnect', status.name)]
+              : []),
             button('Sync Now', 'home_sync', status.name),
             button('Schedule', 'home_schedule', status.name),
             button('Disconnect', 'home_disconnect', status.name, {

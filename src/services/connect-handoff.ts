@@ -26,6 +26,7 @@ export type HandOffOutcome =
   | { readonly kind: 'malformed'; readonly session: LinkSession; readonly reason: string }
   /** No longer an admin when the provider sent them back: nothing was exchanged. */
   | { readonly kind: 'forbidden'; readonly session: LinkSession; readonly admins: string }
+  /** Connected, or (session.purpose `reconnect`) the existing connection holds the new credentials. */
   | { readonly kind: 'connected'; readonly session: LinkSession; readonly connection: Connection }
   /** `reason` is redacted and fit to show; `internal`: finsync's fault rather than the input's. */
   | {
@@ -47,8 +48,19 @@ export async function linkPage(
   if (mode?.kind !== 'link' || session?.provider !== provider) return { kind: 'expired' };
   try {
     const ctx = deps.finsync.deps.connectorContext(provider);
+    // A reconnect repairs the connection's own login (update mode): the page is made from its credentials.
+    const update =
+      session.purpose === 'reconnect'
+        ? deps.finsync.credentialsOf(await deps.finsync.getConnection(session.name))
+        : undefined;
     const page = await mode.page(
-      { state, userId: session.userId, completePath, publicUrl: deps.publicUrl },
+      {
+        state,
+        userId: session.userId,
+        completePath,
+        publicUrl: deps.publicUrl,
+        ...(update ? { update } : {}),
+      },
       ctx,
     );
     return { kind: 'page', ...page };
@@ -74,7 +86,15 @@ export async function completeLink(
   if (!input || typeof state !== 'string') return { kind: 'invalid' };
   const session = await deps.sessions.take(state);
   if (session?.provider !== provider) return { kind: 'expired' };
-  return connectFor(deps, session, input, false);
+  if (session.purpose !== 'reconnect') return connectFor(deps, session, input, false);
+  // Update mode: what the page posted plus the stored credentials, verified whole.
+  if (!mode.updateCompletion) return { kind: 'expired' };
+  try {
+    const stored = deps.finsync.credentialsOf(await deps.finsync.getConnection(session.name));
+    return connectFor(deps, session, mode.updateCompletion(input, stored), true);
+  } catch (error) {
+    return failed(deps, session, error);
+  }
 }
 
 /** GET of an OAuth callback: the provider's answer, exchanged for credentials only for a current admin. */
@@ -132,13 +152,21 @@ async function connectFor(
   fromOAuth: boolean,
 ): Promise<HandOffOutcome> {
   try {
-    const connection = await deps.finsync.connect({
-      provider: session.provider,
-      name: session.name,
-      input,
-      actor: session.userId,
-      ...(fromOAuth ? { fromOAuth } : {}),
-    });
+    const connection =
+      session.purpose === 'reconnect'
+        ? await deps.finsync.reconnect({
+            name: session.name,
+            input,
+            actor: session.userId,
+            ...(fromOAuth ? { fromOAuth } : {}),
+          })
+        : await deps.finsync.connect({
+            provider: session.provider,
+            name: session.name,
+            input,
+            actor: session.userId,
+            ...(fromOAuth ? { fromOAuth } : {}),
+          });
     return { kind: 'connected', session, connection };
   } catch (error) {
     return failed(deps, session, error);

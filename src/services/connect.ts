@@ -22,6 +22,7 @@ export { PROVIDER_FIELD } from './connections.ts';
 
 import type { Finsync } from './finsync.ts';
 import type { LinkSessions } from './link-sessions.ts';
+import { planReconnect, type ReconnectRequest } from './reconnect.ts';
 
 export interface ConnectServiceDeps {
   readonly finsync: Finsync;
@@ -43,12 +44,16 @@ interface PlanBase {
   readonly name: string;
   /** What to tell the person, in plain words (renderers escape it). */
   readonly text: string;
+  /** A reconnect: the existing connection that gets the new credentials (its name cannot change). */
+  readonly reconnecting?: string;
 }
 
 /** Type the credential fields. */
 export interface FormPlan extends PlanBase {
   readonly kind: 'form';
   readonly fields: readonly CredentialField[];
+  /** Values to fill in, by field key (a reconnect's stored non-secret fields). */
+  readonly initial?: Readonly<Record<string, string>>;
 }
 
 /** Open our link page (the form stays as a fallback: a token can be pasted). */
@@ -127,6 +132,11 @@ export class ConnectService {
         };
       }
     }
+  }
+
+  /** Reconnect an existing connection through its own connect flow (reconnect.ts). */
+  planReconnect(request: ReconnectRequest): Promise<ConnectPlan> {
+    return planReconnect(this.deps, request);
   }
 
   /** The modal that shows a hand-off's plan, once Slack has said its id: the result updates it. */

@@ -3,7 +3,7 @@
  * Credentials are verified with the provider before anything is stored, then sealed with the keyring.
  */
 import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
-import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
+import type { ConnectorContext, Credentials, VerifyResult } from '../../connectors/types.ts';
 import { ConflictError, errorMessage, NotFoundError, UserInputError } from '../errors.ts';
 import { redactText, registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
@@ -63,19 +63,10 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   const connector = requireIntegration(request.provider);
   const nameProblem = await checkNewName(deps.store, request.name);
   if (nameProblem) throw new UserInputError(nameProblem);
-  const input: Record<string, string> = request.fromOAuth ? { ...request.input } : {};
-  if (request.fromOAuth) registerCredentialSecrets(request.input);
-  for (const field of request.fromOAuth ? [] : connector.credentialFields) {
-    const value = request.input[field.key]?.trim() ?? '';
-    if (field.secret) registerSecret(value);
-    if (value === '' && !field.optional)
-      throw new UserInputError(`${field.label} is required.`, { field: field.key });
-    if (value !== '') input[field.key] = value;
-  }
-  const verified = await connector.verify(input, deps.connectorContext(connector.id));
-  for (const field of connector.credentialFields)
-    if (field.secret) registerSecret(verified.credentials[field.key]);
-  registerCredentialSecrets(verified.credentials);
+  const verified = await verifyInput(deps, connector, request);
+  // One account, one connection: a second one would sync every record twice under two names.
+  const holder = await connectionOfAccount(deps.store, connector.id, verified.accountId);
+  if (holder) throw alreadyConnected(connector, holder);
   const connection: Connection = {
     name: request.name,
     provider: connector.id,
@@ -96,6 +87,116 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
     throw error;
   }
   return connection;
+}
+
+/** The field where a provider's answer about a credential belongs: the first secret field (the key). */
+export function credentialField(integration: Integration): string | undefined {
+  return (integration.credentialFields.find((f) => f.secret) ?? integration.credentialFields[0])?.key;
+}
+
+function alreadyConnected(integration: Integration, holder: Connection): UserInputError {
+  const field = credentialField(integration);
+  return new UserInputError(
+    `This ${integration.displayName} account (${holder.accountLabel}) is already connected as \`${holder.name}\`: use \`/finsync reconnect ${holder.name}\` to give it new credentials.`,
+    field ? { field } : {},
+  );
+}
+
+/** The connection that holds the provider's account `accountId`, if any. */
+async function connectionOfAccount(
+  store: Store,
+  provider: string,
+  accountId: string | undefined,
+): Promise<Connection | undefined> {
+  if (!accountId) return undefined;
+  return (await store.listConnections()).find((c) => c.provider === provider && c.accountId === accountId);
+}
+
+/** A form's input cut to the declared fields (required ones checked), or OAuth's whole; then the provider's word. */
+async function verifyInput(
+  deps: ConnectionDeps,
+  connector: Integration,
+  request: Pick<ConnectInput, 'input' | 'fromOAuth'>,
+): Promise<VerifyResult> {
+  const input: Record<string, string> = request.fromOAuth ? { ...request.input } : {};
+  if (request.fromOAuth) registerCredentialSecrets(request.input);
+  for (const field of request.fromOAuth ? [] : connector.credentialFields) {
+    const value = request.input[field.key]?.trim() ?? '';
+    if (field.secret) registerSecret(value);
+    if (value === '' && !field.optional)
+      throw new UserInputError(`${field.label} is required.`, { field: field.key });
+    if (value !== '') input[field.key] = value;
+  }
+  const verified = await connector.verify(input, deps.connectorContext(connector.id));
+  for (const field of connector.credentialFields)
+    if (field.secret) registerSecret(verified.credentials[field.key]);
+  registerCredentialSecrets(verified.credentials);
+  return verified;
+}
+
+export interface ReconnectInput {
+  /** The connection to give new credentials. */
+  readonly name: string;
+  readonly input: Credentials;
+  readonly actor: string;
+  readonly fromOAuth?: boolean;
+}
+
+/**
+ * New credentials for an existing connection: verified with the provider, refused unless they reach the
+ * same account (both named), then sealed in place of the old ones in one atomic write of the store, so
+ * every process's next run reads them. Name, history, cursors, schedule and subscriptions stay as they are.
+ * A form's optional secret field left empty keeps its stored value (a webhook secret need not be typed again).
+ */
+export async function reconnect(deps: ConnectionDeps, request: ReconnectInput): Promise<Connection> {
+  const current = await requireConnection(deps.store, request.name);
+  const connector = requireIntegration(current.provider);
+  let input = request.input;
+  if (!request.fromOAuth) {
+    const stored = openCredentials(deps.keyring, current);
+    const kept: Record<string, string> = { ...request.input };
+    for (const field of connector.credentialFields)
+      if (field.secret && field.optional && !request.input[field.key]?.trim() && stored[field.key])
+        kept[field.key] = stored[field.key]!;
+    input = kept;
+  }
+  const verified = await verifyInput(deps, connector, {
+    input,
+    ...(request.fromOAuth ? { fromOAuth: true } : {}),
+  });
+  // A connection stored without an account id (its key could not read the account) has nothing to compare.
+  const sameAccount = (accountId: string | null) => accountId === null || accountId === verified.accountId;
+  const field =
+    credentialField(connector) && !request.fromOAuth ? { field: credentialField(connector)! } : {};
+  const refuse = (accountLabel: string) =>
+    verified.accountId === undefined
+      ? new UserInputError(
+          `finsync cannot tell which ${connector.displayName} account these credentials reach (they may not read the account), so it cannot check they are ${accountLabel}'s that \`${current.name}\` syncs: nothing was changed. Use credentials that may read the account.`,
+          field,
+        )
+      : new UserInputError(
+          `These credentials reach ${verified.accountLabel}, not ${accountLabel} that \`${current.name}\` syncs: nothing was changed. Use credentials of ${accountLabel}, or connect the other account with \`/finsync connect ${connector.id}\`.`,
+          field,
+        );
+  if (!sameAccount(current.accountId)) throw refuse(current.accountLabel);
+  const credentials = deps.keyring.seal(JSON.stringify(verified.credentials), `connection:${current.name}`);
+  let otherAccount: string | null = null;
+  const updated = await deps.store.modifyConnection(current.name, (now) => {
+    // Re-checked on the connection as it is now: another process may have reconnected it meanwhile.
+    if (!sameAccount(now.accountId)) {
+      otherAccount = now.accountLabel;
+      return null;
+    }
+    return {
+      credentials,
+      accountLabel: verified.accountLabel,
+      accountId: verified.accountId ?? now.accountId,
+      state: 'active',
+      stateReason: null,
+    };
+  });
+  if (otherAccount !== null) throw refuse(otherAccount);
+  return updated;
 }
 
 /** Opens a connection's sealed credentials and marks every value secret for the logger. */

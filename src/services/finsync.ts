@@ -226,6 +226,35 @@ export class Finsync {
     );
   }
 
+  /**
+   * New credentials for an existing connection (the reconnect use case's completion, connections.reconnect):
+   * same account only; replaced in place, state back to active; audited.
+   */
+  async reconnect(request: {
+    name: string;
+    input: Credentials;
+    actor: string;
+    fromOAuth?: boolean;
+  }): Promise<Connection> {
+    await this.requireAdmin(request.actor, 'reconnect systems', request.name);
+    return this.audited(
+      request.actor,
+      'reconnect',
+      request.name,
+      () =>
+        connections.reconnect(
+          {
+            store: this.deps.store,
+            keyring: this.deps.keyring,
+            connectorContext: (provider) => this.deps.connectorContext(provider),
+            now: this.deps.now,
+          },
+          request,
+        ),
+      (connection) => `new credentials for ${connection.accountLabel}`.slice(0, 500),
+    );
+  }
+
   /** What a disconnect would do, for its confirmation (admins only: it leads to a change). */
   async disconnectPreview(request: { name: string; actor: string }): Promise<DisconnectPreview> {
     await this.requireAdmin(request.actor, 'disconnect systems', request.name);

@@ -17,7 +17,11 @@ export class LinkSessions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(session: Omit<LinkSession, 'expiresAt' | 'viewId'>): Promise<string> {
+  async create(
+    session: Omit<LinkSession, 'expiresAt' | 'viewId' | 'purpose'> & {
+      readonly purpose?: LinkSession['purpose'];
+    },
+  ): Promise<string> {
     const now = this.now();
     await this.store.purgeExpired(now);
     const state = randomBytes(24).toString('base64url');
@@ -25,6 +29,7 @@ export class LinkSessions {
       userId: session.userId,
       provider: session.provider,
       name: session.name,
+      purpose: session.purpose ?? 'connect',
       viewId: null,
       expiresAt: now + LINK_SESSION_TTL_MS,
     });

@@ -14,6 +14,7 @@ import { disconnectModal } from '../messages/disconnect.ts';
 import { helpMessage } from '../messages/help.ts';
 import { statusMessage } from '../messages/status.ts';
 import { historyMessage, syncStartedMessage } from '../messages/sync.ts';
+import type { ConnectPlan } from '../services/connect.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
@@ -29,6 +30,17 @@ export interface CommandContext {
   readonly responseUrl: string;
 }
 
+/** A connect (or reconnect) plan: a consent button in the channel, or a form in a modal. */
+async function showPlan(plan: ConnectPlan, ctx: CommandContext): Promise<void> {
+  if (plan.kind === 'consent') return void (await ctx.respond(ephemeral(consentMessage(plan))));
+  const opened = await ctx.client.views.open({
+    trigger_id: ctx.triggerId,
+    view: connectModal(plan, ctx.channelId),
+  });
+  // A link page's result updates this modal, whose id Slack only tells now.
+  if (plan.kind === 'link' && opened.view?.id) await ctx.deps.connect.attachView(plan.state, opened.view.id);
+}
+
 export async function runCommand(command: Command, ctx: CommandContext): Promise<void> {
   const { finsync } = ctx.deps;
   const reply = (message: SlackMessage) => ctx.respond(ephemeral(message));
@@ -37,18 +49,13 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return void (await reply(helpMessage({ providers: integrationIds() })));
     case 'status':
       return void (await reply(statusMessage(await finsync.status(), { shareable: true })));
-    case 'connect': {
-      const plan = await ctx.deps.connect.plan({ provider: command.provider, userId: ctx.userId });
-      if (plan.kind === 'consent') return void (await reply(consentMessage(plan)));
-      const opened = await ctx.client.views.open({
-        trigger_id: ctx.triggerId,
-        view: connectModal(plan, ctx.channelId),
-      });
-      // A link page's result updates this modal, whose id Slack only tells now.
-      if (plan.kind === 'link' && opened.view?.id)
-        await ctx.deps.connect.attachView(plan.state, opened.view.id);
-      return;
-    }
+    case 'connect':
+      return showPlan(await ctx.deps.connect.plan({ provider: command.provider, userId: ctx.userId }), ctx);
+    case 'reconnect':
+      return showPlan(
+        await ctx.deps.connect.planReconnect({ connection: command.connection, userId: ctx.userId }),
+        ctx,
+      );
     case 'disconnect': {
       const preview = await finsync.disconnectPreview({ name: command.connection, actor: ctx.userId });
       await ctx.client.views.open({

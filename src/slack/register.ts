@@ -6,8 +6,19 @@ import { DISCONNECT_CALLBACK } from '../messages/disconnect.ts';
 import { ALERTS_OFF_ACTION } from '../messages/routing.ts';
 import { SCHEDULE_CALLBACK } from '../messages/schedule.ts';
 import { alertsOff } from './listeners/actions/alerts-off.ts';
-import { homeConnect, homeDisconnect, homeSchedule, homeSync } from './listeners/actions/home-buttons.ts';
-import { incidentHistory, incidentRetry, incidentSnooze } from './listeners/actions/incident-buttons.ts';
+import {
+  homeConnect,
+  homeDisconnect,
+  homeReconnect,
+  homeSchedule,
+  homeSync,
+} from './listeners/actions/home-buttons.ts';
+import {
+  incidentHistory,
+  incidentReconnect,
+  incidentRetry,
+  incidentSnooze,
+} from './listeners/actions/incident-buttons.ts';
 import { statusShare } from './listeners/actions/status-share.ts';
 import { finsyncCommand } from './listeners/commands/finsync.ts';
 import { appHomeOpened } from './listeners/events/app-home-opened.ts';
@@ -26,11 +37,13 @@ export function registerListeners(app: App, deps: SlackDeps): void {
     status_share: statusShare(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_connect: homeConnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_sync: homeSync(deps) as Middleware<SlackActionMiddlewareArgs>,
+    home_reconnect: homeReconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_schedule: homeSchedule(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_disconnect: homeDisconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     [INCIDENT_ACTIONS.retry]: incidentRetry(deps) as Middleware<SlackActionMiddlewareArgs>,
     [INCIDENT_ACTIONS.snooze]: incidentSnooze(deps) as Middleware<SlackActionMiddlewareArgs>,
     [INCIDENT_ACTIONS.history]: incidentHistory(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [INCIDENT_ACTIONS.reconnect]: incidentReconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     [ALERTS_OFF_ACTION]: alertsOff(deps) as Middleware<SlackActionMiddlewareArgs>,
     // URL buttons (Plaid Link, OAuth consent) open a page; Slack still reports the click, which only needs an ack.
     connect_open_link: async ({ ack }) => ack(),

@@ -54,11 +54,30 @@ export interface RunRequest {
   readonly signal?: AbortSignal;
 }
 
+/** The credentials a run uses, as their sealed ciphertext (`SealedSecret.data`, unchanged by key re-wraps). */
+export interface HeldCredentials {
+  data: string;
+}
+
+/**
+ * A rotation the run would save, after a reconnect replaced the credentials it started with: nothing is
+ * written (the new credentials stay) and the run stops, cancelled; the next run uses the new ones.
+ */
+export class CredentialsReplacedError extends Error {
+  constructor() {
+    super('the connection was reconnected during this run; the next run uses its new credentials');
+  }
+}
+
 export interface EngineDeps {
   readonly store: Store;
   readonly log: Logger;
-  /** The connection's streams, bound to its decrypted credentials. */
-  readonly streamsFor: (connection: Connection) => readonly Stream[];
+  /**
+   * The connection's streams, bound to its decrypted credentials. `held` is the run's own record of which
+   * credentials it uses (their sealed ciphertext): a rotation the run saves updates it, so the run can tell
+   * its credentials from ones a reconnect stored meanwhile.
+   */
+  readonly streamsFor: (connection: Connection, held: HeldCredentials) => readonly Stream[];
   /** The context of a provider's connector calls (its own settings, the log, the run's signal). */
   readonly connectorContext: (provider: string, signal: AbortSignal | undefined) => ConnectorContext;
   readonly now?: () => Date;
@@ -187,8 +206,9 @@ export class SyncEngine {
     let recordsSoFar = 0;
     let status: RunStatus = 'success';
     let failure: unknown = null;
+    const heldCredentials: HeldCredentials = { data: connection.credentials.data };
     try {
-      const allStreams = this.deps.streamsFor(connection);
+      const allStreams = this.deps.streamsFor(connection, heldCredentials);
       const streams = allStreams.filter(
         (stream) => request.streams === undefined || request.streams.includes(stream.name),
       );
@@ -261,13 +281,20 @@ export class SyncEngine {
     } catch (error) {
       failure = error;
       // A stop aborts requests in flight too: whatever they threw, a run stopped on request is cancelled.
-      status = error instanceof CancelledError || request.signal?.aborted ? 'cancelled' : 'failed';
+      status =
+        error instanceof CancelledError ||
+        error instanceof CredentialsReplacedError ||
+        request.signal?.aborted
+          ? 'cancelled'
+          : 'failed';
     }
     if (failure instanceof AuthError) {
-      await store.updateConnection(connection.name, {
-        state: 'needs_reconnect',
-        stateReason: redactText(failure.message),
-      });
+      const stateReason = redactText(failure.message);
+      // Only a refusal of the credentials the store still holds: a reconnect may have replaced the ones this
+      // run used while it ran (in any process), and the new ones are not the refused ones.
+      await store.modifyConnection(connection.name, (now) =>
+        now.credentials.data === heldCredentials.data ? { state: 'needs_reconnect', stateReason } : null,
+      );
     } else if (status !== 'failed' && connection.state !== 'active') {
       await store.updateConnection(connection.name, { state: 'active', stateReason: null });
     }

@@ -166,7 +166,9 @@ describe("only admins reach a consent page, and only an admin's code becomes tok
   });
 
   test('tokens issued for a connect that then fails (the name was taken meanwhile) are revoked', async () => {
-    // Two consents started for the same proposed name; the first to come back takes it.
+    // Two consents started for the same proposed name; the first to come back takes it. Another company than
+    // the one connected above: connecting an already connected company is refused for its own reason.
+    h.quickbooks.control.setConsent({ realmId: h.quickbooks.control.realmIds[1]! });
     const first = await consentUrl();
     const second = await consentUrl();
     assert.equal((await consentAndReturn(first)).status, 200);

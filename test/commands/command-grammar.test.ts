@@ -25,6 +25,7 @@ describe('/finsync grammar', () => {
     assert.deepEqual(ok('STATUS'), { name: 'status' });
     assert.deepEqual(ok('connect Stripe'), { name: 'connect', provider: 'stripe' });
     assert.deepEqual(ok('disconnect stripe-2'), { name: 'disconnect', connection: 'stripe-2' });
+    assert.deepEqual(ok('reconnect Stripe-EU'), { name: 'reconnect', connection: 'stripe-eu' });
     assert.deepEqual(ok('sync all'), { name: 'sync', target: 'all' });
     assert.deepEqual(ok('schedule stripe daily 02:00'), {
       name: 'schedule',

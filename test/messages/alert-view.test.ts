@@ -145,13 +145,27 @@ describe('incident alert parent message', () => {
     );
     assert.equal(auth.length, 1);
     assert.match(auth[0]!, /Reconnect/);
-    assert.match(auth[0]!, /stripe-eu/);
+    assert.match(auth[0]!, /`\/finsync reconnect stripe-eu`/, 'the reconnect command, for this connection');
+    assert.doesNotMatch(auth[0]!, /\/finsync connect/);
+    const buttons = (m: ReturnType<typeof alertMessage>) =>
+      JSON.stringify(m.blocks).match(/"action_id":"incident_\w+"/g) ?? [];
+    assert.deepEqual(buttons(alertMessage(incident({ errorClass: 'auth' }))), [
+      '"action_id":"incident_reconnect"',
+      '"action_id":"incident_retry"',
+      '"action_id":"incident_snooze"',
+      '"action_id":"incident_history"',
+    ]);
+    assert.deepEqual(checkBlockKit(alertMessage(incident({ errorClass: 'auth' })), 'message'), []);
 
     const transient = sectionTexts(alertMessage(incident({ errorClass: 'transient' }))).filter((t) =>
       t.startsWith('*What to do:*'),
     );
     assert.equal(transient.length, 1);
     assert.doesNotMatch(transient[0]!, /Reconnect/);
+    assert.doesNotMatch(
+      JSON.stringify(alertMessage(incident({ errorClass: 'transient' }))),
+      /incident_reconnect/,
+    );
   });
 
   test('an unknown error class still gets advice quoting the incident id', () => {

@@ -51,10 +51,13 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
         userId: 'U1',
         provider: 'plaid',
         name: 'plaid',
+        purpose: 'reconnect',
         viewId: null,
         expiresAt: Date.now() + 60_000,
       });
-      assert.equal((await store.linkSessions.take('s', Date.now()))?.userId, 'U1');
+      const taken = await store.linkSessions.take('s', Date.now());
+      assert.equal(taken?.userId, 'U1');
+      assert.equal(taken?.purpose, 'reconnect', 'a hand-off remembers whether it reconnects');
       assert.equal(await store.replays.claim('slack:trigger:1', 60_000, Date.now()), true);
       // The outbox and incident sequences continue after the kept rows.
       const next = await store.incidents.create({ ...incident!, connection: 'plaid' });
@@ -64,7 +67,7 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
     }
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 10);
+    assert.equal(SCHEMA_VERSION, 11);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

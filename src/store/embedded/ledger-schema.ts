@@ -114,6 +114,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX link_sessions_by_expiry ON link_sessions (expires_at);
    CREATE TABLE replay_keys (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX replay_keys_by_expiry ON replay_keys (expires_at);`,
+  // A hand-off may reconnect an existing connection (new credentials for `name`) rather than create one.
+  `ALTER TABLE link_sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'connect';`,
 ];
 
 /** The schema version a folder has once `migrate` ran (SQLite's user_version). */

@@ -11,6 +11,7 @@ interface Row {
   name: string;
   view_id: string | null;
   expires_at: number;
+  purpose: string;
 }
 
 const fromRow = (row: Row | undefined): StoredLinkSession | null =>
@@ -19,6 +20,7 @@ const fromRow = (row: Row | undefined): StoredLinkSession | null =>
         userId: row.user_id,
         provider: row.provider,
         name: row.name,
+        purpose: row.purpose === 'reconnect' ? 'reconnect' : 'connect',
         viewId: row.view_id,
         expiresAt: row.expires_at,
       }
@@ -29,8 +31,8 @@ export class SqliteLinkSessions implements LinkSessionStore {
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      insert: db.prepare<[string, string, string, string, string | null, number]>(
-        'INSERT INTO link_sessions (state, user_id, provider, name, view_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, string, string, string | null, number, string]>(
+        'INSERT INTO link_sessions (state, user_id, provider, name, view_id, expires_at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       peek: db.prepare<[string, number], Row>(
         'SELECT * FROM link_sessions WHERE state = ? AND expires_at > ?',
@@ -45,7 +47,7 @@ export class SqliteLinkSessions implements LinkSessionStore {
   }
 
   async put(state: string, s: StoredLinkSession): Promise<void> {
-    this.statements.insert.run(state, s.userId, s.provider, s.name, s.viewId, s.expiresAt);
+    this.statements.insert.run(state, s.userId, s.provider, s.name, s.viewId, s.expiresAt, s.purpose);
   }
 
   async peek(state: string, now: number): Promise<StoredLinkSession | null> {

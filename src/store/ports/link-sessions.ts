@@ -8,8 +8,10 @@ export interface StoredLinkSession {
   /** The Slack user who started the flow. */
   readonly userId: string;
   readonly provider: string;
-  /** The connection name proposed when the flow started. */
+  /** The connection name proposed when the flow started (a reconnect: the connection being reconnected). */
   readonly name: string;
+  /** A new connection, or new credentials for the existing connection `name` (absent in old rows: connect). */
+  readonly purpose: 'connect' | 'reconnect';
   /** The connect modal to update when the flow completes. */
   readonly viewId: string | null;
   /** Epoch ms; the session is gone from this instant on. */

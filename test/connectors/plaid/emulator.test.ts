@@ -78,6 +78,32 @@ describe('Plaid emulator through the official SDK', () => {
     assert.equal(failure.body['error_code'], 'MISSING_FIELDS');
   });
 
+  test('/link/token/create in update mode: made for an item access token, Link logs it in again', async () => {
+    const item = emu.control.createItem();
+    emu.control.resetLogin(item.itemId);
+    const { data } = await (await client.sdk()).linkTokenCreate({
+      client_name: 'finsync',
+      language: 'en',
+      country_codes: [CountryCode.Us],
+      user: { client_user_id: 'U123' },
+      access_token: item.accessToken,
+    });
+    const done = emu.control.completeUpdateMode(data.link_token);
+    assert.equal(done.itemId, item.itemId);
+    const { data: got } = await (await client.sdk()).itemGet({ access_token: item.accessToken });
+    assert.equal(got.item.error, null, 'the login is repaired; the access token is the same');
+    const unknown = await plaidFailure(
+      (await client.sdk()).linkTokenCreate({
+        client_name: 'finsync',
+        language: 'en',
+        country_codes: [CountryCode.Us],
+        user: { client_user_id: 'U123' },
+        access_token: 'access-sandbox-unknown',
+      }),
+    );
+    assert.equal(unknown.body['error_code'], 'INVALID_ACCESS_TOKEN');
+  });
+
   test('/accounts/get answers balances as decimal numbers with their currencies', async () => {
     const { data } = await (await client.sdk()).accountsGet({ access_token: accessToken });
     const byName = new Map(data.accounts.map((a) => [a.name, a]));

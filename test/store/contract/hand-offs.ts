@@ -9,6 +9,7 @@ const session = (overrides: Partial<StoredLinkSession> = {}): StoredLinkSession 
   userId: 'U1',
   provider: 'plaid',
   name: 'plaid',
+  purpose: 'connect',
   viewId: null,
   expiresAt: T0 + 15 * 60_000,
   ...overrides,

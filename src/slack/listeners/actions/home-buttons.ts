@@ -1,10 +1,10 @@
 /**
- * Home-tab buttons: Connect a System, Sync Now, Schedule, Disconnect. Each acks first, checks the role
+ * Home-tab buttons: Connect a System, Reconnect, Sync Now, Schedule, Disconnect. Each acks first, checks the role
  * through the services, and answers in a modal (the Home tab has no channel to answer in).
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { allIntegrations } from '../../../../connectors/registry.ts';
-import { providerPickerModal } from '../../../messages/connect.ts';
+import { connectModal, consentModal, providerPickerModal } from '../../../messages/connect.ts';
 import { disconnectModal } from '../../../messages/disconnect.ts';
 import { noticeModal } from '../../../messages/notice-modal.ts';
 import { scheduleModal } from '../../../messages/schedule.ts';
@@ -73,5 +73,16 @@ export function homeDisconnect(deps: SlackDeps) {
   return homeButton(deps, async ({ body, client }, name) => {
     const preview = await deps.finsync.disconnectPreview({ name, actor: body.user.id });
     await client.views.open({ trigger_id: body.trigger_id, view: disconnectModal(preview, null) });
+  });
+}
+
+/** A connection that needs new credentials: its own reconnect flow, in a modal. */
+export function homeReconnect(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }, name) => {
+    const plan = await deps.connect.planReconnect({ connection: name, userId: body.user.id });
+    if (plan.kind === 'consent')
+      return void (await client.views.open({ trigger_id: body.trigger_id, view: consentModal(plan) }));
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view: connectModal(plan, null) });
+    if (plan.kind === 'link' && opened.view?.id) await deps.connect.attachView(plan.state, opened.view.id);
   });
 }

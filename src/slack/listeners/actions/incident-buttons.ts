@@ -1,5 +1,5 @@
 /**
- * The alert's buttons: Retry Now, Snooze, View History. Each acks first. Retry and Snooze change things, so
+ * The alert's buttons: Reconnect, Retry Now, Snooze, View History. Each acks first. Retry and Snooze change things, so
  * they check the role (Finsync.requireAdmin, the one place), act once per incident version (a double click
  * has one effect) and answer a click on an outdated version of the message with "this alert has changed".
  * Answers go to the clicker only (ephemeral, never replacing the alert).
@@ -8,6 +8,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { ActionOutcome } from '../../../incidents/incident-service.ts';
 import { parseIncidentButtonValue, snoozeModal } from '../../../messages/alert.ts';
 import { context, type SlackMessage } from '../../../messages/blocks.ts';
+import { connectModal, consentMessage } from '../../../messages/connect.ts';
 import { notice } from '../../../messages/help.ts';
 import { historyMessage, syncStartedMessage } from '../../../messages/sync.ts';
 import { userProfile } from '../../../notify/display-names.ts';
@@ -109,5 +110,25 @@ export function incidentHistory(deps: SlackDeps) {
     if (!incident) return answer(outcomeNotice({ kind: 'not_found' }, 'View History')!);
     const { connection, runs } = await deps.finsync.history(incident.connection, 10);
     await answer(historyMessage(connection, runs));
+  });
+}
+
+/** Opens the connection's own reconnect flow: the form filled in, or the consent button (the reconnect use case). */
+export function incidentReconnect(deps: SlackDeps) {
+  return incidentButton(deps, async ({ action, body, client }, answer) => {
+    const ref = parseIncidentButtonValue(action.value);
+    const incident = ref ? await deps.incidents.get(ref.id) : undefined;
+    await deps.finsync.requireAdmin(body.user.id, 'reconnect systems', incident?.connection ?? null);
+    if (!ref || !incident) return answer(outcomeNotice({ kind: 'not_found' }, 'Reconnect')!);
+    const refused = outcomeNotice(await deps.incidents.check(ref.id, ref.version), 'Reconnect');
+    if (refused) return answer(refused);
+    const plan = await deps.connect.planReconnect({ connection: incident.connection, userId: body.user.id });
+    if (plan.kind === 'consent') return answer(consentMessage(plan));
+    const channelId = (body as { channel?: { id?: string } }).channel?.id ?? null;
+    const opened = await client.views.open({
+      trigger_id: body.trigger_id,
+      view: connectModal(plan, channelId),
+    });
+    if (plan.kind === 'link' && opened.view?.id) await deps.connect.attachView(plan.state, opened.view.id);
   });
 }

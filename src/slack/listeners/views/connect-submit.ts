@@ -7,7 +7,12 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { integrationFor } from '../../../../connectors/registry.ts';
 import { FinsyncError, UserInputError } from '../../../errors.ts';
 import { context, safe, section } from '../../../messages/blocks.ts';
-import { connectedMessageText, fieldBlockId, NAME_BLOCK } from '../../../messages/connect.ts';
+import {
+  connectedMessageText,
+  fieldBlockId,
+  NAME_BLOCK,
+  reconnectedMessageText,
+} from '../../../messages/connect.ts';
 import { noticeModal, resultModal } from '../../../messages/notice-modal.ts';
 import { settle, withinAckWindow } from '../../ack-window.ts';
 import { readMetadata } from '../../private-metadata.ts';
@@ -46,8 +51,10 @@ export function connectSubmit(deps: SlackDeps) {
       }));
     }
     const values = view.state.values;
-    const name = textValue(values, NAME_BLOCK);
-    const nameProblem = await deps.finsync.checkNewName(name);
+    // A reconnect's form names its connection in the metadata and has no name field.
+    const reconnecting = meta.reconnect ?? null;
+    const name = reconnecting ?? textValue(values, NAME_BLOCK);
+    const nameProblem = reconnecting ? null : await deps.finsync.checkNewName(name);
     if (nameProblem)
       return void (await ack({ response_action: 'errors', errors: { [NAME_BLOCK]: nameProblem } }));
     const input: Record<string, string> = {};
@@ -59,14 +66,18 @@ export function connectSubmit(deps: SlackDeps) {
     const fieldKeys = new Set(connector.credentialFields.map((f) => f.key));
 
     const attempt = settle(
-      deps.finsync.connect({ provider: connector.id, name, input, actor: body.user.id }),
+      reconnecting
+        ? deps.finsync.reconnect({ name, input, actor: body.user.id })
+        : deps.finsync.connect({ provider: connector.id, name, input, actor: body.user.id }),
     );
     const quick = await withinAckWindow(attempt);
     const done = (connection: { name: string; accountLabel: string }) =>
-      resultModal(
-        'Connected',
-        connectedMessageText(connection.name, connector.displayName, connection.accountLabel),
-      );
+      reconnecting
+        ? resultModal('Reconnected', reconnectedMessageText(connection.name, connection.accountLabel))
+        : resultModal(
+            'Connected',
+            connectedMessageText(connection.name, connector.displayName, connection.accountLabel),
+          );
     // Only what the provider answered is "<Provider> said"; our own refusals (role, name) speak for finsync.
     const fromProvider = (error: unknown) =>
       error instanceof FinsyncError && PROVIDER_CLASSES.has(error.errorClass);
@@ -77,11 +88,12 @@ export function connectSubmit(deps: SlackDeps) {
           ? error.message.slice(0, 2000)
           : errorReply(error, deps.log).text;
     // Every error is shown under the field it is about: a credential check names its field; the provider's
-    // refusal belongs to the key it refused; the rest (name, role) to the connection name.
+    // refusal belongs to the key it refused; the rest (name, role) to the connection name, or to the key in a
+    // reconnect's form, which has no name field.
     const errorBlock = (error: unknown): string => {
       const field = error instanceof UserInputError ? error.field : undefined;
       if (field !== undefined && fieldKeys.has(field)) return fieldBlockId(field);
-      return fromProvider(error) ? fieldBlockId(providerField) : NAME_BLOCK;
+      return fromProvider(error) || reconnecting ? fieldBlockId(providerField) : NAME_BLOCK;
     };
 
     if (quick !== null) {
@@ -100,11 +112,15 @@ export function connectSubmit(deps: SlackDeps) {
       const viewId = body.view.id;
       const next = result.ok
         ? done(result.value)
-        : noticeModal('Not connected', {
-            text: 'Not connected',
+        : noticeModal(reconnecting ? 'Not reconnected' : 'Not connected', {
+            text: reconnecting ? 'Not reconnected' : 'Not connected',
             blocks: [
               section(`:no_entry: Nothing was saved. ${safe(failed(result.error), 2000)}`),
-              context('Open the form again with `/finsync connect` to retry.'),
+              context(
+                reconnecting
+                  ? `Open the form again with \`/finsync reconnect ${safe(reconnecting, 40)}\` to retry.`
+                  : 'Open the form again with `/finsync connect` to retry.',
+              ),
             ],
           });
       await client.views.update({ view_id: viewId, view: next });
