@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../connectors/provider.ts';
@@ -60,6 +61,18 @@ async function startProviderEmulators(
   return { emulators: started as unknown as Emulators, env };
 }
 
+/** A port free now: the app is started on it, so the links it prints (FINSYNC_PUBLIC_URL) carry its real port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startEmulatedWorld(options: WorldOptions): Promise<EmulatedWorld> {
   const botToken = `xoxb-emulated-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
@@ -78,7 +91,7 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.url,
-    PORT: '0',
+    PORT: String(options.env?.['PORT'] ?? (await freePort())),
     FINSYNC_DATA_DIR: dataDir,
     FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     FINSYNC_ADMINS: options.admins.join(','),
