@@ -61,8 +61,11 @@ async function startProviderEmulators(
   return { emulators: started as unknown as Emulators, env };
 }
 
-/** A port free now: the app is started on it, so the links it prints (FINSYNC_PUBLIC_URL) carry its real port. */
-function freePort(): Promise<number> {
+/**
+ * A port free now, for a world whose printed links must carry the app's real port (FINSYNC_PUBLIC_URL is
+ * derived from PORT at start-up): the sandbox passes it as `env.PORT`. Tests keep port 0, which cannot race.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -91,7 +94,7 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.url,
-    PORT: String(options.env?.['PORT'] ?? (await freePort())),
+    PORT: '0',
     FINSYNC_DATA_DIR: dataDir,
     FINSYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     FINSYNC_ADMINS: options.admins.join(','),

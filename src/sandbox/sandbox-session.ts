@@ -5,7 +5,7 @@
  */
 import { integrationFor, providerFor } from '../../connectors/registry.ts';
 import { fieldBlockId } from '../messages/connect.ts';
-import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from './emulated-world.ts';
+import { type EmulatedWorld, emulatorOf, freePort, startEmulatedWorld } from './emulated-world.ts';
 import {
   buttonsIn,
   type RenderOptions,
@@ -45,6 +45,8 @@ export class SandboxSession {
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
     const world = await startEmulatedWorld({
       admins: [SANDBOX_USER],
+      // The links the sandbox prints (consent, Plaid Link) must reach the app: its real port, not 0.
+      env: { PORT: String(await freePort()) },
       emulators: { stripe: { count: options.stripeObjects ?? 500 } },
       // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
       app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
