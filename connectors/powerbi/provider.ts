@@ -24,5 +24,11 @@ export const powerbiProvider: DestinationProvider<
       MS_TOKEN_URL: `${emulator.url}/{tenant}/oauth2/v2.0/token`,
       POWERBI_API_BASE: emulator.url,
     }),
+    formAnswers: ({ control }) => ({
+      tenant_id: control.tenantId,
+      client_id: control.clientId,
+      client_secret: control.clientSecret,
+      workspace_id: control.groupId,
+    }),
   },
 };

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../connectors/provider.ts';
@@ -58,6 +59,21 @@ async function startProviderEmulators(
   }
   // Each entry was started by the descriptor of the provider under that id: the mapped type holds.
   return { emulators: started as unknown as Emulators, env };
+}
+
+/**
+ * A port free now, for a world whose printed links must carry the app's real port (FINSYNC_PUBLIC_URL is
+ * derived from PORT at start-up): the sandbox passes it as `env.PORT`. Tests keep port 0, which cannot race.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startEmulatedWorld(options: WorldOptions): Promise<EmulatedWorld> {

@@ -8,6 +8,8 @@ import { SandboxSession } from './sandbox-session.ts';
 
 const HELLO = `finsync sandbox: the real app against emulated Slack, Stripe and Plaid (nothing leaves this machine).
 Try:  /finsync help   /finsync connect stripe   /finsync sync stripe   /finsync status   home   exit
+Buttons: click <label> (click Sync Now). Links: open <url>, open <button label>, or open (the last link).
+At a form's question, Enter takes the default shown; typing /finsync … leaves the form unsubmitted.
 An alert: /finsync alerts #finance, then revoke stripe (Stripe refuses the key), /finsync sync stripe,
           restore stripe, /finsync sync stripe. What finsync posts in #finance is printed as it arrives.
 `;
@@ -15,6 +17,8 @@ An alert: /finsync alerts #finance, then revoke stripe (Stripe refuses the key),
 async function main(): Promise<number> {
   const scriptIndex = process.argv.indexOf('--script');
   const session = await SandboxSession.start();
+  // A form is printed before its questions, so its explanation is read first.
+  const show = (text: string) => console.log(text);
   try {
     if (scriptIndex >= 0) {
       const file = process.argv[scriptIndex + 1];
@@ -24,12 +28,14 @@ async function main(): Promise<number> {
         .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
       for (const line of lines) {
         console.log(`\n> ${line}`);
-        const result = await session.handle(line, async (label, fallback) => {
-          console.log(
-            `  ${label}: ${fallback.startsWith('sk_') || fallback.startsWith('public-') ? '(sandbox credential)' : fallback}`,
-          );
-          return fallback;
-        });
+        const result = await session.handle(
+          line,
+          async (label, fallback, secret) => {
+            console.log(`  ${label}: ${secret ? '(sandbox credential)' : fallback}`);
+            return fallback;
+          },
+          show,
+        );
         console.log(result.output);
         if (!result.ok) {
           console.error(`\nsandbox: "${line}" failed`);
@@ -41,11 +47,8 @@ async function main(): Promise<number> {
     }
     console.log(HELLO);
     const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const ask = async (label: string, fallback: string) => {
-      const shown =
-        fallback.startsWith('sk_') || fallback.startsWith('public-')
-          ? 'Enter for the sandbox credential'
-          : fallback;
+    const ask = async (label: string, fallback: string, secret?: boolean) => {
+      const shown = secret ? 'Enter for the sandbox credential' : fallback;
       const answer = await rl.question(`  ${label}${shown ? ` [${shown}]` : ''}: `);
       return answer.trim() === '' ? fallback : answer.trim();
     };
@@ -58,7 +61,7 @@ async function main(): Promise<number> {
       }
       if (line === 'exit' || line === 'quit') break;
       if (line === '') continue;
-      const result = await session.handle(line, ask);
+      const result = await session.handle(line, ask, show);
       console.log(result.output);
     }
     rl.close();

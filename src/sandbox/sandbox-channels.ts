@@ -10,12 +10,16 @@ import { renderBlocks } from './render-blocks.ts';
 
 /** The channel slash commands are typed in, with finsync in it. */
 export const SANDBOX_CHANNEL = { id: 'C0FINANCE1', name: 'finance' } as const;
+/** The person at the prompt: an admin, known to the workspace by name. */
+export const SANDBOX_USER = 'USANDBOX01';
+export const SANDBOX_USER_NAME = 'sandbox-user';
 
 export class ChannelWatcher {
   private seen = 0;
 
   constructor(private readonly world: EmulatedWorld) {
     world.slack.setChannel(SANDBOX_CHANNEL.id, { name: SANDBOX_CHANNEL.name, isMember: true });
+    world.slack.setUser(SANDBOX_USER, { name: SANDBOX_USER_NAME, tz: 'UTC', isAdmin: false });
   }
 
   /** Waits (up to `maxMs`) for the outbox to deliver everything, then renders what reached channels. */
@@ -33,7 +37,9 @@ export class ChannelWatcher {
     for (const call of calls) {
       if (!call.ok || (call.method !== 'chat.postMessage' && call.method !== 'chat.update')) continue;
       const channel = String(call.args['channel'] ?? '');
-      const where = channel === SANDBOX_CHANNEL.id ? `#${SANDBOX_CHANNEL.name}` : channel;
+      const channelName = this.world.slack.channelName(channel);
+      const userName = this.world.slack.userName(channel);
+      const where = channelName ? `#${channelName}` : userName ? `@${userName} (direct message)` : channel;
       const what =
         call.method === 'chat.update'
           ? 'message updated in place'
@@ -43,7 +49,13 @@ export class ChannelWatcher {
               : 'thread reply'
             : 'new message';
       const blocks = (call.args['blocks'] as unknown[] | undefined) ?? [];
-      out.push(`── ${where} · ${what} ──\n${renderBlocks(blocks) || String(call.args['text'] ?? '')}`);
+      const names = {
+        channel: (id: string) => this.world.slack.channelName(id),
+        user: (id: string) => this.world.slack.userName(id),
+      };
+      out.push(
+        `── ${where} · ${what} ──\n${renderBlocks(blocks, 100, { names }) || String(call.args['text'] ?? '')}`,
+      );
     }
     return out;
   }

@@ -5,31 +5,22 @@
  */
 import { integrationFor, providerFor } from '../../connectors/registry.ts';
 import { fieldBlockId } from '../messages/connect.ts';
-import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from './emulated-world.ts';
-import { renderBlocks, renderView } from './render-blocks.ts';
-import { ChannelWatcher, SANDBOX_CHANNEL } from './sandbox-channels.ts';
-import type { SlackEmulator } from './slack-emulator.ts';
+import { type EmulatedWorld, emulatorOf, freePort, startEmulatedWorld } from './emulated-world.ts';
 import {
-  sendBlockAction,
-  sendEvent,
-  sendSlashCommand,
-  sendViewSubmission,
-  stateValue,
-  type ViewStateValues,
-} from './slack-requests.ts';
+  buttonsIn,
+  type RenderOptions,
+  renderBlocks,
+  renderView,
+  type ShownButton,
+} from './render-blocks.ts';
+import { openInBrowser } from './sandbox-browser.ts';
+import { ChannelWatcher, SANDBOX_CHANNEL, SANDBOX_USER } from './sandbox-channels.ts';
+import { type AskField, fillModal } from './sandbox-forms.ts';
+import type { SlackEmulator } from './slack-emulator.ts';
+import { sendBlockAction, sendEvent, sendSlashCommand } from './slack-requests.ts';
 
-export const SANDBOX_USER = 'USANDBOX01';
-
-/** Asks for one modal field; the default is what the sandbox's emulators accept. */
-export type AskField = (label: string, fallback: string) => Promise<string>;
-
-interface InputBlock {
-  type: string;
-  block_id?: string;
-  label?: { text: string };
-  optional?: boolean;
-  element?: { type: string; initial_value?: string; options?: { value: string }[] };
-}
+export { SANDBOX_USER } from './sandbox-channels.ts';
+export type { AskField } from './sandbox-forms.ts';
 
 export interface SandboxOutcome {
   readonly output: string;
@@ -54,6 +45,8 @@ export class SandboxSession {
   static async start(options: { stripeObjects?: number } = {}): Promise<SandboxSession> {
     const world = await startEmulatedWorld({
       admins: [SANDBOX_USER],
+      // The links the sandbox prints (consent, Plaid Link) must reach the app: its real port, not 0.
+      env: { PORT: String(await freePort()) },
       emulators: { stripe: { count: options.stripeObjects ?? 500 } },
       // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
       app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
@@ -70,9 +63,12 @@ export class SandboxSession {
    * `formAnswers`); for a link-page provider, what its page would post, made in the provider's sandbox (no
    * browser here to run the page).
    */
-  private async defaultFor(blockId: string, provider: string): Promise<string> {
+  private async defaultFor(blockId: string, provider: string): Promise<{ value: string; secret: boolean }> {
     const answers = await this.formAnswers(provider);
-    return Object.entries(answers).find(([key]) => fieldBlockId(key) === blockId)?.[1] ?? '';
+    const [key, value = ''] = Object.entries(answers).find(([k]) => fieldBlockId(k) === blockId) ?? [];
+    const declared = integrationFor(provider)?.credentialFields.find((f) => f.key === key);
+    // A link page's answer (a one-time token) is a credential too.
+    return { value, secret: declared?.secret === true || integrationFor(provider)?.connect.kind === 'link' };
   }
 
   private async formAnswers(provider: string): Promise<Readonly<Record<string, string>>> {
@@ -85,27 +81,71 @@ export class SandboxSession {
   }
 
   /**
-   * Plays one line: `/finsync …`, `home`, `click <action_id> [value]`, `revoke stripe` / `restore stripe`.
-   * `fails: <line>` plays a line that is expected to report a failure (a demo of an outage).
+   * Plays one line: `/finsync …`, `home`, `click <button label>` (or `click <action_id> [value]`),
+   * `open <url>` (or `open <button label>`, or `open` for the last link shown), `revoke stripe` /
+   * `restore stripe`. `fails: <line>` plays a line that is expected to report a failure (a demo of an
+   * outage). `show`, when given, prints a form before its questions are asked.
    */
-  async handle(line: string, ask: AskField): Promise<SandboxOutcome> {
+  async handle(line: string, ask: AskField, show?: (text: string) => void): Promise<SandboxOutcome> {
     const expectFailure = /^fails:\s*/.exec(line.trim());
     if (expectFailure) {
-      const result = await this.handle(line.trim().slice(expectFailure[0].length), ask);
+      const result = await this.handle(line.trim().slice(expectFailure[0].length), ask, show);
       return { output: result.output, ok: !result.ok };
     }
     const switched = this.channels.providerSwitch(line.trim());
     if (switched !== null) return { output: switched, ok: true };
-    const result = await this.play(line, ask);
+    const result = await this.play(line, ask, show);
     const activity = await this.channels.activity();
-    return { output: [result.output, ...activity].filter((s) => s !== '').join('\n'), ok: result.ok };
+    const output = [result.output, ...activity].filter((s) => s !== '').join('\n');
+    if (result.playNext === undefined) return { output, ok: result.ok };
+    // A line typed at a form's question instead of an answer: the form is left, the line is played.
+    if (show && output !== '') show(output);
+    const next = await this.handle(result.playNext, ask, show);
+    return {
+      output: show ? next.output : [output, `> ${result.playNext}`, next.output].join('\n'),
+      ok: result.ok && next.ok,
+    };
   }
 
-  private async play(line: string, ask: AskField): Promise<SandboxOutcome> {
+  /** How text is rendered here: names from the emulated workspace. */
+  private get renderOptions(): RenderOptions {
+    return { names: { channel: (id) => this.slack.channelName(id), user: (id) => this.slack.userName(id) } };
+  }
+
+  /** Buttons a person has been shown, newest first: replies, channel messages, modals and the Home tab. */
+  private shownButtons(): ShownButton[] {
+    const fromCalls = this.slack.calls.flatMap((call) => {
+      const view = call.args['view'] as { blocks?: unknown } | undefined;
+      return buttonsIn(call.args['blocks'] ?? view?.blocks);
+    });
+    const fromResponses = this.slack.responses.flatMap((r) =>
+      buttonsIn((r.body as { blocks?: unknown }).blocks),
+    );
+    const fromReplies = this.replies.flatMap((blocks) => buttonsIn(blocks));
+    return [...fromCalls, ...fromResponses, ...fromReplies].reverse();
+  }
+
+  private readonly replies: unknown[][] = [];
+
+  private findButton(label: string): ShownButton | undefined {
+    const wanted = label
+      .replace(/^\[+!?\s*|\s*\]+$/g, '')
+      .trim()
+      .toLowerCase();
+    return this.shownButtons().find((button) => button.label.trim().toLowerCase() === wanted);
+  }
+
+  private async play(
+    line: string,
+    ask: AskField,
+    show?: (text: string) => void,
+  ): Promise<SandboxOutcome & { playNext?: string }> {
     const text = line.trim();
     const openedBefore = this.slack.callsTo('views.open').length;
+    const updatedBefore = this.slack.callsTo('views.update').length;
     let out: string[] = [];
     let ok = true;
+    let playNext: string | undefined;
     if (text.startsWith('/finsync')) {
       const reply = await sendSlashCommand(this.target, {
         text: text.slice('/finsync'.length).trim(),
@@ -116,7 +156,10 @@ export class SandboxSession {
       });
       ok = reply.status === 200;
       const body = reply.body as { text?: string; blocks?: unknown[] } | string;
-      if (typeof body === 'object' && body?.blocks) out.push(renderBlocks(body.blocks));
+      if (typeof body === 'object' && body?.blocks) {
+        this.replies.push(body.blocks);
+        out.push(renderBlocks(body.blocks, 100, this.renderOptions));
+      }
       if (
         typeof body === 'object' &&
         body?.text &&
@@ -131,9 +174,12 @@ export class SandboxSession {
         tab: 'home',
       });
       const view = this.slack.homeView(SANDBOX_USER);
-      out.push(view ? renderView(view) : '(no Home tab published)');
+      out.push(view ? renderView(view, 100, this.renderOptions) : '(no Home tab published)');
     } else if (text.startsWith('click ')) {
-      const [, actionId = '', value = ''] = text.split(/\s+/);
+      const what = text.slice('click '.length).trim();
+      const button = this.findButton(what);
+      const [actionId = '', value = ''] = button ? [button.actionId, button.value] : what.split(/\s+/);
+      if (button?.url && !button.actionId) return this.play(`open ${button.url}`, ask, show);
       const reply = await sendBlockAction(this.target, {
         actionId,
         value,
@@ -142,31 +188,55 @@ export class SandboxSession {
         responseUrl: this.slack.responseUrl(`c${Date.now()}`),
       });
       ok = reply.status === 200;
+      // A link button also opens its page, as the browser does when it is clicked.
+      if (button?.url) playNext = `open ${button.url}`;
+    } else if (text === 'open' || text.startsWith('open ')) {
+      const what = text.slice('open'.length).trim();
+      const url = /^https?:\/\//.test(what)
+        ? what
+        : what === ''
+          ? this.shownButtons().find((button) => button.url)?.url
+          : this.findButton(what)?.url;
+      if (!url) return { output: `No link to open${what ? ` named "${what}"` : ''}.`, ok: false };
+      const result = await openInBrowser(this.world, url);
+      out.push(result.output);
+      ok = result.ok;
     } else {
       return {
         output:
-          'Type /finsync <command>, home, click <action_id> [value], revoke stripe, restore stripe, or exit.',
+          'Type /finsync <command>, home, click <button>, open <link>, revoke stripe, restore stripe, or exit.',
         ok: false,
       };
     }
     const modal = this.slack.callsTo('views.open').slice(openedBefore).at(-1);
     if (modal) {
-      const result = await this.fillModal(modal.args['view'] as Record<string, unknown>, ask);
+      const result = await fillModal(modal.args['view'] as Record<string, unknown>, {
+        target: this.target,
+        userId: SANDBOX_USER,
+        ask,
+        ...(show ? { show } : {}),
+        render: this.renderOptions,
+        defaultFor: (blockId, provider) => this.defaultFor(blockId, provider),
+      });
       out.push(result.output);
       ok = ok && result.ok;
+      playNext = result.playNext ?? playNext;
     }
+    // A modal that updated itself (a link page's result): show it as it now stands.
+    for (const call of this.slack.callsTo('views.update').slice(updatedBefore))
+      if (call.ok) out.push(renderView(call.args['view'], 100, this.renderOptions));
     const followUps = await this.newResponses(
       text.includes(' sync ') || text.startsWith('/finsync sync') ? 30_000 : 400,
     );
     for (const body of followUps) {
-      out.push(renderBlocks((body as { blocks?: unknown[] }).blocks ?? []));
+      out.push(renderBlocks((body as { blocks?: unknown[] }).blocks ?? [], 100, this.renderOptions));
       const first = (
         (body as { blocks?: { text?: { text?: string } }[] }).blocks?.[0]?.text?.text ?? ''
       ).trim();
       if (ERROR_MARK.test(first) || /^:x: Failed/.test(first)) ok = false;
     }
     out = out.filter((s) => s.trim() !== '');
-    return { output: out.join('\n'), ok };
+    return { output: out.join('\n'), ok, ...(playNext !== undefined ? { playNext } : {}) };
   }
 
   /** Waits for response_url posts; for a sync, until its result arrives. */
@@ -186,54 +256,5 @@ export class SandboxSession {
     const fresh = this.slack.responses.slice(this.responseCount);
     this.responseCount += fresh.length;
     return fresh.map((r) => r.body);
-  }
-
-  private async fillModal(view: Record<string, unknown>, ask: AskField): Promise<SandboxOutcome> {
-    const lines = [renderView(view)];
-    const meta = JSON.parse(String(view['private_metadata'] ?? '{}')) as { provider?: string };
-    const values: ViewStateValues = {};
-    for (const block of (view['blocks'] as InputBlock[]) ?? []) {
-      if (block.type !== 'input' || !block.block_id) continue;
-      const label = block.label?.text ?? block.block_id;
-      if (block.element?.type === 'checkboxes') {
-        const answer = await ask(`${label} (y/N)`, 'n');
-        values[block.block_id] = { value: stateValue.checkboxes(/^y/i.test(answer) ? ['delete'] : []) };
-        continue;
-      }
-      if (block.element?.type === 'static_select') {
-        const options = block.element.options?.map((o) => o.value) ?? [];
-        const answer = await ask(`${label} (${options.join(', ')})`, options[0] ?? '');
-        values[block.block_id] = { value: stateValue.select(answer) };
-        continue;
-      }
-      const fallback =
-        block.element?.initial_value ?? (await this.defaultFor(block.block_id, meta.provider ?? ''));
-      const answer = await ask(label, fallback);
-      values[block.block_id] = { value: stateValue.text(answer === '' ? null : answer) };
-    }
-    const reply = await sendViewSubmission(this.target, {
-      callbackId: String(view['callback_id'] ?? ''),
-      values,
-      privateMetadata: String(view['private_metadata'] ?? ''),
-      userId: SANDBOX_USER,
-    });
-    const body = reply.body as
-      | { response_action?: string; errors?: Record<string, string>; view?: unknown }
-      | string;
-    if (typeof body === 'object' && body?.response_action === 'errors') {
-      lines.push(...Object.values(body.errors ?? {}).map((e) => `✗ ${e}`));
-      return { output: lines.join('\n'), ok: false };
-    }
-    if (typeof body === 'object' && body?.response_action === 'update' && body.view) {
-      const next = body.view as Record<string, unknown>;
-      // A picker swaps itself for the next form: fill that one too.
-      if ((next['blocks'] as InputBlock[] | undefined)?.some((b) => b.type === 'input')) {
-        const result = await this.fillModal(next, ask);
-        return { output: [...lines, result.output].join('\n'), ok: result.ok };
-      }
-      lines.push(renderView(next));
-      return { output: lines.join('\n'), ok: !/Nothing was saved|went wrong/.test(JSON.stringify(next)) };
-    }
-    return { output: lines.join('\n'), ok: reply.status === 200 };
   }
 }

@@ -80,6 +80,9 @@ export interface SlackEmulator {
   setChannel(id: string, channel: EmulatedChannel): void;
   setUser(id: string, user: EmulatedUser): void;
   setUserGroup(id: string, userIds: string[]): void;
+  /** The name a person sees for a channel or user id (`finance`, `sandbox-user`); undefined when unknown. */
+  channelName(id: string): string | undefined;
+  userName(id: string): string | undefined;
   /** A message as it stands now (after chat.update), or undefined once deleted or never posted. */
   message(channel: string, ts: string): EmulatedMessage | undefined;
   /** Messages currently in a channel, thread replies included, oldest first. */
@@ -305,6 +308,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     setUserGroup: (id, userIds) => {
       state.userGroups.set(id, [...userIds]);
     },
+    channelName: (id) => state.channels.get(id)?.name,
+    userName: (id) => state.users.get(id)?.name,
     message: (channel, ts) => {
       const found = state.messages.get(messageKey(channel, ts));
       return found ? structuredClone(found) : undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mrkdwnToPlain, renderBlocks, renderView, wrap } from '../../src/sandbox/render-blocks.ts';
+import { buttonsIn, mrkdwnToPlain, renderBlocks, renderView, wrap } from '../../src/sandbox/render-blocks.ts';
 
 const plain = (text: string) => ({ type: 'plain_text', text });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
@@ -21,7 +21,42 @@ test('mrkdwn becomes plain text: dates, channels, users, links, entities', () =>
   assert.equal(mrkdwnToPlain('Smith &amp; Co &lt;b&gt; &amp;lt;'), 'Smith & Co <b> &lt;');
 });
 
-test('an alert message renders header, section, fields, context and buttons with action ids', () => {
+test('mrkdwn shows names for ids, bold as plain text (or ANSI bold), emoji as characters', () => {
+  const names = {
+    channel: (id: string) => (id === 'C0FINANCE1' ? 'finance' : undefined),
+    user: (id: string) => (id === 'USANDBOX01' ? 'sandbox-user' : undefined),
+  };
+  assert.equal(
+    mrkdwnToPlain(':white_check_mark: *Stripe* synced for <@USANDBOX01> in <#C0FINANCE1>', { names }),
+    '✅ Stripe synced for @sandbox-user in #finance',
+  );
+  assert.equal(mrkdwnToPlain('*Bold*', { color: true }), '\x1b[1mBold\x1b[22m');
+  assert.equal(mrkdwnToPlain('2*3 = 6 and a*b*c'), '2*3 = 6 and a*b*c', 'no bold inside words');
+  assert.equal(mrkdwnToPlain(':not_an_emoji_we_know:'), ':not_an_emoji_we_know:');
+});
+
+test('no internal ids are shown; buttonsIn lists what a click by label presses', () => {
+  const blocks = [
+    {
+      type: 'section',
+      text: mrkdwn('x'),
+      accessory: { type: 'button', text: plain('Open'), action_id: 'a1', url: 'http://h/p' },
+    },
+    {
+      type: 'actions',
+      elements: [{ type: 'button', text: plain('Sync Now'), action_id: 'sync_now', value: 'stripe' }],
+    },
+  ];
+  const text = renderBlocks(blocks);
+  assert.ok(!text.includes('‹'), text);
+  assert.ok(text.includes('[ Sync Now ]'));
+  assert.deepEqual(buttonsIn(blocks), [
+    { label: 'Open', actionId: 'a1', value: '', url: 'http://h/p' },
+    { label: 'Sync Now', actionId: 'sync_now', value: 'stripe' },
+  ]);
+});
+
+test('an alert message renders header, section, fields, context and buttons by label', () => {
   const text = renderBlocks(
     [
       { type: 'header', text: plain('Stripe sync failed') },
@@ -43,16 +78,15 @@ test('an alert message renders header, section, fields, context and buttons with
   const lines = text.split('\n');
   assert.equal(lines[0], 'STRIPE SYNC FAILED');
   assert.equal(lines[1], '═'.repeat('STRIPE SYNC FAILED'.length));
-  assert.equal(lines[2], '*Stripe* could not sync: API key refused & revoked');
-  assert.match(lines[3]!, /^\*Last success\* {2,}\*Next run\*$/);
+  assert.equal(lines[2], 'Stripe could not sync: API key refused & revoked');
+  assert.match(lines[3]!, /^Last success {2,}Next run$/);
   assert.match(lines[4]!, /^2 h ago {2,}09:00$/);
   // Right column starts in the same place on every row.
-  assert.equal(lines[3]!.indexOf('*Next'), lines[4]!.indexOf('09:00'));
+  assert.equal(lines[3]!.indexOf('Next'), lines[4]!.indexOf('09:00'));
   assert.equal(lines[5], '  ┆ Run 42 · 3 retries');
   assert.equal(lines[6], '─'.repeat(60));
   // Buttons that do not fit in the width move to the next line.
-  assert.equal(lines[7], '[[ Retry Now ]]‹retry_sync›  [ Open Logs ]‹open_logs›');
-  assert.equal(lines[8], '[! Disconnect ]‹disconnect›');
+  assert.equal(lines[7], '[[ Retry Now ]]  [ Open Logs ]  [! Disconnect ]');
   assert.ok(!text.includes('\x1b['), 'no ANSI escapes unless asked');
 });
 
@@ -74,7 +108,7 @@ test('color dims context and bolds headers; long lines wrap to the width', () =>
   assert.deepEqual(wrap('a\nbb', 10), ['a', 'bb']);
 });
 
-test('inputs render as Label: ____ (hint) with their block and action ids', () => {
+test('inputs render as Label: ____ (hint), optional ones marked, without ids', () => {
   const text = renderBlocks([
     {
       type: 'input',
@@ -96,8 +130,8 @@ test('inputs render as Label: ____ (hint) with their block and action ids', () =
     },
   ]);
   const [key, schedule] = text.split('\n');
-  assert.equal(key, 'API key: ____ (Starts with sk_) ‹api_key.value›');
-  assert.equal(schedule, 'Schedule (optional): [ Select ▾ Hourly ] ‹schedule.value›');
+  assert.equal(key, 'API key: ____ (Starts with sk_)');
+  assert.equal(schedule, 'Schedule (optional): [ Select ▾ Hourly ]');
 });
 
 test('renderView shows the modal title, blocks and close/submit', () => {
@@ -113,7 +147,7 @@ test('renderView shows the modal title, blocks and close/submit', () => {
     50,
   );
   const lines = text.split('\n');
-  assert.match(lines[0]!, /^┌─ Connect Stripe ‹connect_stripe› ─+$/);
+  assert.match(lines[0]!, /^┌─ Connect Stripe ─+$/);
   assert.equal(lines[0]!.length, 50);
   assert.equal(lines[1], 'Paste a restricted key.');
   assert.equal(lines[2], '└─ [ Cancel ]  [[ Connect ]]');

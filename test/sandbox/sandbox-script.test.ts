@@ -31,8 +31,8 @@ test('the sandbox demo script runs the whole product offline and exits 0', () =>
     },
   );
   assert.equal(result.status, 0, result.stderr + result.stdout.slice(-2000));
-  assert.match(result.stdout, /Connected \*Stripe\* as `stripe`/);
-  assert.match(result.stdout, /Succeeded: sync of \*stripe\*/);
+  assert.match(result.stdout, /Connected Stripe as `stripe`/);
+  assert.match(result.stdout, /Succeeded: sync of stripe/);
   assert.match(result.stdout, /1 of 1 healthy/);
   assert.match(result.stdout, /Home tab/);
   // Stripe's own errors show a key masked to its last 4 (sk_test_****KEY0); the key itself never appears.
@@ -44,4 +44,36 @@ test('a failing line stops the script with a non-zero exit', () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /"\/finsync sync nothing-here" failed/);
   assert.doesNotMatch(result.stdout, /finsync commands/, 'lines after the failure did not run');
+});
+
+test('links carry the real port, open follows them, and QuickBooks, Plaid and Power BI connect as in a browser', () => {
+  const result = sandbox(
+    [
+      '/finsync connect quickbooks',
+      'open Sign in to Intuit',
+      '/finsync connect plaid',
+      '/finsync connect powerbi',
+      '/finsync alerts #finance',
+      '/finsync status',
+      'click Share in Channel',
+    ].join('\n'),
+  );
+  assert.equal(result.status, 0, result.stderr + result.stdout.slice(-3000));
+  const out = result.stdout;
+  assert.doesNotMatch(out, /localhost(:|%3A)0\b/, 'no link points at port 0');
+  assert.match(out, /redirect_uri=http%3A%2F%2Flocalhost%3A\d{4,5}%2Foauth/);
+  assert.match(out, /QuickBooks Online is connected/);
+  assert.match(out, /Plaid's page finished: connected as "plaid"/);
+  assert.match(out, /Connected Power BI as `powerbi`/);
+  assert.match(out, /3 healthy|0 of 3 healthy/);
+  // What a person sees: names, not ids; emoji, not shortcodes; no internal ids; no secret printed.
+  assert.match(out, /#finance/);
+  assert.match(out, /@sandbox-user/);
+  assert.doesNotMatch(out, /C0FINANCE1|USANDBOX01/);
+  assert.doesNotMatch(out, /‹|›/);
+  assert.doesNotMatch(out, /:white_check_mark:|:lock:/);
+  assert.match(out, /✅/);
+  assert.doesNotMatch(out, /emu~SecretValue/, 'the Power BI client secret is not printed');
+  // A form's explanation comes before its questions.
+  assert.ok(out.indexOf('Publishes the ledger') < out.indexOf('  Tenant ID:'), out);
 });
