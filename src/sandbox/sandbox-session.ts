@@ -47,7 +47,7 @@ export class SandboxSession {
       admins: [SANDBOX_USER],
       // The links the sandbox prints (consent, Plaid Link) must reach the app: its real port, not 0.
       env: { PORT: String(await freePort()) },
-      emulators: { stripe: { count: options.stripeObjects ?? 500 } },
+      emulators: { stripe: { ...recentActivity(options.stripeObjects ?? 500, Date.now()) } },
       // Slack's pace is 1 message/s per channel; a quarter of that keeps the demo brisk.
       app: { logStream: process.stderr, schedulerPollMs: 500, outbox: { paceMs: 250 } },
     });
@@ -257,4 +257,22 @@ export class SandboxSession {
     this.responseCount += fresh.length;
     return fresh.map((r) => r.body);
   }
+}
+
+/**
+ * The demo's Stripe objects spread evenly from the start of yesterday (UTC, the sandbox's timezone) to now, so
+ * `/finsync digest now` shows yesterday's money and today's activity is there too, instead of all of it on the
+ * emulator's default day in 2024.
+ */
+export function recentActivity(
+  count: number,
+  nowMs: number,
+): { readonly count: number; readonly startTime: number; readonly spacingSeconds: number } {
+  const now = Math.floor(nowMs / 1000);
+  const startTime = Math.floor(now / 86_400) * 86_400 - 86_400;
+  return {
+    count,
+    startTime,
+    spacingSeconds: Math.max(1, Math.floor((now - startTime) / Math.max(1, count))),
+  };
 }

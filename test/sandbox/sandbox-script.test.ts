@@ -35,6 +35,12 @@ test('the sandbox demo script runs the whole product offline and exits 0', () =>
   assert.match(result.stdout, /Succeeded: sync of stripe/);
   assert.match(result.stdout, /1 of 1 healthy/);
   assert.match(result.stdout, /Home tab/);
+  // The demo's Stripe activity is dated yesterday and today, so its digest (of yesterday) shows money.
+  assert.match(
+    result.stdout,
+    /finsync daily digest[\s\S]*Money on [\s\S]*USD in [\d,.]+ USD · out [\d,.]+ USD/,
+  );
+  assert.doesNotMatch(result.stdout, /No data for/);
   // Stripe's own errors show a key masked to its last 4 (sk_test_****KEY0); the key itself never appears.
   assert.doesNotMatch(result.stdout, /sk_test_[A-Za-z0-9]{8,}/, 'the sandbox credential is never printed');
 });
