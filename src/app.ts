@@ -198,6 +198,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     alertSettings: new AlertSettings(core.finsync, core.routing),
     incidents: core.incidents,
     digests: core.digests,
+    cash: core.cash,
     outbox: core.outbox,
     log,
     replays: core.store.replays,
