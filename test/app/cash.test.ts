@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { stripeAmountToMinor } from '../../connectors/stripe/currency-scale.ts';
-import { formatMoney } from '../../src/money.ts';
+import { decimalToMinor, formatMoney } from '../../src/money.ts';
 import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, connectStripe, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
@@ -187,5 +188,55 @@ describe('/finsync cash: money per system and currency, and balances', () => {
     const blocks = JSON.stringify(post.args['blocks']);
     assertFigures(blocks, await expectedTotals(from, to));
     assert.doesNotMatch(blocks, /cash_share/, 'no Share button on the shared copy');
+  });
+
+  test("a bank's live balances per account, from Plaid's balance endpoint, beside its own movements", async () => {
+    const publicToken = await createSandboxPublicToken(h.app.config.providers.plaid);
+    await h.app.finsync.connect({
+      provider: 'plaid',
+      name: 'bank',
+      input: { public_token: publicToken },
+      actor: ADMIN,
+    });
+    const connection = await h.app.finsync.getConnection('bank');
+    const accessToken = h.app.finsync.credentialsOf(connection)['access_token'];
+    // What the bank says, asked over the wire independently of finsync.
+    const wire = (await (
+      await fetch(`${h.app.config.providers.plaid.baseUrl}/accounts/balance/get`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: h.plaid.clientId,
+          secret: h.plaid.secret,
+          access_token: accessToken,
+        }),
+      })
+    ).json()) as {
+      accounts: {
+        name: string;
+        mask: string;
+        type: string;
+        balances: { available: number | null; current: number | null; iso_currency_code: string };
+      }[];
+    };
+    assert.ok(wire.accounts.length > 0);
+    const reply = await command('cash');
+    assert.match(reply.body, /\*bank\* \(Plaid\)/);
+    for (const a of wire.accounts) {
+      const c = a.balances.iso_currency_code;
+      const parts = [
+        ...(a.balances.available === null
+          ? []
+          : [`available ${formatMoney(decimalToMinor(a.balances.available, c), c)}`]),
+        ...(a.balances.current === null
+          ? []
+          : [
+              `${['credit', 'loan'].includes(a.type) ? 'owed' : 'current'} ${formatMoney(decimalToMinor(a.balances.current, c), c)}`,
+            ]),
+      ];
+      const line = `${a.name} ••${a.mask}: ${parts.join(' · ')} (as of <!date^`;
+      assert.ok(reply.body.includes(line), `missing ${line}`);
+    }
+    assert.ok(h.plaid.control.requestLog.some((r) => JSON.stringify(r).includes('/accounts/balance/get')));
   });
 });
