@@ -93,3 +93,26 @@ export function cashMessage(
     );
   return { text, blocks };
 }
+
+/** At most this much of the Home tab goes to the cash line. */
+const HOME_LINE_MAX = 1_500;
+
+/**
+ * The Home tab's compact line: today's net so far of each system that moved money, per currency, in whole
+ * systems up to a length, then "and N more".
+ */
+export function cashHomeLine(report: CashReport): string {
+  const moved = report.systems.filter((s) => s.totals.length > 0);
+  const head = `:moneybag: *Cash ${report.label}:* `;
+  if (moved.length === 0) return `${head}no money movements yet · \`/finsync cash\` for balances`;
+  const parts: string[] = [];
+  let length = head.length;
+  for (const s of moved) {
+    const part = `*${safe(s.connection, 40)}* net ${s.totals.map((t) => signedMoney(t.net, t.currency)).join(', ')}`;
+    if (parts.length > 0 && length + part.length + 3 > HOME_LINE_MAX) break;
+    parts.push(part);
+    length += part.length + 3;
+  }
+  const more = moved.length - parts.length;
+  return `${head}${parts.join(' · ')}${more > 0 ? ` · and ${more} more` : ''} · \`/finsync cash\` for details`;
+}

@@ -109,8 +109,20 @@ function nextDate(date: string): string {
 export class CashService {
   constructor(private readonly deps: CashDeps) {}
 
-  /** The period's money and the balances, for a money viewer (others get a ForbiddenError, audited). */
-  async report(actor: string, range: CashRangeSpec): Promise<CashReport> {
+  /** May this person see cash figures (FINSYNC_MONEY_VIEWERS_GROUP, admins always)? Not audited. */
+  canSee(userId: string): Promise<boolean> {
+    return this.deps.roles.canSeeMoney(userId);
+  }
+
+  /**
+   * The period's money and the balances, for a money viewer (others get a ForbiddenError, audited).
+   * `balances: false` leaves the providers alone (the Home tab, published on every open).
+   */
+  async report(
+    actor: string,
+    range: CashRangeSpec,
+    options: { readonly balances?: boolean } = {},
+  ): Promise<CashReport> {
     await this.requireMoneyViewer(actor);
     const { store, timezone } = this.deps;
     const now = this.deps.now();
@@ -134,7 +146,10 @@ export class CashService {
       }
     }
     const connections = (await store.listConnections()).filter((c) => connectorFor(c.provider));
-    const balances = await Promise.all(connections.map((c) => this.balancesOf(c)));
+    const balances =
+      options.balances === false
+        ? connections.map(() => ({ outcome: 'none' as const }))
+        : await Promise.all(connections.map((c) => this.balancesOf(c)));
     const totalsOf = (connection: string): CashTotals[] =>
       [...(sums.get(connection)?.entries() ?? [])]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

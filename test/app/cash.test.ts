@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { stripeAmountToMinor } from '../../connectors/stripe/currency-scale.ts';
 import { decimalToMinor, formatMoney } from '../../src/money.ts';
-import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import { sendBlockAction, sendEvent, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, connectStripe, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
@@ -238,5 +238,32 @@ describe('/finsync cash: money per system and currency, and balances', () => {
       assert.ok(reply.body.includes(line), `missing ${line}`);
     }
     assert.ok(h.plaid.control.requestLog.some((r) => JSON.stringify(r).includes('/accounts/balance/get')));
+  });
+
+  test("the Home tab shows money viewers today's net per system, and others no figures", async () => {
+    const today = localDate(new Date().toISOString());
+    const home = async (user: string) => {
+      const since = Date.now();
+      await sendEvent(h.target, { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home' });
+      const call = await h.slack.waitForCall(
+        'views.publish',
+        (c) => c.args['user_id'] === user && c.at >= since,
+      );
+      assert.deepEqual(checkBlockKit(call.args['view'] as never, 'home'), []);
+      return JSON.stringify(call.args['view']);
+    };
+    const viewer = await home(VIEWER);
+    assert.match(viewer, /Cash today so far:/);
+    if (dates.includes(today)) {
+      const nets = [...(await expectedTotals(today, today))]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([currency, sum]) => {
+          const net = sum.in - sum.out;
+          return `${net > 0n ? '+' : ''}${formatMoney(net, currency)}`;
+        });
+      assert.ok(viewer.includes(`*stripe* net ${nets.join(', ')}`), `stripe's nets ${nets.join(', ')}`);
+    }
+    const member = await home(MEMBER);
+    assert.doesNotMatch(member, /Cash today/);
   });
 });
