@@ -88,6 +88,23 @@ export interface Stream<Raw = unknown, S = unknown> {
   externalId(raw: Raw): string | undefined;
 }
 
+/**
+ * One balance of one account as its provider tells it now, in ISO 4217 minor units (the connector maps the
+ * provider's own scale). A provider may give several per account and currency (Stripe: available, pending).
+ */
+export interface AccountBalance {
+  /** A human name of the account ("Stripe balance", "Plaid Checking ••0000"). Never a secret. */
+  readonly account: string;
+  /** ISO 4217, upper case. */
+  readonly currency: string;
+  /** Which balance: `available`, `pending`, `current`… in the provider's words. */
+  readonly kind: string;
+  /** Integer minor units, signed. */
+  readonly amount: number;
+  /** ISO 8601 UTC instant the provider says the figure is as of (the time of asking when it says none). */
+  readonly asOf: string;
+}
+
 export interface Connector<S = unknown> {
   /** The provider id: its folder's name and its key in connectors/registry.ts. */
   readonly id: string;
@@ -101,4 +118,9 @@ export interface Connector<S = unknown> {
   verify(input: Credentials, ctx: ConnectorContext<S>): Promise<VerifyResult>;
   /** The streams this connection syncs, bound to its stored credentials (and where to save rotated ones). */
   streams(credentials: Credentials, session?: CredentialSession): readonly Stream<unknown, S>[];
+  /**
+   * Optional: the accounts' latest balances, asked live (`/finsync cash`). Declared only by providers that
+   * can tell them; throws (AuthError, a provider error) when they cannot be had now.
+   */
+  balances?(credentials: Credentials, ctx: ConnectorContext<S>): Promise<readonly AccountBalance[]>;
 }

@@ -11,6 +11,7 @@ import { type Core, type CoreOptions, createCore } from './core.ts';
 import { lightFetch } from './light-fetch.ts';
 import { createLogger, type Logger } from './log.ts';
 import { section } from './messages/blocks.ts';
+import { cashHomeLine } from './messages/cash.ts';
 import { resultModal } from './messages/notice-modal.ts';
 import { alertRouteText, digestRouteText } from './messages/routing.ts';
 import { SyncGroupReporter } from './notify/sync-group-reporter.ts';
@@ -142,20 +143,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             ),
   });
   groupReporter = new SyncGroupReporter({ groups: core.finsync.groups, log, postToResponseUrl: postJson });
-  const publishHome = homePublisher(core.finsync, log, async () => {
-    const [alerts, digest, lastAlert, lastDigest] = await Promise.all([
-      core.routing.alertRoute(),
-      core.routing.digestRoute(),
-      core.outbox.lastDelivered('alert:'),
-      core.outbox.lastDelivered('digest:'),
-    ]);
-    return {
-      alerts: alertRouteText(alerts),
-      digest: digestRouteText(digest),
-      lastAlertAt: lastAlert?.deliveredAt ?? null,
-      lastDigestAt: lastDigest?.deliveredAt ?? null,
-    };
-  });
+  const publishHome = homePublisher(
+    core.finsync,
+    log,
+    async () => {
+      const [alerts, digest, lastAlert, lastDigest] = await Promise.all([
+        core.routing.alertRoute(),
+        core.routing.digestRoute(),
+        core.outbox.lastDelivered('alert:'),
+        core.outbox.lastDelivered('digest:'),
+      ]);
+      return {
+        alerts: alertRouteText(alerts),
+        digest: digestRouteText(digest),
+        lastAlertAt: lastAlert?.deliveredAt ?? null,
+        lastDigestAt: lastDigest?.deliveredAt ?? null,
+      };
+    },
+    async (userId) => {
+      if (!(await core.cash.canSee(userId))) return null;
+      return cashHomeLine(await core.cash.report(userId, { kind: 'today' }, { balances: false }));
+    },
+  );
   if (options.webhookDebounce) core.finsync.webhookDebounce = options.webhookDebounce;
   const webhookRoutes = providerWebhooks({
     log,
@@ -198,6 +207,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     alertSettings: new AlertSettings(core.finsync, core.routing),
     incidents: core.incidents,
     digests: core.digests,
+    cash: core.cash,
     outbox: core.outbox,
     log,
     replays: core.store.replays,

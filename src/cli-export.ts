@@ -28,6 +28,9 @@ const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** Columns that hold integer minor units; only a plain whole number there may start with `-`. */
 const AMOUNT_COLUMNS: ReadonlySet<string> = new Set(['amount']);
 const WHOLE_NUMBER = /^-?\d+$/;
+/** Columns of decimal money (`npx finsync cash --csv`); only a plain decimal number there may start with `-`. */
+const DECIMAL_COLUMNS: ReadonlySet<string> = new Set(['money_in', 'money_out', 'net', 'balance']);
+const DECIMAL_NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
  * One RFC 4180 cell, always quoted, inner quotes doubled. A cell a spreadsheet would run as a formula gets a
@@ -42,7 +45,9 @@ export function csvCell(value: unknown, column: string): string {
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-  const number = AMOUNT_COLUMNS.has(column) && WHOLE_NUMBER.test(text);
+  const number =
+    (AMOUNT_COLUMNS.has(column) && WHOLE_NUMBER.test(text)) ||
+    (DECIMAL_COLUMNS.has(column) && DECIMAL_NUMBER.test(text));
   const safe = FORMULA_START.test(text) && !number ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
 }

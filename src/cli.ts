@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { integrationIds } from '../connectors/registry.ts';
+import { cashCsv, cashData } from './cli-cash.ts';
 import { writeExport } from './cli-export.ts';
 import { runRoutingCli } from './cli-routing.ts';
 import { runSyncCli } from './cli-sync.ts';
@@ -16,6 +17,7 @@ import { FinsyncError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { auditMessage } from './messages/audit.ts';
 import { type SlackMessage, section } from './messages/blocks.ts';
+import { cashMessage } from './messages/cash.ts';
 import { disconnectedText } from './messages/disconnect.ts';
 import { helpMessage, notice, usageHint } from './messages/help.ts';
 import { statusMessage } from './messages/status.ts';
@@ -206,6 +208,12 @@ async function run(core: Core, flags: Flags): Promise<number> {
     case 'history': {
       const { connection, runs } = await finsync.history(command.connection, command.limit);
       print(flags, historyMessage(connection, runs), runs);
+      return 0;
+    }
+    case 'cash': {
+      const report = await core.cash.report(CLI_ACTOR, command.range);
+      if (flags.switches.has('csv')) process.stdout.write(cashCsv(report));
+      else print(flags, cashMessage(report, { shareable: false }), cashData(report));
       return 0;
     }
     case 'audit': {

@@ -17,6 +17,7 @@ import type { Sleep } from './retry.ts';
 import { SyncScheduler } from './scheduler/sync-scheduler.ts';
 import { Keyring } from './security/crypto.ts';
 import { type GroupMembers, Roles } from './security/roles.ts';
+import { CashService } from './services/cash.ts';
 import { ConnectService } from './services/connect.ts';
 import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
@@ -65,6 +66,8 @@ export interface Core {
   readonly routing: AlertRouting;
   readonly incidents: IncidentService;
   readonly digests: DigestSender;
+  /** `cash`: the period's money per system and currency, and live balances. */
+  readonly cash: CashService;
   /** Aborted at shutdown: running syncs stop after their current page commits. */
   readonly shutdown: AbortController;
   close(): Promise<void>;
@@ -228,6 +231,15 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     now,
     log,
   });
+  const cash = new CashService({
+    store,
+    roles,
+    timezone: config.timezone,
+    now,
+    audit: (entry) => finsync.audit(entry),
+    credentialsOf: (connection) => finsync.credentialsOf(connection),
+    connectorContext,
+  });
   core = {
     config,
     log,
@@ -242,6 +254,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     routing,
     incidents,
     digests,
+    cash,
     shutdown,
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));

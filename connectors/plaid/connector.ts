@@ -7,6 +7,7 @@ import type { CountryCode } from 'plaid';
 import { AuthError, classify, UserInputError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
 import type { Connector, Credentials, VerifyResult } from '../types.ts';
+import { plaidBalances } from './balances.ts';
 import { createPlaidClient, type PlaidClient, type PlaidClientOptions } from './client.ts';
 import { plaidConnect } from './connect.ts';
 import type { PlaidContext, PlaidSettings } from './settings.ts';
@@ -32,6 +33,7 @@ export function createPlaidConnector(options: PlaidConnectorOptions = {}): Conne
     connect: plaidConnect,
     verify: (input, ctx) => verify(input, ctx, options),
     streams: (credentials) => plaidStreams(credentials, options),
+    balances: (credentials, ctx) => plaidBalances(credentials, ctx, options),
   };
 }
 

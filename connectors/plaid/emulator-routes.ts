@@ -93,6 +93,13 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     return { accounts: item.accounts.map(accountWire), item: wire } satisfies Answer<AccountsGetResponse>;
   },
 
+  // The live balance: the same accounts, asked of the bank now (the emulator's figures are always current).
+  '/accounts/balance/get': (body, state) => {
+    const item = dataItem(body, state);
+    const wire = { ...itemWire(item), update_type: ItemUpdateTypeEnum.Background };
+    return { accounts: item.accounts.map(accountWire), item: wire } satisfies Answer<AccountsGetResponse>;
+  },
+
   '/transactions/sync': (body, state) => {
     const item = dataItem(body, state);
     const count = body['count'] ?? 100;

@@ -87,6 +87,7 @@ export interface PlaidEmulator {
 
 const RATE_LIMIT_CODES: Readonly<Record<string, string>> = {
   '/accounts/get': 'ACCOUNTS_LIMIT',
+  '/accounts/balance/get': 'BALANCE_LIMIT',
   '/transactions/sync': 'TRANSACTIONS_SYNC_LIMIT',
   '/item/get': 'ITEM_GET_LIMIT',
   '/institutions/get_by_id': 'INSTITUTIONS_GET_BY_ID_LIMIT',

@@ -255,6 +255,14 @@ export class StripeApi {
     return { livemode: balance.livemode === true };
   }
 
+  /** The balance's available and pending amounts per currency, in Stripe's own scale and lower-case codes. */
+  async balanceAmounts(): Promise<{ kind: 'available' | 'pending'; currency: string; amount: number }[]> {
+    const balance = await this.call((sdk) => sdk.balance.retrieve());
+    return (['available', 'pending'] as const).flatMap((kind) =>
+      (balance[kind] ?? []).map((entry) => ({ kind, currency: entry.currency, amount: entry.amount })),
+    );
+  }
+
   /** The account's id and display name; null when the key may not read it (restricted keys usually cannot). */
   async retrieveAccount(): Promise<{ id: string; name: string | null } | null> {
     try {

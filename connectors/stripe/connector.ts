@@ -5,10 +5,19 @@
  */
 
 import { AuthError, UserInputError } from '../../src/errors.ts';
+import { integerMinor, normalizeCurrency } from '../../src/money.ts';
 import type { RetryOptions } from '../../src/retry.ts';
 import { FORM_CONNECT } from '../connect-mode.ts';
-import type { Connector, CredentialField, Credentials, Stream, VerifyResult } from '../types.ts';
+import type {
+  AccountBalance,
+  Connector,
+  CredentialField,
+  Credentials,
+  Stream,
+  VerifyResult,
+} from '../types.ts';
 import { StripeApi } from './client.ts';
+import { stripeAmountToMinor } from './currency-scale.ts';
 import { stripeEventsStream } from './events-stream.ts';
 import type { StripeContext, StripeSettings } from './settings.ts';
 import { type StripeStreamOptions, stripeStreams } from './streams.ts';
@@ -128,6 +137,25 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Con
       if (webhookSecret !== '') credentials.webhook_secret = webhookSecret;
       if (backfillFrom !== undefined) credentials.backfill_from = (input.backfill_from ?? '').trim();
       return { credentials, accountLabel, ...(account ? { accountId: account.id } : {}) };
+    },
+
+    /** `GET /v1/balance`: available and pending per currency, Stripe's scale mapped to ISO minor units. */
+    async balances(credentials: Credentials, ctx: StripeContext): Promise<readonly AccountBalance[]> {
+      const apiKey = credentials.api_key;
+      if (!apiKey) throw new AuthError('No Stripe API key is stored for this connection; reconnect it.');
+      // Someone is waiting: one attempt; the caller bounds the wait.
+      const api = new StripeApi(apiKey, ctx, { ...apiOptions, retry: { attempts: 1 } });
+      const asOf = new Date(now()).toISOString();
+      return (await api.balanceAmounts()).map((b) => {
+        const currency = normalizeCurrency(b.currency);
+        return {
+          account: 'Stripe balance',
+          currency,
+          kind: b.kind,
+          amount: stripeAmountToMinor(integerMinor(b.amount, 'balance amount'), currency),
+          asOf,
+        };
+      });
     },
 
     streams(credentials: Credentials): readonly Stream[] {

@@ -39,6 +39,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'sync', usage: 'sync <connection|all>', summary: 'Sync now', example: '/finsync sync stripe' },
   {
+    name: 'cash',
+    usage: 'cash [today|yesterday|week|month|YYYY-MM-DD[..YYYY-MM-DD]]',
+    summary: 'Money in, out and net per system and currency, and balances (default: today so far)',
+    example: '/finsync cash yesterday',
+  },
+  {
     name: 'schedule',
     usage: 'schedule <connection> <hourly | daily HH:MM | every N minutes|hours | cron "<expr>" | off>',
     summary: 'Sync on a schedule, in the team timezone',
@@ -89,6 +95,7 @@ export type Command =
   | { readonly name: 'reconnect'; readonly connection: string }
   | { readonly name: 'disconnect'; readonly connection: string }
   | { readonly name: 'sync'; readonly target: string }
+  | { readonly name: 'cash'; readonly range: CashRangeSpec }
   | { readonly name: 'schedule'; readonly connection: string; readonly schedule: string }
   | { readonly name: 'history'; readonly connection: string; readonly limit: number }
   | { readonly name: 'alerts'; readonly channel: ChannelRef | 'off' }
@@ -103,6 +110,46 @@ export type Command =
   | { readonly name: 'subscribe-list' }
   | { readonly name: 'unsubscribe'; readonly target: string; readonly kinds: readonly SubscriptionKind[] }
   | { readonly name: 'audit'; readonly limit: number };
+
+/**
+ * The period `cash` covers, as typed: a named one (resolved in the team's timezone by the service) or
+ * calendar dates, inclusive (`to` equals `from` for one date).
+ */
+export type CashRangeSpec =
+  | { readonly kind: 'today' | 'yesterday' | 'week' | 'month' }
+  | { readonly kind: 'dates'; readonly from: string; readonly to: string };
+
+/** The longest period `cash` adds up: a year of days (one leap year). */
+export const CASH_MAX_DAYS = 366;
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` that names a real calendar date, as its UTC midnight in ms; null otherwise. */
+function calendarDate(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? ms : null;
+}
+
+/** `cash`'s period, or a sentence saying what is wrong with it. */
+export function parseCashRange(token: string | undefined): CashRangeSpec | string {
+  if (token === undefined) return { kind: 'today' };
+  const word = token.toLowerCase();
+  if (word === 'today' || word === 'yesterday' || word === 'week' || word === 'month') return { kind: word };
+  const [fromText, toText, ...extra] = token.split('..');
+  if (extra.length > 0 || fromText === undefined) return `\`${clip(token)}\` is not a period.`;
+  const from = calendarDate(fromText);
+  const to = toText === undefined ? from : calendarDate(toText);
+  if (from === null || to === null)
+    return `\`${clip(token)}\` is not a period: dates are real calendar dates written YYYY-MM-DD.`;
+  if (to < from) return `The period \`${clip(token)}\` ends before it starts.`;
+  if ((to - from) / DAY_MS + 1 > CASH_MAX_DAYS)
+    return `The period \`${clip(token)}\` is longer than ${CASH_MAX_DAYS} days.`;
+  return { kind: 'dates', from: fromText, to: toText ?? fromText };
+}
 
 /** A channel as Slack escapes it (`<#C123|name>`) or as typed (`#name`): id when known, else name. */
 export interface ChannelRef {
@@ -199,6 +246,11 @@ export function parseCommand(rawText: string): ParseResult {
     case 'sync':
       if (!a0 || args.length > 1 || !NAME.test(a0)) return fail('sync', 'Name a connection, or `all`.');
       return { ok: true, command: { name: 'sync', target: a0 } };
+    case 'cash': {
+      if (args.length > 1) return fail('cash', '`cash` takes at most one period.');
+      const range = parseCashRange(args[0]);
+      return typeof range === 'string' ? fail('cash', range) : { ok: true, command: { name: 'cash', range } };
+    }
     case 'schedule': {
       if (!a0 || !NAME.test(a0) || args.length < 2)
         return fail('schedule', 'Name a connection and a schedule.');

@@ -42,6 +42,20 @@ export function dayContaining(instant: Date, timezone: string): DigestDay {
   return build(y, m, d, start, startOfLocalDate(y, m, d + 1, timezone), timezone);
 }
 
+/**
+ * The local day of a calendar date (`YYYY-MM-DD`) in `timezone`; null for a date the zone skipped entirely
+ * (Samoa's 2011-12-30), which holds no instant.
+ */
+export function dayOfDate(date: string, timezone: string): DigestDay | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`"${date}" is not a YYYY-MM-DD date`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])];
+  const start = startOfLocalDate(y, mo, d, timezone);
+  const local = localDate(start, timezone);
+  if (local.y !== y || local.m !== mo || local.d !== d) return null;
+  return build(y, mo, d, start, startOfLocalDate(y, mo, d + 1, timezone), timezone);
+}
+
 /** "Sunday, March 8, 2026": the calendar date as words (a date, not an instant, so no Slack date token). */
 export function dayLabel(day: DigestDay, style: 'long' | 'short' = 'long'): string {
   const [y, m, d] = day.date.split('-').map(Number) as [number, number, number];

@@ -45,7 +45,13 @@ export function notificationsLine(n: HomeNotifications): string {
 
 export function homeView(
   report: StatusReport,
-  options: { isAdmin: boolean; lastSuccessAt: string | null; notifications?: HomeNotifications },
+  options: {
+    isAdmin: boolean;
+    lastSuccessAt: string | null;
+    notifications?: HomeNotifications;
+    /** Today's compact cash line (messages/cash.ts), for money viewers only. */
+    cash?: string;
+  },
 ): HomeView {
   const blocks: Block[] = [
     header('finsync'),
@@ -71,6 +77,7 @@ export function homeView(
       ['Last successful sync', options.lastSuccessAt ? slackDate(options.lastSuccessAt) : 'None yet'],
     ]),
   );
+  if (options.cash) blocks.push(section(options.cash));
   if (options.notifications) blocks.push(context(notificationsLine(options.notifications)));
   if (options.isAdmin)
     blocks.push(actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })]));

@@ -9,6 +9,7 @@ import type { Command } from '../commands/command-grammar.ts';
 import { runRoutingCommand, slackChannelResolver } from '../commands/routing-commands.ts';
 import { auditMessage } from '../messages/audit.ts';
 import { type SlackMessage, safe, section, slackDate } from '../messages/blocks.ts';
+import { cashMessage } from '../messages/cash.ts';
 import { connectModal, consentMessage } from '../messages/connect.ts';
 import { disconnectModal } from '../messages/disconnect.ts';
 import { helpMessage } from '../messages/help.ts';
@@ -91,6 +92,10 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case 'history': {
       const { connection, runs } = await finsync.history(command.connection, command.limit);
       return void (await reply(historyMessage(connection, runs)));
+    }
+    case 'cash': {
+      const report = await ctx.deps.cash.report(ctx.userId, command.range);
+      return void (await reply(cashMessage(report, { shareable: true, range: command.range })));
     }
     case 'audit':
       return void (await reply(auditMessage(await finsync.auditLog(ctx.userId, command.limit))));

@@ -27,6 +27,8 @@ export function homePublisher(
   finsync: Finsync,
   log: Logger,
   notifications?: () => Promise<HomeNotifications>,
+  /** Today's cash line for this person, or null (not a money viewer, or no line to show). */
+  cashLine?: (userId: string) => Promise<string | null>,
 ) {
   return async (client: webApi.WebClient, userId: string): Promise<void> => {
     try {
@@ -35,8 +37,10 @@ export function homePublisher(
         (latest, c) => (c.lastSuccessAt && (!latest || c.lastSuccessAt > latest) ? c.lastSuccessAt : latest),
         null,
       );
+      const cash = cashLine ? await cashLine(userId).catch(() => null) : null;
       const options = {
         isAdmin: await finsync.isAdmin(userId),
+        ...(cash ? { cash } : {}),
         lastSuccessAt,
         ...(notifications ? { notifications: await notifications() } : {}),
       };

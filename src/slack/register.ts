@@ -1,11 +1,13 @@
 /** Every Slack listener, registered in one place (Bolt starter-template style). */
 import type { App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { INCIDENT_ACTIONS, SNOOZE_CALLBACK } from '../messages/alert.ts';
+import { CASH_SHARE_ACTION } from '../messages/cash.ts';
 import { CONNECT_CALLBACK, PICKER_CALLBACK } from '../messages/connect.ts';
 import { DISCONNECT_CALLBACK } from '../messages/disconnect.ts';
 import { ALERTS_OFF_ACTION } from '../messages/routing.ts';
 import { SCHEDULE_CALLBACK } from '../messages/schedule.ts';
 import { alertsOff } from './listeners/actions/alerts-off.ts';
+import { cashShare } from './listeners/actions/cash-share.ts';
 import {
   homeConnect,
   homeDisconnect,
@@ -35,6 +37,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.use(replayGuard({ log: deps.log, replays: deps.replays }));
   const actions: Record<string, Middleware<SlackActionMiddlewareArgs>> = {
     status_share: statusShare(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [CASH_SHARE_ACTION]: cashShare(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_connect: homeConnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_sync: homeSync(deps) as Middleware<SlackActionMiddlewareArgs>,
     home_reconnect: homeReconnect(deps) as Middleware<SlackActionMiddlewareArgs>,

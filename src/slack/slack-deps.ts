@@ -5,6 +5,7 @@ import type { IncidentService } from '../incidents/incident-service.ts';
 import type { Logger } from '../log.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { AlertSettings } from '../services/alert-settings.ts';
+import type { CashService } from '../services/cash.ts';
 import type { ConnectService } from '../services/connect.ts';
 import type { Finsync } from '../services/finsync.ts';
 import type { ReplayStore } from '../store/ports/replays.ts';
@@ -15,6 +16,8 @@ export interface SlackDeps {
   readonly alertSettings: AlertSettings;
   readonly incidents: IncidentService;
   readonly digests: DigestSender;
+  /** `cash`: money per system and currency, and balances. */
+  readonly cash: CashService;
   /** Every post to a channel goes through it (shares too). */
   readonly outbox: Pick<Outbox, 'enqueue'>;
   readonly log: Logger;
