@@ -41,6 +41,13 @@ test('the sandbox demo script runs the whole product offline and exits 0', () =>
     /finsync daily digest[\s\S]*Money on [\s\S]*USD in [\d,.]+ USD · out [\d,.]+ USD/,
   );
   assert.doesNotMatch(result.stdout, /No data for/);
+  // The alert's advice is followed: the connection is reconnected in place, then cash shows the money.
+  assert.match(result.stdout, /Reconnected `stripe`/);
+  assert.match(
+    result.stdout,
+    /Cash, yesterday[\s\S]*USD: in [\d,.]+ USD · out [\d,.]+ USD · net [+-][\d,.]+ USD/,
+  );
+  assert.match(result.stdout, /Stripe balance: available/);
   // Stripe's own errors show a key masked to its last 4 (sk_test_****KEY0); the key itself never appears.
   assert.doesNotMatch(result.stdout, /sk_test_[A-Za-z0-9]{8,}/, 'the sandbox credential is never printed');
 });
