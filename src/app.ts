@@ -161,8 +161,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       };
     },
     async (userId) => {
-      if (!(await core.cash.canSee(userId))) return null;
-      return cashHomeLine(await core.cash.report(userId, { kind: 'today' }, { balances: false }));
+      const today = await core.cash.homeReport(userId);
+      return today ? cashHomeLine(today) : null;
     },
   );
   if (options.webhookDebounce) core.finsync.webhookDebounce = options.webhookDebounce;

@@ -4,6 +4,7 @@ import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { stripeAmountToMinor } from '../../connectors/stripe/currency-scale.ts';
 import { decimalToMinor, formatMoney } from '../../src/money.ts';
 import { sendBlockAction, sendEvent, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { ADMIN, connectStripe, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
@@ -265,5 +266,67 @@ describe('/finsync cash: money per system and currency, and balances', () => {
     }
     const member = await home(MEMBER);
     assert.doesNotMatch(member, /Cash today/);
+  });
+
+  test("the Home tab's figures follow a record another process stores (kept only while the ledger is unchanged)", async () => {
+    const home = async () => {
+      const since = Date.now();
+      await sendEvent(h.target, {
+        type: 'app_home_opened',
+        user: VIEWER,
+        channel: `D${VIEWER}`,
+        tab: 'home',
+      });
+      const call = await h.slack.waitForCall(
+        'views.publish',
+        (c) => c.args['user_id'] === VIEWER && c.at >= since,
+      );
+      return JSON.stringify(call.args['view']);
+    };
+    const netsToday = async () => {
+      const today = localDate(new Date().toISOString());
+      return [...(await expectedTotals(today, today))]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(
+          ([currency, sum]) =>
+            `${sum.in - sum.out > 0n ? '+' : ''}${formatMoney(sum.in - sum.out, currency)}`,
+        )
+        .join(', ');
+    };
+    await home();
+    // A second handle on the same folder, as the CLI or another worker would write it.
+    const other = await openStore({ dataDir: h.dataDir, mongodbUri: undefined });
+    try {
+      await other.applyPage({
+        connection: 'stripe',
+        stream: 'balance_transactions',
+        records: [
+          {
+            id: 'stripe:balance_transactions:txn_from_elsewhere',
+            connection: 'stripe',
+            provider: 'stripe',
+            stream: 'balance_transactions',
+            kind: 'charge',
+            amount: 123_456,
+            currency: 'USD',
+            occurredAt: new Date().toISOString(),
+            description: 'Stored by another process',
+            counterparty: null,
+            status: 'available',
+            moneyMovement: true,
+            raw: { type: 'balance_transaction', id: 'txn_from_elsewhere' },
+          },
+        ],
+        removedIds: [],
+        cursor: undefined,
+      });
+    } finally {
+      await other.close();
+    }
+    const after = await home();
+    assert.ok(
+      after.includes(`*stripe* net ${await netsToday()}`),
+      `the new record counts: ${await netsToday()}`,
+    );
   });
 });

@@ -187,6 +187,10 @@ export class EmbeddedStore implements Store {
     return this.runs.summaries(this.documents.listConnections().map((c) => c.name));
   }
 
+  async ledgerVersion(): Promise<number> {
+    return this.ledger.lastChangeSeq();
+  }
+
   async statusVersion(): Promise<number> {
     return this.ledger.statusVersion();
   }

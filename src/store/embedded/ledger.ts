@@ -180,6 +180,7 @@ export class SqliteLedger {
       clearProvisional: db.prepare<[string, string, string]>(
         'DELETE FROM provisional WHERE connection = ? AND stream = ? AND read_id = ?',
       ),
+      lastChangeSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM changes'),
       statusVersion: db.prepare<[], { value: number }>(
         "SELECT value FROM change_counters WHERE name = 'status'",
       ),
@@ -359,6 +360,6 @@ export class SqliteLedger {
 
   /** The newest change sequence (0 when nothing changed yet). */
   lastChangeSeq(): number {
-    return this.db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM changes').get()?.seq ?? 0;
+    return this.statements.lastChangeSeq.get()?.seq ?? 0;
   }
 }

@@ -15,6 +15,11 @@ export interface StatusQueries {
    * connection, a run, a record count, a scheduled job. Equal numbers mean an equal report.
    */
   statusVersion(): Promise<number>;
+  /**
+   * A number that changes whenever any record of the ledger is inserted, updated or deleted, in any process
+   * (the newest change-log sequence). Equal numbers mean equal figures computed from the ledger.
+   */
+  ledgerVersion(): Promise<number>;
   /** The newest run and the newest successful run of each connection. */
   runSummaries(): Promise<ReadonlyMap<string, RunSummary>>;
   /** Records stored per connection (connections without records may be absent). */

@@ -42,6 +42,24 @@ export function ledgerRules(open: OpenFreshStore): void {
     );
 
     test(
+      'the ledger version changes with every insert, update and delete, in any handle, and not on a replay',
+      withStore(open, async ({ store, openSecond }) => {
+        const other = await openSecond();
+        const start = await store.ledgerVersion();
+        await other.applyPage(page({ records: [record('a', 1)], cursor: { since: 1 } }));
+        const inserted = await store.ledgerVersion();
+        assert.notEqual(inserted, start, 'an insert by another handle is seen');
+        await store.applyPage(page({ records: [record('a', 1)], cursor: { since: 1 } }));
+        assert.equal(await other.ledgerVersion(), inserted, 'an unchanged replay is no change');
+        await store.applyPage(page({ records: [record('a', 2)], cursor: { since: 2 } }));
+        const updated = await other.ledgerVersion();
+        assert.notEqual(updated, inserted, 'an update is a change');
+        await other.applyPage(page({ removedIds: ['stripe:balance_transactions:a'], cursor: { since: 3 } }));
+        assert.notEqual(await store.ledgerVersion(), updated, 'a delete is a change');
+      }),
+    );
+
+    test(
       'the cursor is committed with its page; a page without one leaves it; removed ids are deleted',
       withStore(open, async ({ store, openSecond }) => {
         const other = await openSecond();
