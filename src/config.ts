@@ -132,10 +132,13 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
       ),
     ]),
   ) as unknown as ProviderSettings;
-  const secrets = secretValues(env, [
-    ...CORE_SETTINGS,
-    ...allProviders().flatMap((provider) => provider.settings.declared),
-  ]);
+  const secrets = [
+    ...secretValues(env, [
+      ...CORE_SETTINGS,
+      ...allProviders().flatMap((provider) => provider.settings.declared),
+    ]),
+    ...uriPasswords(get('MONGODB_URI')),
+  ];
   const signingSecret = check('unused', () =>
     slackRequired(
       'SLACK_SIGNING_SECRET',
@@ -236,6 +239,22 @@ function encryptionKey(text: string, name: string): Buffer {
 
 function optionalKey(text: string | undefined, name: string): Buffer | undefined {
   return text === undefined ? undefined : encryptionKey(text, name);
+}
+
+/**
+ * A MongoDB URI's password, as written and decoded: driver errors and host lists can quote parts of the URI
+ * without the rest, so the password alone is cut from logs too, not only the whole URI.
+ */
+function uriPasswords(uri: string | undefined): string[] {
+  const written = uri?.match(/^mongodb(?:\+srv)?:\/\/[^:@/]*:([^@/]+)@/)?.[1];
+  if (!written) return [];
+  let decoded = written;
+  try {
+    decoded = decodeURIComponent(written);
+  } catch {
+    // A malformed escape: the written form is the only one that can appear.
+  }
+  return [...new Set([written, decoded])];
 }
 
 function optionalMongoUri(text: string | undefined): string | undefined {

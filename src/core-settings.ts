@@ -10,7 +10,7 @@ export const CORE_SETTINGS: readonly SettingDeclaration[] = [
   { name: 'SLACK_API_URL', meaning: 'Slack Web API base URL', default: 'https://slack.com/api/' },
   { name: 'PORT', meaning: 'HTTP port', default: '3000' },
   { name: 'FINSYNC_DATA_DIR', meaning: 'embedded store folder', default: './data' },
-  { name: 'MONGODB_URI', meaning: 'use MongoDB for the store and jobs' },
+  { name: 'MONGODB_URI', meaning: 'use MongoDB for the store and jobs', secret: true },
   { name: 'FINSYNC_ENCRYPTION_KEY', meaning: '32 bytes, base64, for credentials at rest', secret: true },
   { name: 'FINSYNC_ENCRYPTION_KEY_NEW', meaning: 'key rotation: the new key', secret: true },
   { name: 'FINSYNC_ENCRYPTION_KEY_PREVIOUS', meaning: 'key rotation: the previous key', secret: true },

@@ -25,6 +25,24 @@ function errorFor(env: Record<string, string>): ConfigError {
 }
 
 describe('config', () => {
+  test('a MongoDB URI is a secret, and so is its password alone, as written and decoded', () => {
+    const uri = 'mongodb://finsync:p%40ss-w0rd@127.0.0.1:27017/finsync';
+    const config = loadConfig({ ...valid, MONGODB_URI: uri });
+    assert.ok(config.secrets.includes(uri));
+    assert.ok(config.secrets.includes('p%40ss-w0rd'));
+    assert.ok(config.secrets.includes('p@ss-w0rd'));
+    const noPassword = loadConfig({ ...valid, MONGODB_URI: 'mongodb://127.0.0.1:27017/finsync' });
+    assert.deepEqual(
+      noPassword.secrets.filter(
+        (s) =>
+          s !== valid.SLACK_BOT_TOKEN &&
+          s !== valid.SLACK_SIGNING_SECRET &&
+          s !== valid.FINSYNC_ENCRYPTION_KEY,
+      ),
+      ['mongodb://127.0.0.1:27017/finsync'],
+    );
+  });
+
   test('defaults follow CONVENTIONS.md', () => {
     const config = loadConfig(valid);
     assert.equal(config.port, 3000);
