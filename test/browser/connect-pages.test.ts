@@ -37,7 +37,12 @@ interface BrowserWindow {
  * afterwards; a failure carries what the page reported, so a blocked script reads as itself, not as a timeout.
  */
 async function inWindow(use: (window: BrowserWindow) => Promise<void>): Promise<void> {
-  const context = await browser.newContext();
+  // A phone: links from Slack are often tapped in its mobile app.
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
   try {
     context.setDefaultTimeout(WAIT_MS);
     context.setDefaultNavigationTimeout(WAIT_MS);
@@ -96,8 +101,9 @@ async function linkFromSlack(text: string, where: 'modal' | 'reply'): Promise<st
   return url;
 }
 
-/** What the person reads on a result page: its heading and its sentence. */
+/** What the person reads on a result page: its heading and its sentence, laid out for the phone's width. */
 async function resultPage(page: Page): Promise<{ title: string; text: string }> {
+  assert.equal(await page.evaluate('window.innerWidth'), 390, 'laid out at the phone width, not zoomed out');
   return {
     title: (await page.locator('h1').textContent()) ?? '',
     text: (await page.locator('p').first().textContent()) ?? '',
