@@ -151,6 +151,7 @@ describe('the pages finsync serves, in headless Chromium', () => {
     await inWindow(async ({ page, problems }) => {
       const opened = await page.goto(url);
       assert.equal(opened?.status(), 200);
+      assert.equal(await page.evaluate('window.innerWidth'), 390, 'laid out at the phone width');
       const link = linkFrame(page);
 
       // Link opens by itself; the person closes it, reads why nothing happened, and opens it again.
