@@ -83,6 +83,11 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     const expiration = new Date(Date.now() + 4 * 3600_000).toISOString();
     const linkToken = `link-sandbox-${randomUUID()}`;
     if (item) state.updateModeTokens.set(linkToken, item.itemId);
+    const webhook = typeof body['webhook'] === 'string' ? body['webhook'] : null;
+    state.linkTokens.set(linkToken, {
+      products: body['products'] === undefined ? [] : productList(body['products']),
+      webhook,
+    });
     return { link_token: linkToken, expiration } satisfies Answer<LinkTokenCreateResponse>;
   },
 

@@ -76,6 +76,11 @@ export class EmulatorState {
   private readonly publicTokens = new Map<string, string>();
   /** Link tokens made in update mode → the item they log in again. */
   readonly updateModeTokens = new Map<string, string>();
+  /** Link tokens not yet used in Link (emulator-link.ts): what an item linked with each one gets. */
+  readonly linkTokens = new Map<
+    string,
+    { readonly products: readonly Products[]; readonly webhook: string | null }
+  >();
   private mutationArmed = false;
   private armedChange: (() => void) | undefined;
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Products, type Transaction } from 'plaid';
+import { isLinkPath, serveLink } from './emulator-link.ts';
 import { type RequestBody, ROUTES } from './emulator-routes.ts';
 import { EmulatorState, PlaidApiError, type Posting, type TransactionPatch } from './emulator-state.ts';
 import { createWebhookSigner } from './emulator-webhook.ts';
@@ -127,6 +128,8 @@ export async function startPlaidEmulator(options: PlaidEmulatorOptions = {}): Pr
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = `emu${String(++requests).padStart(12, '0')}`;
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+    // Link's browser side (a person's browser, not an API client): no developer keys, no faults, not logged.
+    if (isLinkPath(path)) return serveLink(req, res, state);
     const entry: RequestLogEntry = { path, body: {}, status: 0 };
     requestLog.push(entry);
     if (hold?.path === path && hold.skip-- <= 0) await hold.released;

@@ -60,11 +60,14 @@ const LINK_PAGE_SCRIPT = `
       credentials: 'same-origin',
       body: JSON.stringify({ public_token: publicToken, state: config.state }),
     }).then(function (response) {
-      if (!response.ok) throw new Error('HTTP ' + response.status);
-      show('✅ Connected. You can close this window and return to Slack.', 'ok');
+      // finsync answers why in words ({ ok: false, error }); a status code is no reason a person can act on.
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (!response.ok) throw new Error(answer.error || 'HTTP ' + response.status);
+        show('✅ Connected. You can close this window and return to Slack.', 'ok');
+      });
     }).catch(function (error) {
       done = false;
-      show('❌ The bank was linked but finsync could not save the connection (' + error.message + '). ' +
+      show('❌ The bank was linked but finsync could not save the connection: ' + error.message + '. ' +
         'Start again from Slack with /finsync connect plaid.', 'error');
     });
   }

@@ -192,7 +192,10 @@ function linkComplete(lazyDeps: () => HandOffRouteDeps, integration: Integration
       case 'failed':
         return json(res, outcome.internal ? 500 : 400, { ok: false, error: outcome.reason });
       default:
-        return json(res, 400, { ok: false, error: 'unknown, used or expired state' });
+        return json(res, 400, {
+          ok: false,
+          error: 'this link was already used, has expired, or did not come from finsync',
+        });
     }
   });
 }

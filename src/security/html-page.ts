@@ -53,7 +53,10 @@ export const RESULT_PAGE_CSP = contentSecurityPolicy({ 'style-src': [cspHash(RES
 /** A title and a sentence ("QuickBooks is connected", "This link has expired"), escaped. */
 export function resultHtml(title: string, text: string): string {
   return (
-    `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<!doctype html><html lang="en"><meta charset="utf-8">` +
+    // Links from Slack are often opened on a phone: without this the page is laid out 980 px wide, zoomed out.
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    `<title>${escapeHtml(title)}</title>` +
     `<style>${RESULT_STYLE}</style><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`
   );
 }
