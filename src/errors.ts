@@ -99,6 +99,21 @@ export class ConflictError extends FinsyncError {
   readonly errorClass = 'conflict';
 }
 
+/**
+ * The provider account is already held by another connection (one account, one connection: a second one would
+ * sync every record twice under two names). Raised by the store, so two processes connecting the same account
+ * at once cannot both succeed.
+ */
+export class AccountConnectedError extends ConflictError {
+  constructor(
+    /** The connection that holds the account. */
+    readonly holder: string,
+    message = `this account is already connected as ${holder}`,
+  ) {
+    super(message);
+  }
+}
+
 /** Another run of the connection holds its lease, in this process or another one sharing the store. */
 export class RunConflictError extends ConflictError {
   constructor(

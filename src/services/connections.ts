@@ -4,7 +4,13 @@
  */
 import { type Integration, integrationFor, integrationNames } from '../../connectors/registry.ts';
 import type { ConnectorContext, Credentials, VerifyResult } from '../../connectors/types.ts';
-import { ConflictError, errorMessage, NotFoundError, UserInputError } from '../errors.ts';
+import {
+  AccountConnectedError,
+  ConflictError,
+  errorMessage,
+  NotFoundError,
+  UserInputError,
+} from '../errors.ts';
 import { redactText, registerCredentialSecrets, registerSecret } from '../log.ts';
 import type { Keyring } from '../security/crypto.ts';
 import type { Connection, Store } from '../store/types.ts';
@@ -64,7 +70,8 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   const nameProblem = await checkNewName(deps.store, request.name);
   if (nameProblem) throw new UserInputError(nameProblem);
   const verified = await verifyInput(deps, connector, request);
-  // One account, one connection: a second one would sync every record twice under two names.
+  // One account, one connection: a second one would sync every record twice under two names. Asked first for
+  // a clear answer; the store enforces it again at the write, where two processes connecting at once meet.
   const holder = await connectionOfAccount(deps.store, connector.id, verified.accountId);
   if (holder) throw alreadyConnected(connector, holder);
   const connection: Connection = {
@@ -82,6 +89,14 @@ export async function connect(deps: ConnectionDeps, request: ConnectInput): Prom
   try {
     await deps.store.createConnection(connection);
   } catch (error) {
+    if (error instanceof AccountConnectedError) {
+      const taken = await deps.store.getConnection(error.holder);
+      throw taken
+        ? alreadyConnected(connector, taken)
+        : new UserInputError(
+            `This ${connector.displayName} account was connected as \`${error.holder}\` a moment ago (and since removed): try again.`,
+          );
+    }
     if (error instanceof ConflictError)
       throw new UserInputError(`A connection named ${request.name} already exists; pick another name.`);
     throw error;

@@ -173,7 +173,11 @@ export interface Store extends StatusQueries {
   // connections
   listConnections(): Promise<readonly Connection[]>;
   getConnection(name: string): Promise<Connection | undefined>;
-  /** Fails with ConflictError when the name is taken. */
+  /**
+   * Fails with ConflictError when the name is taken, and with AccountConnectedError (naming the holder) when
+   * another connection of the same provider holds the same non-null accountId: checked and written atomically,
+   * across processes.
+   */
   createConnection(connection: Connection): Promise<void>;
   updateConnection(name: string, patch: Partial<Omit<Connection, 'name' | 'provider'>>): Promise<Connection>;
   /**

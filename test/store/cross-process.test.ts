@@ -162,6 +162,34 @@ describe('one store folder, several processes', () => {
     }
   });
 
+  test('four processes connecting one account at the same moment: exactly one connection holds it', async () => {
+    const dataDir = newDir();
+    await (await EmbeddedStore.open(dataDir)).close();
+    // Every child opens the store first, then all create at one agreed moment.
+    const at = Date.now() + 2_500;
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        child(dataDir, [
+          { op: 'create', connection: { ...connection(`qb-${n}`), accountId: 'realm-1' }, at },
+        ]),
+      ),
+    );
+    const flat = outcomes.flat().map((line) => JSON.parse(line) as string);
+    assert.deepEqual([...flat].sort(), [
+      'AccountConnectedError',
+      'AccountConnectedError',
+      'AccountConnectedError',
+      'created',
+    ]);
+    const store = await EmbeddedStore.open(dataDir);
+    try {
+      const held = (await store.listConnections()).filter((c) => c.accountId === 'realm-1');
+      assert.equal(held.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('connections.json and settings.json of an older folder are imported once and kept as backups', async () => {
     const dataDir = newDir();
     writeFileSync(join(dataDir, 'connections.json'), JSON.stringify({ connections: [connection('qb-1')] }));

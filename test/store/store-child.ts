@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import { processHolder } from '../../src/store/lease.ts';
-import type { PageWrite } from '../../src/store/types.ts';
+import type { Connection, PageWrite } from '../../src/store/types.ts';
 
 export type StoreOp =
   | { readonly op: 'apply'; readonly page: PageWrite }
@@ -20,7 +20,9 @@ export type StoreOp =
    * Starts a CLI run of the connection holding its lease, renews the lease every third of `ttlMs`, prints
    * `held` and waits to be killed: a `npx finsync sync` in progress, as other processes see it.
    */
-  | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number };
+  | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number }
+  /** Waits until `at` (epoch ms), then creates the connection; prints `created` or the error's class name. */
+  | { readonly op: 'create'; readonly connection: Connection; readonly at: number };
 
 const [dataDir, opsJson] = process.argv.slice(2);
 const store = await EmbeddedStore.open(dataDir!);
@@ -35,6 +37,15 @@ try {
           `${JSON.stringify(await store.adoptProvisional(op.connection, op.stream, op.readId))}\n`,
         );
         break;
+      case 'create': {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, op.at - Date.now())));
+        const outcome = await store.createConnection(op.connection).then(
+          () => 'created',
+          (error: unknown) => (error instanceof Error ? error.constructor.name : String(error)),
+        );
+        process.stdout.write(`${JSON.stringify(outcome)}\n`);
+        break;
+      }
       case 'increment':
         for (let i = 0; i < op.times; i++) await store.modifySetting<number>(op.key, (n) => (n ?? 0) + 1);
         break;

@@ -6,7 +6,7 @@
  * whole (shared/NOTES.md); `importLegacyDocuments` moves those files in once.
  */
 import { existsSync, renameSync } from 'node:fs';
-import { ConflictError, NotFoundError, StorageError } from '../../errors.ts';
+import { AccountConnectedError, ConflictError, NotFoundError, StorageError } from '../../errors.ts';
 import type { SqliteDatabase } from '../sqlite.ts';
 import type { Connection } from '../types.ts';
 import { JsonDocument } from './json-document.ts';
@@ -23,6 +23,9 @@ export class SqliteDocuments {
     this.statements = {
       listConnections: db.prepare<[], { doc: string }>('SELECT doc FROM connections ORDER BY rowid'),
       getConnection: db.prepare<[string], { doc: string }>('SELECT doc FROM connections WHERE name = ?'),
+      accountHolder: db.prepare<[string, string], { name: string }>(
+        "SELECT name FROM connections WHERE json_extract(doc, '$.provider') = ? AND json_extract(doc, '$.accountId') = ? LIMIT 1",
+      ),
       insertConnection: db.prepare<[string, string]>(
         'INSERT INTO connections (name, doc) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
       ),
@@ -48,10 +51,20 @@ export class SqliteDocuments {
     return row ? this.parse<Connection>(row.doc, `connection ${name}`) : undefined;
   }
 
+  /** The account check and the insert are one write transaction: no other process connects in between. */
   createConnection(connection: Connection): void {
-    if (this.statements.insertConnection.run(connection.name, JSON.stringify(connection)).changes === 0) {
-      throw new ConflictError(`a connection named ${connection.name} already exists`);
-    }
+    this.db
+      .transaction(() => {
+        const holder =
+          connection.accountId === null
+            ? undefined
+            : this.statements.accountHolder.get(connection.provider, connection.accountId);
+        if (holder) throw new AccountConnectedError(holder.name);
+        if (this.statements.insertConnection.run(connection.name, JSON.stringify(connection)).changes === 0) {
+          throw new ConflictError(`a connection named ${connection.name} already exists`);
+        }
+      })
+      .immediate();
   }
 
   /**

@@ -1,7 +1,7 @@
 /** Connections and their sealed credentials; settings and audit. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConflictError, NotFoundError } from '../../../src/errors.ts';
+import { AccountConnectedError, ConflictError, NotFoundError } from '../../../src/errors.ts';
 import { connection, type OpenFreshStore, record, withStore } from './harness.ts';
 
 export function connectionRules(open: OpenFreshStore): void {
@@ -19,6 +19,29 @@ export function connectionRules(open: OpenFreshStore): void {
           ['stripe', 'stripe-2'],
         );
         assert.equal(await store.getConnection('nope'), undefined);
+      }),
+    );
+
+    test(
+      'one provider account, one connection: a second connection of it is refused naming the holder, whichever process writes it',
+      withStore(open, async ({ store, openSecond }) => {
+        const other = await openSecond();
+        await store.createConnection(connection('stripe', { accountId: 'acct_1' }));
+        const refused = await other
+          .createConnection(connection('stripe-2', { accountId: 'acct_1' }))
+          .then(() => assert.fail('expected AccountConnectedError'))
+          .catch((error: unknown) => error);
+        assert.ok(refused instanceof AccountConnectedError);
+        assert.equal(refused.holder, 'stripe');
+        // Another account, another provider with the same id, and connections without an account id all pass.
+        await other.createConnection(connection('stripe-2', { accountId: 'acct_2' }));
+        await other.createConnection(connection('plaid', { provider: 'plaid', accountId: 'acct_1' }));
+        await store.createConnection(connection('stripe-3'));
+        await store.createConnection(connection('stripe-4'));
+        assert.deepEqual(
+          (await store.listConnections()).map((c) => c.name),
+          ['stripe', 'stripe-2', 'plaid', 'stripe-3', 'stripe-4'],
+        );
       }),
     );
 
