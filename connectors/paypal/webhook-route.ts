@@ -64,7 +64,7 @@ export function paypalWebhook(deps: ProviderWebhookDeps<PayPalSettings>) {
       signed[field] = value.trim();
     }
     if (!isPayPalCertUrl(signed.cert_url!))
-      return refuse(res, log, 'paypal', 'forged', { reason: 'cert_url' });
+      return refuse(res, log, 'paypal', 'forged', { check: 'cert_url' });
     let event: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(body.toString('utf8'));
