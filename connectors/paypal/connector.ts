@@ -82,6 +82,13 @@ export function parseHistoryFrom(value: string | undefined, now: number): number
   return ms;
 }
 
+/** `live`, `sandbox`, or the host when PAYPAL_API_BASE is neither of PayPal's (an emulator). */
+function modeOf(apiBase: string): string {
+  const host = new URL(apiBase).hostname;
+  if (/sandbox/i.test(host)) return 'sandbox';
+  return host === 'paypal.com' || host.endsWith('.paypal.com') ? 'live' : `at ${host}`;
+}
+
 function credentialsOf(input: Credentials): PayPalCredentials {
   const clientId = input.client_id?.trim() ?? '';
   const clientSecret = input.client_secret?.trim() ?? '';
@@ -141,7 +148,7 @@ export function createPayPalConnector(options: PayPalConnectorOptions = {}): Con
       });
       const account = search.account_number;
       const accountId = account ?? token.appId;
-      const mode = /sandbox/i.test(ctx.settings.apiBase) ? 'sandbox' : 'live';
+      const mode = modeOf(ctx.settings.apiBase);
       const accountLabel = account
         ? `PayPal account ${account} (${mode}${token.appId ? `, app ${token.appId}` : ''})`
         : `PayPal app ${token.appId ?? credentials.clientId.slice(0, 8)} (${mode})`;
