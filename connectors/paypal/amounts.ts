@@ -6,7 +6,7 @@
  * ISO 4217 gives the currency are refused unless they are zeros (never rounded).
  */
 import { InvalidDataError } from '../../src/errors.ts';
-import { decimalToMinor, normalizeCurrency } from '../../src/money.ts';
+import { currencyExponent, decimalToMinor, normalizeCurrency } from '../../src/money.ts';
 import type { PayPalMoney } from './wire.ts';
 
 /** The spec's `money.value` pattern. */
@@ -23,5 +23,30 @@ export function moneyToMinor(money: PayPalMoney | undefined, field: string): Min
   if (!VALUE.test(money.value)) {
     throw new InvalidDataError(`${field} "${money.value.slice(0, 40)}" is not a PayPal decimal`, undefined);
   }
-  return { amount: decimalToMinor(money.value, currency), currency };
+  return { amount: fastMinor(money.value, currency) ?? decimalToMinor(money.value, currency), currency };
+}
+
+/** Short values (the common case): at most 15 digits in all, so the digit string is an exact safe integer. */
+const SHORT = /^(-?)(\d{0,15})(?:\.(\d{1,15}))?$/;
+
+/**
+ * The same exact conversion as decimalToMinor for short values, without BigInt: the integer and fraction
+ * digits, the fraction padded to the currency's exponent, are read as one integer digit string (exact below
+ * 2^53, which 15 digits always are). Undefined when the value is not short or has more non-zero decimals than
+ * the currency allows: decimalToMinor then decides (and refuses, naming the value).
+ */
+function fastMinor(value: string, currency: string): number | undefined {
+  const match = SHORT.exec(value);
+  if (!match) return undefined;
+  const whole = match[2] ?? '';
+  let fraction = match[3] ?? '';
+  const exponent = currencyExponent(currency);
+  if (fraction.length > exponent) {
+    if (/[^0]/.test(fraction.slice(exponent))) return undefined;
+    fraction = fraction.slice(0, exponent);
+  }
+  const digits = whole + fraction.padEnd(exponent, '0');
+  if (digits.length > 15) return undefined;
+  const minor = Number(digits === '' ? '0' : digits);
+  return match[1] === '-' && minor !== 0 ? -minor : minor;
 }

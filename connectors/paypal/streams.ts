@@ -9,7 +9,7 @@
  * appears between the two reads is found in `Y` (money) and never mistaken for a non-money one.
  *
  * A window PayPal refuses with `400 RESULTSET_TOO_LARGE` (more than 10,000 rows) is halved and read again
- * (down to one second). Each window's rows (newest version of each id, by `transaction_updated_date`) go out
+ * (down to one second). The next window is fetched while the current one is stored. Each window's rows (newest version of each id, by `transaction_updated_date`) go out
  * in pages of 500; its last page carries the cursor `{ until: window end, pendingFrom }`, so a crash resumes
  * at the last committed window, re-reading the overlap before it; records are upserted by id, nothing doubles.
  */
@@ -70,34 +70,50 @@ async function* readTransactions(
   }
   let pendingFrom: number | undefined;
   const todo: Window[] = windowsOf(plan.startMs, plan.endMs, options.windowMs).reverse();
-  while (todo.length > 0) {
-    const window = todo.pop()!;
-    let rows: PayPalRow[];
-    try {
-      rows = await readWindow(api, window, pageSize);
-    } catch (error) {
-      const halves = error instanceof ResultSetTooLargeError ? splitWindow(window) : null;
-      if (!halves) throw error;
+  // The next window is fetched while the engine stores this one's pages: fetching and storing overlap.
+  const fetchWindow = (window: Window): Promise<Fetched> =>
+    readWindow(api, window, pageSize).then(
+      (rows) => ({ ok: true, rows }),
+      (error: unknown) => ({ ok: false, error }),
+    );
+  let window = todo.pop();
+  let fetched = window ? fetchWindow(window) : undefined;
+  while (window && fetched) {
+    const result = await fetched;
+    if (!result.ok) {
+      const halves = result.error instanceof ResultSetTooLargeError ? splitWindow(window) : null;
+      if (!halves) throw result.error;
       ctx.log.info('PayPal window holds too many rows; reading it in two halves', {
         start: new Date(window.start).toISOString(),
         end: new Date(window.end).toISOString(),
       });
       todo.push(halves[1], halves[0]);
+      window = todo.pop();
+      fetched = window ? fetchWindow(window) : undefined;
       continue;
     }
+    const rows = result.rows;
+    const next = todo.pop();
+    const nextFetched = next ? fetchWindow(next) : undefined;
     for (const row of rows) {
       if (row.detail.transaction_info.transaction_status?.toUpperCase() !== 'P') continue;
       const at = paypalInstantMs(row.detail.transaction_info.transaction_initiation_date);
       if (at !== undefined) pendingFrom = Math.min(pendingFrom ?? at, at);
     }
-    const next: PayPalCursor = { until: window.end, ...(pendingFrom === undefined ? {} : { pendingFrom }) };
-    if (rows.length === 0) yield { objects: [], cursor: next };
+    const cursor: PayPalCursor = { until: window.end, ...(pendingFrom === undefined ? {} : { pendingFrom }) };
+    if (rows.length === 0) yield { objects: [], cursor };
     for (let i = 0; i < rows.length; i += pageSize) {
       const last = i + pageSize >= rows.length;
-      yield { objects: rows.slice(i, i + pageSize), ...(last ? { cursor: next } : {}) };
+      yield { objects: rows.slice(i, i + pageSize), ...(last ? { cursor } : {}) };
     }
+    window = next;
+    fetched = nextFetched;
   }
 }
+
+type Fetched =
+  | { readonly ok: true; readonly rows: PayPalRow[] }
+  | { readonly ok: false; readonly error: unknown };
 
 /** Every page of one query over the window. */
 async function readAll(
@@ -147,7 +163,10 @@ export function classifyRows(
   balance: readonly PayPalTransactionDetail[],
 ): PayPalRow[] {
   const unclaimed = new Map<string, number>();
-  for (const detail of balance) unclaimed.set(copyKey(detail), (unclaimed.get(copyKey(detail)) ?? 0) + 1);
+  for (const detail of balance) {
+    const key = copyKey(detail);
+    unclaimed.set(key, (unclaimed.get(key) ?? 0) + 1);
+  }
   const rows: PayPalRow[] = balance.map((detail) => ({ detail, balanceAffecting: true }));
   for (const detail of every) {
     const key = copyKey(detail);

@@ -143,9 +143,8 @@ const int = (value: unknown): number | undefined =>
 export function parseSearchResponse(value: unknown): PayPalSearchResponse {
   if (!isObject(value)) throw new TransientError('PayPal answered a transaction search with no JSON object');
   const rows = Array.isArray(value.transaction_details) ? value.transaction_details : [];
-  const details = rows.filter(
-    (row): row is PayPalTransactionDetail => isObject(row) && isObject(row.transaction_info),
-  );
+  const details: PayPalTransactionDetail[] = [];
+  for (const row of rows) if (isObject(row) && isObject(row.transaction_info)) details.push(slimDetail(row));
   const page = int(value.page);
   const totalItems = int(value.total_items);
   const totalPages = int(value.total_pages);
@@ -159,6 +158,18 @@ export function parseSearchResponse(value: unknown): PayPalSearchResponse {
       ? { last_refreshed_datetime: str(value.last_refreshed_datetime) }
       : {}),
   };
+}
+
+/**
+ * Only the parts finsync reads are kept of a row (`fields=all` also brings cart, shipping, store, auction and
+ * incentive info): a window's rows are held until the window is stored, and the rest would only cost memory.
+ * The kept parts are the parsed objects themselves, not copies (copying cost more CPU than it saved).
+ */
+function slimDetail(row: Loose): PayPalTransactionDetail {
+  const info = row.transaction_info as PayPalTransactionInfo;
+  return isObject(row.payer_info)
+    ? { transaction_info: info, payer_info: row.payer_info as PayPalPayerInfo }
+    : { transaction_info: info };
 }
 
 function money(value: unknown): PayPalMoney | undefined {
