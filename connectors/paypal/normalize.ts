@@ -18,7 +18,7 @@
  *   its amount for reference but `moneyMovement: false` and no fee record: it never moves the totals.
  */
 import { InvalidDataError } from '../../src/errors.ts';
-import { minorToDecimal } from '../../src/money.ts';
+import { currencyExponent } from '../../src/money.ts';
 import { type RecordDraft, type RecordKind, recordId } from '../../src/records.ts';
 import { moneyToMinor } from './amounts.ts';
 import { paypalInstantMs } from './dates.ts';
@@ -109,6 +109,15 @@ function counterpartyOf(detail: PayPalTransactionDetail): string | null {
   return full || payer?.email_address?.trim() || payer?.account_id || null;
 }
 
+/** Minor units as the currency's decimal text (-320 USD → "-3.20"), with integer digits only (no BigInt, no float). */
+export function decimalText(minor: number, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent);
+  const sign = minor < 0 ? '-' : '';
+  return exponent === 0 ? `${sign}${whole}` : `${sign}${whole}.${digits.slice(digits.length - exponent)}`;
+}
+
 export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
   const externalId = externalIdOf(row);
   const info = row.detail.transaction_info;
@@ -143,7 +152,7 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
     } as const;
     const withFee = row.balanceAffecting && fee.amount !== 0;
     const feeText = withFee
-      ? ` (fee ${minorToDecimal(fee.amount, fee.currency)} ${fee.currency}, net ${minorToDecimal(gross.amount + fee.amount, fee.currency)} ${fee.currency})`
+      ? ` (fee ${decimalText(fee.amount, fee.currency)} ${fee.currency}, net ${decimalText(gross.amount + fee.amount, fee.currency)} ${fee.currency})`
       : '';
     const grossRecord: RecordDraft = {
       ...shared,

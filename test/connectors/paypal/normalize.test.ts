@@ -137,3 +137,13 @@ describe('paypal normalization', () => {
     assert.equal(old.pendingGivenUp, true);
   });
 });
+
+describe('paypal decimal text', () => {
+  test('matches the ledger formatter for every exponent and sign', async () => {
+    const { minorToDecimal } = await import('../../../src/money.ts');
+    const { decimalText } = await import('../../../connectors/paypal/normalize.ts');
+    for (const currency of ['USD', 'JPY', 'TND'])
+      for (const minor of [0, 5, -5, 320, -320, 1005, -1_234_567, 9_007_199_254_740_991])
+        assert.equal(decimalText(minor, currency), minorToDecimal(minor, currency), `${minor} ${currency}`);
+  });
+});
