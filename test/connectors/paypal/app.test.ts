@@ -87,7 +87,7 @@ describe('PayPal in the app', () => {
     assert.equal(good.response_action, 'update');
     const connection = await h.app.store.getConnection('paypal');
     assert.equal(connection?.accountId, h.paypal.control.accountId);
-    assert.match(connection?.accountLabel ?? '', /FINSYNCEMUL7Q/);
+    assert.match(connection?.accountLabel ?? '', /F5SYNCEMUL7QK/);
   });
 
   test('a sync stores exactly the rows PayPal shows: money with fees, the shared-id pair, JPY and TND', async () => {

@@ -118,7 +118,7 @@ describe('paypal connect (verify)', () => {
       w.ctx,
     );
     assert.equal(verified.accountId, w.emulator.control.accountId);
-    assert.match(verified.accountLabel, /PayPal account FINSYNCEMUL7Q .*APP-80W284485P519543T/);
+    assert.match(verified.accountLabel, /PayPal account F5SYNCEMUL7QK .*APP-80W284485P519543T/);
     assert.deepEqual(verified.credentials, {
       client_id: w.emulator.clientId,
       client_secret: w.emulator.clientSecret,
