@@ -73,6 +73,8 @@ export interface PayPalEmulatorControl {
   restore(): void;
   /** Withdraws or grants the app's Transaction Search permission (403 NOT_AUTHORIZED without it). */
   setTransactionSearch(enabled: boolean): void;
+  /** Every access token issued so far stops working (401 AUTHENTICATION_FAILURE), as after an early revocation. */
+  expireTokens(): void;
   /** A delivery PayPal would send for `event` to `webhookId` (default: the emulator's webhook). */
   signWebhook(event: Record<string, unknown>, webhookId?: string): SignedDelivery;
   readonly requests: readonly LoggedRequest[];
@@ -181,6 +183,7 @@ export async function startPayPalEmulator(options: PayPalEmulatorOptions = {}): 
     setTransactionSearch(enabled) {
       app.transactionSearch = enabled;
     },
+    expireTokens: () => tokens.expireAll(),
     signWebhook: (event, webhookId = EMULATOR_WEBHOOK_ID) => signer.sign(event, webhookId, now()),
     get requests() {
       return requests;

@@ -18,6 +18,7 @@ import {
 import { expectedLines, storedLines } from './expected.ts';
 
 let h: Harness;
+const ALERTS = 'C0ALERTS1';
 
 function submit(secret: string, metadata: Record<string, string> = { provider: 'paypal' }, name?: string) {
   return sendViewSubmission(h.target, {
@@ -54,7 +55,11 @@ const event = (id: string, type = 'PAYMENT.CAPTURE.COMPLETED') => ({
 
 describe('PayPal in the app', () => {
   before(async () => {
-    h = await startWebhookHarness({ emulators: { paypal: { count: 60 } } });
+    h = await startWebhookHarness({
+      env: { FINSYNC_ALERT_CHANNEL: ALERTS },
+      emulators: { paypal: { count: 60 } },
+    });
+    h.slack.setChannel(ALERTS, { name: 'finance-alerts', isMember: true });
   });
   after(async () => {
     await h.close();
@@ -156,6 +161,37 @@ describe('PayPal in the app', () => {
       webhookWarnings(h, from).map((w) => w['reason']),
       cases.map((c) => c[4]),
     );
+  });
+
+  test('a delivery seen before is a replay: 200, nothing queued', async () => {
+    const delivery = h.paypal.control.signWebhook(event('WH-REPLAY-0001'));
+    assert.equal((await postWebhook(h, 'paypal', delivery.body, delivery.headers)).status, 200);
+    await settle(h, 'paypal');
+    const again = await postWebhook(h, 'paypal', delivery.body, delivery.headers);
+    assert.deepEqual([again.status, again.body], [200, { ok: true, duplicate: true }]);
+    assert.deepEqual(await pendingWebhookJobs(h, 'paypal'), []);
+  });
+
+  test("a withdrawn Transaction Search permission alerts at once, naming the fix and PayPal's debug_id", async () => {
+    h.paypal.control.setTransactionSearch(false);
+    await h.app.finsync.syncNow({
+      target: 'paypal',
+      trigger: 'manual',
+      actor: ADMIN,
+      notify: { kind: 'none' },
+    });
+    await h.app.core.engine.drain();
+    await h.app.core.jobs.drain();
+    await h.app.core.incidents.drain();
+    h.paypal.control.setTransactionSearch(true);
+    const connection = await h.app.store.getConnection('paypal');
+    assert.equal(connection?.state, 'needs_reconnect');
+    const alert = await h.slack.waitForCall('chat.postMessage', (c) => c.args['channel'] === ALERTS);
+    const text = JSON.stringify(alert.args);
+    assert.match(text, /paypal/);
+    assert.match(text, /debug_id [0-9a-f]+/);
+    assert.match(text, /Transaction search/);
+    assert.doesNotMatch(text, new RegExp(h.paypal.clientSecret));
   });
 
   test('a revoked app: the sync needs a reconnect; the same app reconnects in place by form', async () => {

@@ -50,6 +50,17 @@ describe('paypal errors', () => {
     assert.equal(w.emulator.control.tokenGrants, grants, 'no token was granted to a revoked app');
   });
 
+  test('a token PayPal stops accepting before its expiry is renewed once and the read goes on', async () => {
+    const w = await open();
+    await readStream(stream(w), null, w.ctx);
+    w.emulator.control.expireTokens();
+    const read = await readStream(stream(w), null, w.ctx);
+    assert.equal(w.emulator.control.tokenGrants, 2);
+    assert.deepEqual(summary(read.records), [
+      'paypal:transactions:OK000000000000001:T0006:B 1500 USD success money',
+    ]);
+  });
+
   test('403 NOT_AUTHORIZED names the fix (enable Transaction search; hours to appear) and the debug_id', async () => {
     const w = await open();
     w.emulator.control.setTransactionSearch(false);
