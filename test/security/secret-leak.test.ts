@@ -20,7 +20,7 @@ import {
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, closeEmulators, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -124,10 +124,7 @@ describe('secrets never leave in clear', () => {
     secret('PayPal client secret', h.paypal.clientSecret);
   });
   after(async () => {
-    if (appStopped)
-      await Promise.all(
-        [h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks, h.paypal].map((e) => e.close()),
-      );
+    if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });
