@@ -76,6 +76,7 @@ export function paypalWebhook(deps: ProviderWebhookDeps<PayPalSettings>) {
 
     const verified: Connection[] = [];
     let candidates = 0;
+    let unanswered: unknown;
     for (const connection of await deps.connections()) {
       if (connection.provider !== 'paypal') continue;
       let credentials: Record<string, string | undefined>;
@@ -95,17 +96,28 @@ export function paypalWebhook(deps: ProviderWebhookDeps<PayPalSettings>) {
       const api = new PayPalApi({ clientId, clientSecret }, deps.connectorContext(), {
         retry: { attempts: 2 },
       });
-      const ok = await api.verifyWebhookSignature({
-        auth_algo: signed.auth_algo!,
-        cert_url: signed.cert_url!,
-        transmission_id: signed.transmission_id!,
-        transmission_sig: signed.transmission_sig!,
-        transmission_time: signed.transmission_time!,
-        webhook_id: webhookId,
-        webhook_event: event,
-      });
-      if (ok) verified.push(connection);
+      try {
+        const ok = await api.verifyWebhookSignature({
+          auth_algo: signed.auth_algo!,
+          cert_url: signed.cert_url!,
+          transmission_id: signed.transmission_id!,
+          transmission_sig: signed.transmission_sig!,
+          transmission_time: signed.transmission_time!,
+          webhook_id: webhookId,
+          webhook_event: event,
+        });
+        if (ok) verified.push(connection);
+      } catch (error) {
+        // One connection's app that cannot ask PayPal (revoked, PayPal down) must not hide another's match.
+        unanswered = error;
+        log.warn('PayPal webhook: the verification call failed for a connection', {
+          connection: connection.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
+    // Nobody could ask PayPal: a 500 makes PayPal deliver again later, instead of refusing a genuine event.
+    if (verified.length === 0 && unanswered !== undefined) throw unanswered;
     if (verified.length === 0) return refuse(res, log, 'paypal', 'forged', { candidates });
 
     const type = typeof event.event_type === 'string' ? event.event_type : '';

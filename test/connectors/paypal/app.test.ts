@@ -205,6 +205,10 @@ describe('PayPal in the app', () => {
     assert.equal(failed.errorClass, 'auth');
     assert.match(failed.errorMessage ?? '', /invalid_client/);
     assert.equal((await h.app.store.getConnection('paypal'))?.state, 'needs_reconnect');
+    // While its app cannot ask PayPal, a delivery is answered 500 (PayPal delivers again later), not refused.
+    const delivery = h.paypal.control.signWebhook(event('WH-WHILE-REVOKED-1'));
+    assert.equal((await postWebhook(h, 'paypal', delivery.body, delivery.headers)).status, 500);
+    assert.deepEqual(await pendingWebhookJobs(h, 'paypal'), []);
     h.paypal.control.restore();
     const answer = (await submit(h.paypal.clientSecret, { provider: 'paypal', reconnect: 'paypal' }))
       .body as Answer;
