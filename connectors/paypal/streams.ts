@@ -115,29 +115,48 @@ type Fetched =
   | { readonly ok: true; readonly rows: PayPalRow[] }
   | { readonly ok: false; readonly error: unknown };
 
-/** Every page of one query over the window. */
+/** Reads of one query tried again when the listing changed under them, before going on with the last one. */
+export const MAX_LISTING_ATTEMPTS = 3;
+
+/**
+ * Every page of one query over the window. Pages are offsets (`page`, `page_size`): a row that appears
+ * while they are read (PayPal shows rows up to three hours late) shifts the rest, so one row can come twice
+ * and another not at all. A twice-read balance-affecting row would be left unclaimed by the `Y` read and
+ * stored as a wrong non-money record, so a listing whose `total_items` changes between its pages (or that
+ * ends with another count than it announced) is read again. A row missed that way appears in the next run,
+ * whose overlap re-reads the window.
+ */
 async function readAll(
   api: PayPalApi,
   window: Window,
   balanceAffectingOnly: boolean,
   pageSize: number,
 ): Promise<PayPalTransactionDetail[]> {
-  const rows: PayPalTransactionDetail[] = [];
-  for (let page = 1; ; page++) {
-    const answer = await api.search({
-      startMs: window.start,
-      endMs: window.end,
-      balanceAffectingOnly,
-      page,
-      pageSize,
-    });
-    rows.push(...answer.transaction_details);
-    const done =
-      answer.total_pages === undefined
-        ? answer.transaction_details.length < pageSize
-        : page >= answer.total_pages || answer.transaction_details.length === 0;
-    if (done) return rows;
+  let rows: PayPalTransactionDetail[] = [];
+  for (let attempt = 1; attempt <= MAX_LISTING_ATTEMPTS; attempt++) {
+    rows = [];
+    let announced: number | undefined;
+    let stable = true;
+    for (let page = 1; ; page++) {
+      const answer = await api.search({
+        startMs: window.start,
+        endMs: window.end,
+        balanceAffectingOnly,
+        page,
+        pageSize,
+      });
+      rows.push(...answer.transaction_details);
+      if (page === 1) announced = answer.total_items;
+      else if (answer.total_items !== announced) stable = false;
+      const done =
+        answer.total_pages === undefined
+          ? answer.transaction_details.length < pageSize
+          : page >= answer.total_pages || answer.transaction_details.length === 0;
+      if (done) break;
+    }
+    if (stable && (announced === undefined || announced === rows.length)) return rows;
   }
+  return rows;
 }
 
 /** What lets a balance-affecting row claim its copy among every row: id, event code and gross. */

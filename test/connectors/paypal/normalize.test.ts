@@ -147,3 +147,36 @@ describe('paypal decimal text', () => {
         assert.equal(decimalText(minor, currency), minorToDecimal(minor, currency), `${minor} ${currency}`);
   });
 });
+
+describe('paypal listing changes while paged', () => {
+  test('a listing whose total changes between pages is read again: no row twice, no spurious non-money copy', async () => {
+    const { readWindow } = await import('../../../connectors/paypal/streams.ts');
+    const row = (id: string, day: number) =>
+      detail({ transaction_id: id, transaction_initiation_date: `2026-06-0${day}T10:00:00+0000` });
+    let calls = 0;
+    // Two rows per page; on the first N read a late row appears before page 2, shifting B to page 2 again.
+    const api = {
+      async search(params: { balanceAffectingOnly: boolean; page: number }) {
+        calls++;
+        const before = [
+          row('A0000000000000001', 1),
+          row('B0000000000000001', 2),
+          row('C0000000000000001', 3),
+        ];
+        const after = [row('L0000000000000001', 1), ...before];
+        const list = params.balanceAffectingOnly || calls > 2 ? after : params.page === 1 ? before : after;
+        const slice = list.slice((params.page - 1) * 2, params.page * 2);
+        return {
+          transaction_details: slice,
+          total_items: list.length,
+          total_pages: Math.ceil(list.length / 2),
+        };
+      },
+    };
+    const rows = await readWindow(api as never, { start: 0, end: 1 }, 2);
+    assert.deepEqual(
+      rows.map((r) => `${r.detail.transaction_info.transaction_id} ${r.balanceAffecting ? 'B' : 'N'}`).sort(),
+      ['A0000000000000001 B', 'B0000000000000001 B', 'C0000000000000001 B', 'L0000000000000001 B'],
+    );
+  });
+});
