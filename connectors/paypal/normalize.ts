@@ -16,6 +16,8 @@
  *   change of the PayPal balance, so sums over money records count each movement and each fee once.
  * - A non-balance-affecting row (an authorization, a pending hold, an informational copy) is a record with
  *   its amount for reference but `moneyMovement: false` and no fee record: it never moves the totals.
+ * - A denied row (`D`: "PayPal or merchant rules denied the transaction") moved no money either: same as a
+ *   non-balance-affecting one, whatever the query said.
  */
 import { InvalidDataError } from '../../src/errors.ts';
 import { currencyExponent } from '../../src/money.ts';
@@ -139,6 +141,7 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
       throw new InvalidDataError(`fee currency ${fee.currency} differs from ${gross.currency}`, undefined);
     }
     const subject = info.transaction_subject?.trim() || info.transaction_note?.trim() || '';
+    const isMoney = row.balanceAffecting && info.transaction_status?.toUpperCase() !== 'D';
     const label = `PayPal ${code}${subject ? ` ${subject}` : ''} (${transactionId})`;
     const shared = {
       provider: PROVIDER,
@@ -147,10 +150,10 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
       occurredAt: new Date(ms).toISOString(),
       counterparty: counterpartyOf(row.detail),
       status: statusOf(info.transaction_status),
-      moneyMovement: row.balanceAffecting,
+      moneyMovement: isMoney,
       raw: { type: 'transaction', id: transactionId },
     } as const;
-    const withFee = row.balanceAffecting && fee.amount !== 0;
+    const withFee = isMoney && fee.amount !== 0;
     const feeText = withFee
       ? ` (fee ${decimalText(fee.amount, fee.currency)} ${fee.currency}, net ${decimalText(gross.amount + fee.amount, fee.currency)} ${fee.currency})`
       : '';

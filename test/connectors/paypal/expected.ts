@@ -10,9 +10,10 @@ export function expectedLines(ledger: PayPalLedger, now: number): string[] {
   const lines: string[] = [];
   for (const row of ledger.query(0, now, false, now)) {
     const id = `paypal:transactions:${row.transactionId}:${row.eventCode}:${row.balanceAffecting ? 'B' : 'N'}`;
-    const money = row.balanceAffecting ? ' money' : '';
+    const isMoney = row.balanceAffecting && row.status !== 'D';
+    const money = isMoney ? ' money' : '';
     lines.push(`${id} ${row.amount} ${row.currency} ${STATUS[row.status]}${money}`);
-    if (row.balanceAffecting && row.fee !== undefined && row.fee !== 0) {
+    if (isMoney && row.fee !== undefined && row.fee !== 0) {
       lines.push(`${id}:fee ${row.fee} ${row.currency} ${STATUS[row.status]}${money}`);
     }
   }

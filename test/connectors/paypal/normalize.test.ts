@@ -99,6 +99,17 @@ describe('paypal normalization', () => {
     );
   });
 
+  test('a denied row moved no money: not a money movement, no fee record', () => {
+    const records = normalizeRow({
+      detail: detail({ transaction_status: 'D', fee_amount: { currency_code: 'USD', value: '-0.59' } }),
+      balanceAffecting: true,
+    });
+    assert.deepEqual(
+      records.map((r) => [r.id, r.status, r.moneyMovement]),
+      [['paypal:transactions:1AB23456CD7890123:T0006:B', 'denied', false]],
+    );
+  });
+
   test('event code groups map to kinds', () => {
     assert.deepEqual(['T0006', 'T0400', 'T1107', 'T0108', 'T9999'].map(kindOfEventCode), [
       'payment',
