@@ -46,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     file: 'quickbooks-full-load.ts',
     limitMs: 150_000,
   },
+  { name: 'paypal-full-load', aliases: ['paypal'], file: 'paypal-full-load.ts', limitMs: 300_000 },
   { name: 'powerbi-publish', aliases: ['powerbi'], file: 'powerbi-publish.ts', limitMs: 300_000 },
   { name: 'digest', aliases: ['daily-digest'], file: 'digest.ts', limitMs: 300_000 },
 ];

@@ -5,6 +5,7 @@
  */
 import type { ConnectMode } from './connect-mode.ts';
 import type { Destination } from './destination.ts';
+import { paypalProvider } from './paypal/provider.ts';
 import { plaidProvider } from './plaid/provider.ts';
 import { powerbiProvider } from './powerbi/provider.ts';
 import type { AnyProvider, EmulatorOf, EmulatorOptionsOf, SettingsOf } from './provider.ts';
@@ -12,7 +13,13 @@ import { quickbooksProvider } from './quickbooks/provider.ts';
 import { stripeProvider } from './stripe/provider.ts';
 import type { Connector, ConnectorContext, CredentialField, Credentials, VerifyResult } from './types.ts';
 
-const PROVIDERS = [stripeProvider, plaidProvider, quickbooksProvider, powerbiProvider] as const;
+const PROVIDERS = [
+  stripeProvider,
+  plaidProvider,
+  quickbooksProvider,
+  paypalProvider,
+  powerbiProvider,
+] as const;
 
 type Provider = (typeof PROVIDERS)[number];
 export type IntegrationId = Provider['id'];

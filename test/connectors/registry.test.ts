@@ -45,6 +45,6 @@ describe('the provider registry', () => {
   });
 
   test('webhook routes exist for the providers that declare a webhook, and only those', () => {
-    assert.deepEqual(webhookProviders(), ['stripe', 'plaid', 'quickbooks']);
+    assert.deepEqual(webhookProviders(), ['stripe', 'plaid', 'quickbooks', 'paypal']);
   });
 });

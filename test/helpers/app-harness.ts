@@ -9,7 +9,7 @@ import {
   EMULATOR_GROUP,
   EMULATOR_TENANT_ID,
 } from '../../connectors/powerbi/emulator.ts';
-import type { EmulatorOptions } from '../../connectors/registry.ts';
+import { allProviders, type EmulatorOptions } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 import type { Finsync } from '../../src/services/finsync.ts';
@@ -48,6 +48,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   return Object.assign(world, { logLines });
+}
+
+/**
+ * Closes Slack's and every registered provider's emulator, for tests that stopped the app themselves (to let
+ * a CLI process write the store): listing them by hand left a newly registered provider's server open.
+ */
+export async function closeEmulators(h: EmulatedWorld): Promise<void> {
+  const byId = h as unknown as Readonly<Record<string, { close(): Promise<void> } | undefined>>;
+  await Promise.all([h.slack.close(), ...allProviders().map((provider) => byId[provider.id]?.close())]);
 }
 
 /** Connects the Stripe emulator's account as `name`, as an admin would (no Slack round trip). */

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config.ts';
 import { Keyring } from '../../src/security/crypto.ts';
 import {
   ADMIN,
+  closeEmulators,
   connectPowerBi,
   connectQuickBooks,
   connectStripe,
@@ -98,13 +99,7 @@ describe('rotating the encryption key as the README says, with the app running',
   });
   after(async () => {
     await app.stop();
-    await Promise.all([
-      h.slack.close(),
-      h.stripe.close(),
-      h.plaid.close(),
-      h.powerbi.close(),
-      h.quickbooks.close(),
-    ]);
+    await closeEmulators(h);
     rmSync(h.dataDir, { recursive: true, force: true });
   });
 

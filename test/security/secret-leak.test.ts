@@ -1,6 +1,6 @@
 /**
  * Secrets never leave in clear. A full run through the app (Stripe with a webhook secret, Plaid through
- * Link, QuickBooks through OAuth, Power BI with its client secret; a sync of each; failing syncs with a
+ * Link, QuickBooks through OAuth, PayPal and Power BI with their client secrets; a sync of each; failing syncs with a
  * rolled Stripe key and revoked QuickBooks tokens; history, status, audit; then the CLI's reads and
  * exports) and then every log line, Slack emulator call and response_url post, HTTP answer, CLI output
  * and every file in the data folder (as bytes) is searched for every credential value used: none may appear.
@@ -20,7 +20,7 @@ import {
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, closeEmulators, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -121,10 +121,10 @@ describe('secrets never leave in clear', () => {
     secret('Stripe webhook secret', WEBHOOK_SECRET);
     secret('rolled Stripe API key', ROLLED_KEY);
     secret('Power BI client secret', h.powerbi.control.clientSecret);
+    secret('PayPal client secret', h.paypal.clientSecret);
   });
   after(async () => {
-    if (appStopped)
-      await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });
@@ -153,6 +153,26 @@ describe('secrets never leave in clear', () => {
     assert.match(JSON.stringify(powerbi.body), /"response_action":"update"/);
     await secretsOf('stripe');
     await secretsOf('powerbi');
+  });
+
+  test('connect PayPal (client id and secret) through its form; a refused secret is not echoed', async () => {
+    assert.match(await openConnectForm('paypal'), /cred_client_secret/);
+    const rejected = await connectForm('paypal', 'paypal', {
+      client_id: h.paypal.clientId,
+      client_secret: `${h.paypal.clientSecret}x`,
+    });
+    outputs.push(JSON.stringify(rejected.body));
+    secret('rejected PayPal secret', `${h.paypal.clientSecret}x`);
+    assert.match(JSON.stringify(rejected.body), /invalid_client/);
+    const paypal = await connectForm('paypal', 'paypal', {
+      client_id: h.paypal.clientId,
+      client_secret: h.paypal.clientSecret,
+      webhook_id: h.paypal.control.webhookId,
+      history_from: null,
+    });
+    outputs.push(JSON.stringify(paypal.body));
+    assert.match(JSON.stringify(paypal.body), /"response_action":"update"/);
+    await secretsOf('paypal');
   });
 
   test('connect Plaid through Link with a sandbox public token', async () => {
@@ -189,7 +209,7 @@ describe('secrets never leave in clear', () => {
   });
 
   test('sync each; a rolled Stripe key and revoked QuickBooks tokens fail without showing them', async () => {
-    for (const name of ['stripe', 'plaid', 'quickbooks', 'powerbi'])
+    for (const name of ['stripe', 'plaid', 'quickbooks', 'paypal', 'powerbi'])
       assert.match(await syncFromSlack(name), /Succeeded/, name);
     await secretsOf('quickbooks'); // rotated refresh and access tokens
     secret('QuickBooks refresh token (latest)', h.quickbooks.control.latestRefreshToken());
@@ -214,7 +234,7 @@ describe('secrets never leave in clear', () => {
   });
 
   test('history, status, audit and the Home tab, for an admin and a member', async () => {
-    for (const name of ['stripe', 'plaid', 'quickbooks', 'powerbi', 'stripe-old'])
+    for (const name of ['stripe', 'plaid', 'quickbooks', 'paypal', 'powerbi', 'stripe-old'])
       assert.match(await command(`history ${name}`), new RegExp(name));
     await command('status');
     await command('status', MEMBER);

@@ -1,0 +1,272 @@
+/**
+ * PayPal full load of 100,000 Transaction Search rows (issue 17, "Measured"): from the PayPal emulator into a
+ * fresh embedded store through the production core and SyncEngine, beside a bare `fetch` loop paging the same
+ * emulator with the same requests and storing nothing. The connection is made as a person makes it (the
+ * form's credentials verified by `finsync.connect`), before the clock starts. Each contender runs in its own
+ * fresh worker process (bench/paypal-worker.ts); the emulator runs in a third (bench/paypal-emulator-child.ts).
+ * Runs alternate bare, finsync, bare, finsync, so both see a warm emulator equally often.
+ *
+ * Both contenders read every window twice (`balance_affecting_records_only=N`, then `=Y`), because that is
+ * how finsync learns which rows move the balance (connectors/paypal/streams.ts): the ratio compares equal
+ * wire work. finsync's records are the ledger's (a row with a fee is two records); the bare loop counts rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { runInWorker, startChild } from './children.ts';
+import {
+  emulatorTimer,
+  fmtInt,
+  fmtMb,
+  fmtMs,
+  fmtRatio,
+  fmtS,
+  heading,
+  isMain,
+  median,
+  note,
+  printTable,
+  type Timed,
+  tempDir,
+  verdict,
+} from './common.ts';
+import type { PayPalFinsyncMeasurement } from './paypal-worker.ts';
+import { recordFigures, sized, sizeLabel } from './summary.ts';
+import type { WorkerMeasurement } from './sync-worker.ts';
+
+const ROWS = Number(process.env.BENCH_PAYPAL_ROWS ?? sized(100_000, 20_000));
+/** About 250 rows a day: a 31-day window holds ~7,750, under PayPal's 10,000-row result set. */
+const DAYS = Math.max(10, Math.ceil(ROWS / 250));
+const REPEATS = Number(process.env.BENCH_PAYPAL_REPEATS ?? sized(2, 1));
+const FRACTIONS = [0.25, 0.5, 0.75, 1];
+const WORKER_TIMEOUT_MS = 180_000;
+const GOAL_RATIO = 1.5;
+const GOAL_RATE = 20_000;
+const GOAL_RSS = 300 * 1024 * 1024;
+
+interface EmulatorInfo {
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly setupMs: number;
+  readonly rows: number;
+  readonly historyFrom: string;
+}
+
+export async function run(): Promise<void> {
+  heading(`paypal-full-load: ${fmtInt(ROWS)} PayPal rows, finsync SyncEngine vs a bare fetch loop`);
+  const startedAt = performance.now();
+  const emulator = await startChild<EmulatorInfo>('paypal-emulator-child.ts', [String(ROWS), String(DAYS)]);
+  const emulatorReadyMs = performance.now() - startedAt;
+  const info = emulator.info;
+  const expected = await emulator.call<number>('expected');
+  const keyBase64 = randomBytes(32).toString('base64');
+  const timed = emulatorTimer(emulator);
+  const bare: Timed<WorkerMeasurement>[] = [];
+  const finsync: Timed<PayPalFinsyncMeasurement>[] = [];
+  const request = {
+    url: info.url,
+    clientId: info.clientId,
+    clientSecret: info.clientSecret,
+    historyFrom: info.historyFrom,
+  };
+  let statuses: Record<string, number> = {};
+  try {
+    for (let r = 0; r < REPEATS; r++) {
+      bare.push(
+        await timed(() =>
+          runInWorker<WorkerMeasurement>(
+            'paypal-worker.ts',
+            'bare',
+            { ...request, milestones: FRACTIONS.map((f) => Math.round(info.rows * f)) },
+            WORKER_TIMEOUT_MS,
+          ),
+        ),
+      );
+      const data = tempDir('paypal-full-load');
+      try {
+        finsync.push(
+          await timed(() =>
+            runInWorker<PayPalFinsyncMeasurement>(
+              'paypal-worker.ts',
+              'finsync',
+              {
+                ...request,
+                dataDir: data.path,
+                keyBase64,
+                milestones: FRACTIONS.map((f) => Math.round(expected * f)),
+              },
+              WORKER_TIMEOUT_MS,
+            ),
+          ),
+        );
+      } finally {
+        data.remove();
+      }
+    }
+    statuses = await emulator.call<Record<string, number>>('statuses');
+  } finally {
+    await emulator.stop();
+  }
+  report(bare, finsync, info, expected, emulatorReadyMs, statuses);
+}
+
+function report(
+  bare: readonly Timed<WorkerMeasurement>[],
+  finsync: readonly Timed<PayPalFinsyncMeasurement>[],
+  info: EmulatorInfo,
+  expected: number,
+  emulatorReadyMs: number,
+  statuses: Record<string, number>,
+): void {
+  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
+  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string) => [
+    name,
+    fmtInt(t.result.records),
+    fmtS(t.result.wallMs),
+    `${fmtInt(rate(t.result))}/s`,
+    fmtMs(t.result.cpuMs),
+    fmtMs(t.emulatorCpuMs),
+    fmtInt(t.emulatorRequests),
+    fmtMb(t.result.rssBefore),
+    fmtMb(t.result.rssPeakSampled),
+    fmtMb(t.result.kernelPeakAfter),
+    extra,
+  ];
+  printTable(
+    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
+    [
+      'run',
+      'records',
+      'wall',
+      'records/s',
+      'CPU',
+      'emulator CPU',
+      'requests',
+      'RSS before',
+      'peak in run',
+      'process peak',
+      'run status',
+    ],
+    [
+      ...bare.map((t, i) => runRow(`bare fetch loop #${i + 1} (rows)`, t, '')),
+      ...finsync.map((t, i) =>
+        runRow(
+          `finsync #${i + 1} (records)`,
+          t,
+          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
+        ),
+      ),
+    ],
+  );
+  const finsyncWall = median(finsync.map((t) => t.result.wallMs));
+  const bareWall = median(bare.map((t) => t.result.wallMs));
+  const ratio = finsyncWall / bareWall;
+  const finsyncRate = median(finsync.map((t) => rate(t.result)));
+  const rowRate = info.rows / (finsyncWall / 1000);
+  const finsyncPeak = Math.max(
+    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  );
+  const complete = finsync.every(
+    (t) => t.result.run.status === 'success' && t.result.storeCountAfter === expected,
+  );
+  printTable(
+    `Summary (medians of ${REPEATS} run${REPEATS === 1 ? '' : 's'} each). Goals: issue 17's ratio; rate and RSS those of full-sync`,
+    ['figure', 'value', 'goal', 'verdict'],
+    [
+      ['bare fetch loop wall time', fmtS(bareWall), '', ''],
+      ['finsync wall time', fmtS(finsyncWall), '', ''],
+      [
+        'finsync records/s (ledger records)',
+        fmtInt(finsyncRate),
+        `≥ ${fmtInt(GOAL_RATE)}`,
+        verdict(finsyncRate >= GOAL_RATE),
+      ],
+      ['finsync PayPal rows/s', fmtInt(rowRate), '', ''],
+      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
+      [
+        'finsync peak RSS (worst run)',
+        fmtMb(finsyncPeak),
+        `≤ ${fmtMb(GOAL_RSS)}`,
+        verdict(finsyncPeak <= GOAL_RSS),
+      ],
+      [
+        'every record stored, run succeeded',
+        complete ? 'yes' : 'no',
+        `${fmtInt(expected)} stored`,
+        verdict(complete),
+      ],
+    ],
+  );
+  const size = `${sizeLabel(ROWS)} rows`;
+  const benchmark = 'paypal-full-load';
+  recordFigures([
+    {
+      benchmark,
+      figure: `${size}: bare fetch wall time`,
+      value: bareWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync wall time`,
+      value: finsyncWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync records/s`,
+      value: finsyncRate,
+      unit: 'records/s',
+      lowerIsBetter: false,
+      goal: `≥ ${fmtInt(GOAL_RATE)}`,
+      meets: finsyncRate >= GOAL_RATE,
+    },
+    {
+      benchmark,
+      figure: `${size}: ratio finsync/bare`,
+      value: ratio,
+      unit: '×',
+      lowerIsBetter: true,
+      goal: `≤ ${GOAL_RATIO}×`,
+      meets: ratio <= GOAL_RATIO,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync peak RSS (worst run)`,
+      value: finsyncPeak / 1024 / 1024,
+      unit: 'MB',
+      lowerIsBetter: true,
+      goal: `≤ ${fmtMb(GOAL_RSS)}`,
+      meets: finsyncPeak <= GOAL_RSS,
+    },
+    {
+      benchmark,
+      figure: `${size}: every record stored, run succeeded`,
+      value: complete ? 1 : 0,
+      unit: 'yes/no',
+      lowerIsBetter: false,
+      goal: 'yes',
+      meets: complete,
+    },
+  ]);
+  const answers = Object.entries(statuses)
+    .map(([status, n]) => `${fmtInt(n)} × ${status}`)
+    .join(', ');
+  const first = finsync[0]?.result;
+  note(
+    `The emulator (${fmtInt(info.rows)} rows over ${DAYS} days, ${fmtInt(expected)} ledger records, generated in ${fmtMs(info.setupMs)}; ready after ${fmtS(emulatorReadyMs)})`,
+  );
+  note(`runs in its own process; its reporting API answered ${answers || 'nothing'}.`);
+  note(
+    'Wall time = engine.run() (finsync: two searches per 31-day window, normalization to exact minor units,',
+  );
+  note(
+    'gross and fee records, store writes) or the paging loop (bare). Not in it: store open and connecting',
+  );
+  note(
+    `(token + one small search): store open ${finsync.map((t) => fmtMs(t.result.openMs)).join(', ')}; connect ${finsync.map((t) => fmtMs(t.result.connectMs)).join(', ')}${first ? ` (${first.accountLabel})` : ''}.`,
+  );
+}
+
+if (isMain(import.meta.url)) await run();
