@@ -120,6 +120,21 @@ export function decimalText(minor: number, currency: string): string {
   return exponent === 0 ? `${sign}${whole}` : `${sign}${whole}.${digits.slice(digits.length - exponent)}`;
 }
 
+/** Whether the row moved money: balance-affecting and not denied. */
+function isMoneyRow(row: PayPalRow): boolean {
+  return row.balanceAffecting && row.detail.transaction_info.transaction_status?.toUpperCase() !== 'D';
+}
+
+/**
+ * Whether the row's records include a fee record (`<external id>:fee`). A later version of a row may lose its
+ * fee (a fee waived, a row denied or no longer balance-affecting): the stream then removes that id, so a fee
+ * stored from the earlier version never stays counted (streams.ts).
+ */
+export function hasFeeRecord(row: PayPalRow): boolean {
+  const fee = row.detail.transaction_info.fee_amount?.value;
+  return isMoneyRow(row) && typeof fee === 'string' && /[1-9]/.test(fee);
+}
+
 export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
   const externalId = externalIdOf(row);
   const info = row.detail.transaction_info;
@@ -141,7 +156,7 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
       throw new InvalidDataError(`fee currency ${fee.currency} differs from ${gross.currency}`, undefined);
     }
     const subject = info.transaction_subject?.trim() || info.transaction_note?.trim() || '';
-    const isMoney = row.balanceAffecting && info.transaction_status?.toUpperCase() !== 'D';
+    const isMoney = isMoneyRow(row);
     const label = `PayPal ${code}${subject ? ` ${subject}` : ''} (${transactionId})`;
     const shared = {
       provider: PROVIDER,
@@ -153,7 +168,7 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
       moneyMovement: isMoney,
       raw: { type: 'transaction', id: transactionId },
     } as const;
-    const withFee = isMoney && fee.amount !== 0;
+    const withFee = hasFeeRecord(row);
     const feeText = withFee
       ? ` (fee ${decimalText(fee.amount, fee.currency)} ${fee.currency}, net ${decimalText(gross.amount + fee.amount, fee.currency)} ${fee.currency})`
       : '';

@@ -17,7 +17,7 @@ import type { Page, Stream, StreamCursor } from '../types.ts';
 import type { PayPalApi } from './client.ts';
 import { paypalInstantMs } from './dates.ts';
 import { ResultSetTooLargeError } from './faults.ts';
-import { externalIdOf, normalizeRow, type PayPalRow, STREAM, versionOf } from './normalize.ts';
+import { externalIdOf, hasFeeRecord, normalizeRow, type PayPalRow, STREAM, versionOf } from './normalize.ts';
 import type { PayPalContext, PayPalSettings } from './settings.ts';
 import { type PayPalCursor, parseCursor, planRead, splitWindow, windowsOf } from './windows.ts';
 import type { PayPalTransactionDetail } from './wire.ts';
@@ -104,11 +104,31 @@ async function* readTransactions(
     if (rows.length === 0) yield { objects: [], cursor };
     for (let i = 0; i < rows.length; i += pageSize) {
       const last = i + pageSize >= rows.length;
-      yield { objects: rows.slice(i, i + pageSize), ...(last ? { cursor } : {}) };
+      const objects = rows.slice(i, i + pageSize);
+      const removedIds = staleFeeIds(objects);
+      yield { objects, ...(removedIds.length > 0 ? { removedIds } : {}), ...(last ? { cursor } : {}) };
     }
     window = next;
     fetched = nextFetched;
   }
+}
+
+/**
+ * The fee record ids of rows that now have none: an earlier version's fee (stored when the row was read with
+ * one) must not stay counted once PayPal shows the row without it, denied, or not balance-affecting. Removing
+ * an id that was never stored changes nothing.
+ */
+export function staleFeeIds(rows: readonly PayPalRow[]): string[] {
+  const ids: string[] = [];
+  for (const row of rows) {
+    if (hasFeeRecord(row)) continue;
+    try {
+      ids.push(`${externalIdOf(row)}:fee`);
+    } catch {
+      // A row without ids is refused by normalize, with its reason.
+    }
+  }
+  return ids;
 }
 
 type Fetched =

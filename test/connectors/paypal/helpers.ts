@@ -10,7 +10,7 @@ import type { RowInput } from '../../../connectors/paypal/emulator-data.ts';
 import type { PayPalContext } from '../../../connectors/paypal/settings.ts';
 import { clearTokenCache } from '../../../connectors/paypal/tokens.ts';
 import type { Connector, Credentials, Stream, StreamCursor } from '../../../connectors/types.ts';
-import { draftsOf, type RecordDraft } from '../../../src/records.ts';
+import { draftsOf, type RecordDraft, recordId } from '../../../src/records.ts';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -68,6 +68,8 @@ export async function world(
 
 export interface Read {
   readonly records: readonly RecordDraft[];
+  /** Record ids the pages said to remove (as the engine maps them), in order. */
+  readonly removed: readonly string[];
   readonly cursor: StreamCursor | null;
   readonly pages: number;
 }
@@ -79,14 +81,16 @@ export async function readStream(
   ctx: PayPalContext,
 ): Promise<Read> {
   const records: RecordDraft[] = [];
+  const removed: string[] = [];
   let last = cursor;
   let pages = 0;
   for await (const page of stream.read(cursor, ctx)) {
     pages++;
     for (const raw of page.objects) records.push(...draftsOf(stream.normalize(raw)));
+    for (const id of page.removedIds ?? []) removed.push(recordId('paypal', stream.name, id));
     if (page.cursor) last = page.cursor;
   }
-  return { records, cursor: last, pages };
+  return { records, removed, cursor: last, pages };
 }
 
 /** A ledger as the store keeps it: the last version of each record id. */
@@ -94,6 +98,12 @@ export class Ledger {
   readonly byId = new Map<string, RecordDraft>();
   apply(records: readonly RecordDraft[]): this {
     for (const record of records) this.byId.set(record.id, record);
+    return this;
+  }
+  /** A read as the store applies one page: its records upserted, then its removals. */
+  applyRead(read: Read): this {
+    this.apply(read.records);
+    for (const id of read.removed) this.byId.delete(id);
     return this;
   }
   /** `id amount currency status money?` lines, sorted: exact sets are compared as text. */

@@ -190,6 +190,39 @@ describe('paypal transactions stream', () => {
     ]);
   });
 
+  test('a later version without a fee (a pending payment denied) leaves no fee counted', async () => {
+    const w = await open({
+      rows: [
+        {
+          transactionId: 'DENY0000000000001',
+          amount: 9_900,
+          fee: -300,
+          status: 'P',
+          initiatedAt: T0 - 2 * HOUR,
+        },
+        {
+          transactionId: 'KEEP0000000000001',
+          amount: 1_000,
+          fee: -59,
+          status: 'S',
+          initiatedAt: T0 - 2 * HOUR,
+        },
+      ],
+    });
+    const ledger = new Ledger();
+    const first = await readStream(stream(w), null, w.ctx);
+    ledger.applyRead(first);
+    assert.equal(ledger.lines().length, 4);
+    w.clock.now = T0 + HOUR;
+    w.emulator.control.setStatus('DENY0000000000001', 'D');
+    ledger.applyRead(await readStream(stream(w), first.cursor, w.ctx));
+    assert.deepEqual(ledger.lines(), [
+      'paypal:transactions:DENY0000000000001:T0006:B 9900 USD denied',
+      'paypal:transactions:KEEP0000000000001:T0006:B 1000 USD success money',
+      'paypal:transactions:KEEP0000000000001:T0006:B:fee -59 USD success money',
+    ]);
+  });
+
   test('a row pending longer than the overlap is still re-read until it settles (P → V days later)', async () => {
     const w = await open({
       rows: [{ transactionId: 'ECHK0000000000001', amount: 50_000, status: 'P', initiatedAt: T0 - HOUR }],
