@@ -123,9 +123,13 @@ export function integerMinor(value: unknown, what = 'amount'): number {
 /** Formats minor units as a plain decimal string in the currency's own decimals: 1234 USD → "12.34", -5 KWD → "-0.005". */
 export function minorToDecimal(minor: number | bigint, currency: string): string {
   const exponent = currencyExponent(currency);
-  const value = BigInt(minor);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
+  // A safe integer's digits are exact as a number (no BigInt per record on the sync path); larger go through BigInt.
+  const small = typeof minor === 'number' && Number.isSafeInteger(minor);
+  const value = small ? 0n : BigInt(minor);
+  const negative = small ? (minor as number) < 0 : value < 0n;
+  const digits = (
+    small ? String(Math.abs(minor as number)) : (negative ? -value : value).toString()
+  ).padStart(exponent + 1, '0');
   const whole = digits.slice(0, digits.length - exponent);
   const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : '';
   return `${negative ? '-' : ''}${whole}${fraction}`;

@@ -44,6 +44,18 @@ describe('money', () => {
     assert.equal(minorToDecimal(1234, 'USD'), '12.34');
     assert.equal(minorToDecimal(-5, 'KWD'), '-0.005');
     assert.equal(minorToDecimal(500, 'JPY'), '500');
+    // The number path and the BigInt path write the same digits, at the edges of safe integers too.
+    const samples = [0, -0, 1, -1, 99, -100, 123_456_789, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let i = 0; i < 500; i++)
+      samples.push(Math.floor((Math.random() - 0.5) * 2 * Number.MAX_SAFE_INTEGER));
+    for (const minor of samples)
+      for (const currency of ['USD', 'JPY', 'KWD'])
+        assert.equal(
+          minorToDecimal(minor, currency),
+          minorToDecimal(BigInt(minor), currency),
+          `${minor} ${currency}`,
+        );
+    assert.equal(minorToDecimal(2n ** 60n, 'USD'), '11529215046068469.76');
     assert.equal(formatMoney(123456789, 'USD'), '1,234,567.89 USD');
     assert.equal(formatMoney(-1234567, 'JPY'), '-1,234,567 JPY');
   });
