@@ -143,30 +143,38 @@ export function normalizeBalanceTransaction(raw: unknown): readonly RecordDraft[
       fee === 0
         ? ''
         : ` (fee ${minorToDecimal(fee, currency)} ${currency}, net ${minorToDecimal(net, currency)} ${currency})`;
-    const shared = {
+    // Each record is one object literal: spreading a shared part cost several µs a record on the sync path.
+    const at = occurredAt(obj.created);
+    const status = text(obj, 'status') ?? 'unknown';
+    const grossId = recordId('stripe', 'balance_transactions', id);
+    const gross: RecordDraft = {
+      id: grossId,
       provider: 'stripe',
       stream: 'balance_transactions',
-      currency,
-      occurredAt: occurredAt(obj.created),
-      counterparty: null,
-      status: text(obj, 'status') ?? 'unknown',
-      moneyMovement: true,
-      raw: { type: 'balance_transaction', id },
-    } as const;
-    const gross: RecordDraft = {
-      ...shared,
-      id: recordId('stripe', 'balance_transactions', id),
       kind: balanceTransactionKind(type),
       amount,
+      currency,
+      occurredAt: at,
       description: `${label}${fees}`,
+      counterparty: null,
+      status,
+      moneyMovement: true,
+      raw: { type: 'balance_transaction', id },
     };
     if (fee === 0) return [gross];
     const feeRecord: RecordDraft = {
-      ...shared,
-      id: `${gross.id}:fee`,
+      id: `${grossId}:fee`,
+      provider: 'stripe',
+      stream: 'balance_transactions',
       kind: 'fee',
       amount: 0 - fee,
+      currency,
+      occurredAt: at,
       description: fee > 0 ? `Stripe fee on ${label}` : `Stripe fee returned on ${label}`,
+      counterparty: null,
+      status,
+      moneyMovement: true,
+      raw: { type: 'balance_transaction', id },
     };
     return [gross, feeRecord];
   });
