@@ -21,7 +21,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import { draftsOf, type LedgerRecord, recordId } from '../records.ts';
+import { draftsOf, type LedgerRecord, ledgerRecord, recordId } from '../records.ts';
 import { backoffDelay, type RetryOptions, realSleep } from '../retry.ts';
 import { defaultLease } from '../store/lease.ts';
 import type {
@@ -253,8 +253,7 @@ export class SyncEngine {
                 streamCounts.fetched++;
                 try {
                   const drafts = stream.normalize(raw);
-                  for (const draft of draftsOf(drafts))
-                    records.push({ ...draft, connection: connection.name });
+                  for (const draft of draftsOf(drafts)) records.push(ledgerRecord(draft, connection.name));
                 } catch (error) {
                   if (!(error instanceof InvalidDataError)) throw error;
                   streamCounts.skipped++;
