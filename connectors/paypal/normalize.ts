@@ -158,37 +158,46 @@ export function normalizeRow(row: PayPalRow): readonly RecordDraft[] {
     const subject = info.transaction_subject?.trim() || info.transaction_note?.trim() || '';
     const isMoney = isMoneyRow(row);
     const label = `PayPal ${code}${subject ? ` ${subject}` : ''} (${transactionId})`;
-    const shared = {
-      provider: PROVIDER,
-      stream: STREAM,
-      currency: gross.currency,
-      occurredAt: new Date(ms).toISOString(),
-      counterparty: counterpartyOf(row.detail),
-      status: statusOf(info.transaction_status),
-      moneyMovement: isMoney,
-      raw: { type: 'transaction', id: transactionId },
-    } as const;
     const withFee = hasFeeRecord(row);
     const feeText = withFee
       ? ` (fee ${decimalText(fee.amount, fee.currency)} ${fee.currency}, net ${decimalText(gross.amount + fee.amount, fee.currency)} ${fee.currency})`
       : '';
+    // Each record is one object literal: spreading a shared part cost several µs a record on the sync path.
+    const occurredAt = new Date(ms).toISOString();
+    const counterparty = counterpartyOf(row.detail);
+    const status = statusOf(info.transaction_status);
+    const grossId = recordId(PROVIDER, STREAM, externalId);
     const grossRecord: RecordDraft = {
-      ...shared,
-      id: recordId(PROVIDER, STREAM, externalId),
+      id: grossId,
+      provider: PROVIDER,
+      stream: STREAM,
       kind: kindOfEventCode(code),
       amount: gross.amount,
+      currency: gross.currency,
+      occurredAt,
       description: `${label}${row.balanceAffecting ? '' : ' (not balance-affecting)'}${feeText}`,
+      counterparty,
+      status,
+      moneyMovement: isMoney,
+      raw: { type: 'transaction', id: transactionId },
     };
     if (!withFee) return [grossRecord];
     return [
       grossRecord,
       {
-        ...shared,
-        id: `${grossRecord.id}:fee`,
+        id: `${grossId}:fee`,
+        provider: PROVIDER,
+        stream: STREAM,
         kind: 'fee',
         amount: fee.amount,
+        currency: gross.currency,
+        occurredAt,
         description:
           fee.amount < 0 ? `PayPal fee on ${transactionId}` : `PayPal fee returned on ${transactionId}`,
+        counterparty,
+        status,
+        moneyMovement: isMoney,
+        raw: { type: 'transaction', id: transactionId },
       },
     ];
   } catch (error) {
