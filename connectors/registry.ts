@@ -9,10 +9,11 @@ import { plaidProvider } from './plaid/provider.ts';
 import { powerbiProvider } from './powerbi/provider.ts';
 import type { AnyProvider, EmulatorOf, EmulatorOptionsOf, SettingsOf } from './provider.ts';
 import { quickbooksProvider } from './quickbooks/provider.ts';
+import { sageProvider } from './sage/provider.ts';
 import { stripeProvider } from './stripe/provider.ts';
 import type { Connector, ConnectorContext, CredentialField, Credentials, VerifyResult } from './types.ts';
 
-const PROVIDERS = [stripeProvider, plaidProvider, quickbooksProvider, powerbiProvider] as const;
+const PROVIDERS = [stripeProvider, plaidProvider, quickbooksProvider, sageProvider, powerbiProvider] as const;
 
 type Provider = (typeof PROVIDERS)[number];
 export type IntegrationId = Provider['id'];

@@ -1,0 +1,212 @@
+/**
+ * Sage streams. Every list is read with `attributes=all` and `items_per_page=200` (Sage's maximum), following
+ * `$next` until it is null.
+ *
+ * Resources with `updated_or_created_since` and `deleted_since` (payments, transfers, deposits, invoices,
+ * contacts, bank accounts):
+ * - Initial load (no cursor): every page; only the last carries the cursor (positions can shift while the data
+ *   changes, so a load cut short starts over; records are upserted, nothing duplicates).
+ * - The cursor is `{ since, atSince, deletedSince }`. `since` is the latest `updated_at` Sage showed us (its own
+ *   clock, so no skew), and `atSince` the ids that carried exactly that time: `updated_or_created_since` is
+ *   inclusive, so they come back on the next read and are dropped there unless they changed again.
+ * - Deletions: `deleted_since` is exclusive, so it is asked from the local start of the previous read minus a
+ *   5-minute margin (a clock skew allowance); the deleted objects' ids become `removedIds` and the store deletes
+ *   their records. Repeats inside the margin remove what is already gone: harmless.
+ * ledger_accounts has no `deleted_since` (Sage's spec): the chart of accounts is small, so it is read whole on
+ * every run and the cursor keeps the ids it held; an id missing from a complete read was deleted.
+ */
+import { AuthError } from '../../src/errors.ts';
+import type { RecordDraft } from '../../src/records.ts';
+import type { CredentialSession, Credentials, Page, Stream, StreamCursor } from '../types.ts';
+import { SageClient, type SageClientOptions, type SageObject } from './client.ts';
+import {
+  normalizeBankAccount,
+  normalizeBankDeposit,
+  normalizeBankTransfer,
+  normalizeContact,
+  normalizeContactPayment,
+  normalizeLedgerAccount,
+  normalizeOtherPayment,
+  normalizePurchaseInvoice,
+  normalizeSalesInvoice,
+  type SageNormalizer,
+} from './normalize.ts';
+import type { SageAppSettings } from './settings.ts';
+import { SageTokens } from './tokens.ts';
+
+export const ITEMS_PER_PAGE = 200;
+export const DELETED_MARGIN_MS = 5 * 60_000;
+
+export interface SageStreamOptions extends SageClientOptions {
+  /** Local clock (ms): token expiry and the deletions window. */
+  readonly now?: () => number;
+  readonly refreshEarlyMs?: number;
+  /** ≤ 200. */
+  readonly itemsPerPage?: number;
+}
+
+interface StreamDef {
+  readonly name: string;
+  readonly normalize: SageNormalizer;
+  /** Whether the list takes `deleted_since` (else: full reads and id sets). */
+  readonly deletedSince: boolean;
+}
+
+const DEFS: readonly StreamDef[] = [
+  { name: 'contact_payments', normalize: normalizeContactPayment, deletedSince: true },
+  { name: 'other_payments', normalize: normalizeOtherPayment, deletedSince: true },
+  { name: 'bank_transfers', normalize: normalizeBankTransfer, deletedSince: true },
+  { name: 'bank_deposits', normalize: normalizeBankDeposit, deletedSince: true },
+  { name: 'sales_invoices', normalize: normalizeSalesInvoice, deletedSince: true },
+  { name: 'purchase_invoices', normalize: normalizePurchaseInvoice, deletedSince: true },
+  { name: 'contacts', normalize: normalizeContact, deletedSince: true },
+  { name: 'bank_accounts', normalize: normalizeBankAccount, deletedSince: true },
+  { name: 'ledger_accounts', normalize: normalizeLedgerAccount, deletedSince: false },
+];
+
+const NO_BUSINESS =
+  'The stored Sage credentials name no business; reconnect it with /finsync reconnect followed by the connection name.';
+
+export const STREAM_NAMES = DEFS.map((d) => d.name);
+
+/** The streams of one connection; they share one SageTokens, so a refresh happens once for all of them. */
+export function sageStreams(
+  credentials: Credentials,
+  session: CredentialSession | undefined,
+  options: SageStreamOptions = {},
+): readonly Stream<SageObject, SageAppSettings>[] {
+  let tokens: SageTokens | undefined;
+  // Created on first read, so that unusable credentials fail the read (an AuthError) rather than the listing.
+  const manager = () => {
+    tokens ??= new SageTokens({
+      credentials,
+      ...(session ? { session } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.refreshEarlyMs === undefined ? {} : { refreshEarlyMs: options.refreshEarlyMs }),
+    });
+    return tokens;
+  };
+  const baseCurrency = credentials['base_currency'] || undefined;
+  return DEFS.map((def) => ({
+    name: def.name,
+    primaryKey: 'id',
+    read: (cursor, ctx) => {
+      const t = manager();
+      if (!t.businessId) throw new AuthError(NO_BUSINESS);
+      const client = new SageClient(t, t.businessId, ctx, options);
+      return def.deletedSince
+        ? readIncremental(def, cursor, client, options)
+        : readWhole(def, cursor, client, options);
+    },
+    normalize: (raw): RecordDraft => def.normalize(raw, baseCurrency),
+    externalId: (raw) => (typeof raw['id'] === 'string' ? raw['id'] : undefined),
+  }));
+}
+
+interface IncrementalCursor {
+  readonly since: string | null;
+  readonly atSince: readonly string[];
+  readonly deletedSince: string | null;
+}
+
+async function* readIncremental(
+  def: StreamDef,
+  cursor: StreamCursor | null,
+  client: SageClient,
+  options: SageStreamOptions,
+): AsyncGenerator<Page<SageObject>> {
+  const now = options.now ?? Date.now;
+  const previous = readCursor(cursor);
+  const startedAt = now();
+  const params: Record<string, string> = {
+    attributes: 'all',
+    items_per_page: String(Math.min(options.itemsPerPage ?? ITEMS_PER_PAGE, ITEMS_PER_PAGE)),
+    ...(previous.since ? { updated_or_created_since: previous.since } : {}),
+  };
+  const boundary = new Set(previous.atSince);
+  let latest = previous.since;
+  let atLatest = new Set(previous.atSince);
+  const removed: string[] = [];
+  // Pages before the last carry no cursor: the next page may still move `since`.
+  let page = await client.list(`/${def.name}`, params);
+  for (;;) {
+    const objects: SageObject[] = [];
+    for (const item of page.items) {
+      const id = typeof item['id'] === 'string' ? item['id'] : null;
+      const updated = typeof item['updated_at'] === 'string' ? item['updated_at'] : null;
+      // The inclusive boundary: what was read at exactly `since` last time comes again unchanged.
+      if (id && updated !== null && updated === previous.since && boundary.has(id)) continue;
+      if (id && item['deleted_at']) {
+        removed.push(id);
+        continue;
+      }
+      objects.push(item);
+      if (id && updated !== null) {
+        const ms = Date.parse(updated);
+        const latestMs = latest ? Date.parse(latest) : Number.NEGATIVE_INFINITY;
+        if (ms > latestMs) {
+          latest = updated;
+          atLatest = new Set([id]);
+        } else if (ms === latestMs) atLatest.add(id);
+      }
+    }
+    if (page.next === null) {
+      // Deletions since the previous read's start (exclusive at Sage), with a margin for clock skew.
+      if (previous.deletedSince) {
+        let deleted = await client.list(`/${def.name}`, {
+          deleted_since: previous.deletedSince,
+          items_per_page: params['items_per_page']!,
+        });
+        for (;;) {
+          for (const item of deleted.items) if (typeof item['id'] === 'string') removed.push(item['id']);
+          if (deleted.next === null) break;
+          deleted = await client.list(deleted.next);
+        }
+      }
+      const next: IncrementalCursor = {
+        since: latest,
+        atSince: [...atLatest].sort(),
+        deletedSince: new Date(startedAt - DELETED_MARGIN_MS).toISOString(),
+      };
+      yield { objects, removedIds: removed, cursor: { ...next } };
+      return;
+    }
+    yield { objects };
+    page = await client.list(page.next);
+  }
+}
+
+async function* readWhole(
+  def: StreamDef,
+  cursor: StreamCursor | null,
+  client: SageClient,
+  options: SageStreamOptions,
+): AsyncGenerator<Page<SageObject>> {
+  const known = Array.isArray(cursor?.['ids'])
+    ? (cursor['ids'] as unknown[]).filter((id) => typeof id === 'string')
+    : [];
+  const seen = new Set<string>();
+  let page = await client.list(`/${def.name}`, {
+    attributes: 'all',
+    items_per_page: String(Math.min(options.itemsPerPage ?? ITEMS_PER_PAGE, ITEMS_PER_PAGE)),
+  });
+  for (;;) {
+    for (const item of page.items) if (typeof item['id'] === 'string') seen.add(item['id']);
+    if (page.next === null) {
+      const removedIds = known.filter((id) => !seen.has(id));
+      yield { objects: page.items, removedIds, cursor: { ids: [...seen].sort() } };
+      return;
+    }
+    yield { objects: page.items };
+    page = await client.list(page.next);
+  }
+}
+
+function readCursor(cursor: StreamCursor | null): IncrementalCursor {
+  const since = typeof cursor?.['since'] === 'string' ? cursor['since'] : null;
+  const deletedSince = typeof cursor?.['deletedSince'] === 'string' ? cursor['deletedSince'] : null;
+  const atSince = Array.isArray(cursor?.['atSince'])
+    ? (cursor['atSince'] as unknown[]).filter((id): id is string => typeof id === 'string')
+    : [];
+  return { since, atSince, deletedSince };
+}
