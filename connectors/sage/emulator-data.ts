@@ -182,7 +182,7 @@ function seed(data: BusinessData, startTime: number): void {
           ? ref(customer, 'Acme Retail (ACME001)')
           : ref(supplier, 'Paper Supplies Ltd (PAP001)'),
         bank_account: bank,
-        date: day(i % 300),
+        date: day(29 - (i % 30)),
         total_amount: wireAmount(1_000 + ((i * 7_919) % 500_000), i % 2 === 0),
         currency,
         reference: `PAY-${i + 1}`,

@@ -33,7 +33,7 @@ export interface SageEmulatorOptions {
   /** Who consents by default. */
   readonly consentUser?: string;
   readonly now?: () => number;
-  /** When the generated data begins (ms); default 2025-01-01T00:00:00Z. */
+  /** When the generated data begins (ms); default midnight UTC 29 days ago, so the last 30 days hold activity. */
   readonly startTime?: number;
   readonly accessTtlSeconds?: number;
 }
@@ -84,7 +84,7 @@ export interface SageEmulator {
 
 export async function startSageEmulator(options: SageEmulatorOptions = {}): Promise<SageEmulator> {
   const now = options.now ?? Date.now;
-  const startTime = options.startTime ?? Date.UTC(2025, 0, 1);
+  const startTime = options.startTime ?? Math.floor(now() / 86_400_000) * 86_400_000 - 29 * 86_400_000;
   const businesses = new Map(
     (options.businesses ?? DEFAULT_BUSINESSES).map((spec) => [
       spec.id,
