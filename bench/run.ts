@@ -46,6 +46,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     file: 'quickbooks-full-load.ts',
     limitMs: 150_000,
   },
+  { name: 'sage-full-load', aliases: ['sage'], file: 'sage-full-load.ts', limitMs: 150_000 },
   { name: 'powerbi-publish', aliases: ['powerbi'], file: 'powerbi-publish.ts', limitMs: 300_000 },
   { name: 'digest', aliases: ['daily-digest'], file: 'digest.ts', limitMs: 300_000 },
 ];
