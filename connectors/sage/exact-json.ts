@@ -9,7 +9,9 @@
  */
 import { TransientError } from '../../src/errors.ts';
 
-const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+// A string literal written as the "unrolled loop" (runs of plain characters between escapes), which V8's regex
+// engine scans far faster than a per-character alternation; or a number literal.
+const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
 export function parseExactJson(text: string): unknown {
   const quoted = text.replace(TOKEN, (token) => (token.charCodeAt(0) === 34 ? token : `"${token}"`));

@@ -46,8 +46,7 @@ function paymentNormalizer(
       const amount = magnitude(raw, 'total_amount', currency);
       const contact = ref(raw, 'contact')?.name ?? null;
       const reference = text(raw['reference']);
-      return {
-        ...base(stream, rawType, id),
+      return draft(stream, rawType, id, {
         kind: direction.kind,
         amount: direction.sign * amount,
         currency,
@@ -56,7 +55,7 @@ function paymentNormalizer(
         counterparty: contact,
         status: 'posted',
         moneyMovement: true,
-      };
+      });
     });
 }
 
@@ -76,8 +75,7 @@ export const normalizeBankTransfer: SageNormalizer = (raw, baseCurrency) =>
     const from = ref(raw, 'from_bank_account')?.name ?? '?';
     const to = ref(raw, 'to_bank_account')?.name ?? '?';
     const currency = currencyOf(raw, baseCurrency);
-    return {
-      ...base('bank_transfers', 'BankTransfer', id),
+    return draft('bank_transfers', 'BankTransfer', id, {
       kind: 'transfer',
       amount: magnitude(raw, 'amount', currency),
       currency,
@@ -86,15 +84,14 @@ export const normalizeBankTransfer: SageNormalizer = (raw, baseCurrency) =>
       counterparty: null,
       status: 'posted',
       moneyMovement: false,
-    };
+    });
   });
 
 export const normalizeBankDeposit: SageNormalizer = (raw, baseCurrency) =>
   withId(raw, (id) => {
     const to = ref(raw, 'to_bank_account')?.name ?? '?';
     const currency = currencyOf(raw, baseCurrency);
-    return {
-      ...base('bank_deposits', 'BankDeposit', id),
+    return draft('bank_deposits', 'BankDeposit', id, {
       kind: 'deposit',
       amount: magnitude(raw, 'total_amount', currency),
       currency,
@@ -103,7 +100,7 @@ export const normalizeBankDeposit: SageNormalizer = (raw, baseCurrency) =>
       counterparty: null,
       status: 'posted',
       moneyMovement: false,
-    };
+    });
   });
 
 function invoiceNormalizer(
@@ -117,8 +114,7 @@ function invoiceNormalizer(
     withId(raw, (id) => {
       const currency = currencyOf(raw, baseCurrency);
       const number = text(raw['invoice_number']) || text(raw['vendor_reference']) || text(raw['reference']);
-      return {
-        ...base(stream, rawType, id),
+      return draft(stream, rawType, id, {
         kind,
         amount: sign * magnitude(raw, 'total_amount', currency),
         currency,
@@ -127,7 +123,7 @@ function invoiceNormalizer(
         counterparty: ref(raw, 'contact')?.name ?? (text(raw['contact_name']) || null),
         status: invoiceStatus(raw),
         moneyMovement: false,
-      };
+      });
     });
 }
 
@@ -150,8 +146,7 @@ function referenceNormalizer(stream: string, rawType: string, kind: RecordKind):
   return (raw) =>
     withId(raw, (id) => {
       const name = text(raw['displayed_as']) || text(raw['name']) || `${rawType} ${id}`;
-      return {
-        ...base(stream, rawType, id),
+      return draft(stream, rawType, id, {
         kind,
         amount: 0,
         currency: null,
@@ -160,7 +155,7 @@ function referenceNormalizer(stream: string, rawType: string, kind: RecordKind):
         counterparty: stream === 'contacts' ? name : null,
         status: raw['deleted_at'] ? 'deleted' : raw['active'] === false ? 'inactive' : 'active',
         moneyMovement: false,
-      };
+      });
     });
 }
 
@@ -174,11 +169,25 @@ function invoiceStatus(raw: SageObject): string {
   return (ref(raw, 'status')?.id ?? 'unknown').toLowerCase();
 }
 
-function base(stream: string, rawType: string, id: string) {
+type Fields = Omit<RecordDraft, 'id' | 'provider' | 'stream' | 'raw'>;
+
+/**
+ * The record as one object literal: V8 spent ~13 µs per record on `{ ...base, ...fields }` here (measured in
+ * bench/sage-full-load.ts), more than parsing and converting the object together.
+ */
+function draft(stream: string, rawType: string, id: string, f: Fields): RecordDraft {
   return {
     id: recordId(PROVIDER, stream, id),
     provider: PROVIDER,
     stream,
+    kind: f.kind,
+    amount: f.amount,
+    currency: f.currency,
+    occurredAt: f.occurredAt,
+    description: f.description,
+    counterparty: f.counterparty,
+    status: f.status,
+    moneyMovement: f.moneyMovement,
     raw: { type: rawType, id },
   };
 }
