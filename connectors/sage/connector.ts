@@ -7,7 +7,7 @@
  */
 import { classify, TransientError, UserInputError } from '../../src/errors.ts';
 import { decimalToMinor, normalizeCurrency } from '../../src/money.ts';
-import type { AccountBalance, Connector, Credentials, VerifyResult } from '../types.ts';
+import type { AccountBalance, Connector, CredentialSession, Credentials, VerifyResult } from '../types.ts';
 import { chooseBusiness } from './business.ts';
 import { SageClient } from './client.ts';
 import { sageConnect } from './connect.ts';
@@ -27,7 +27,7 @@ export function createSageConnector(options: SageConnectorOptions = {}): Connect
     connect: sageConnect,
     verify: (input, ctx) => verify(input, ctx, options),
     streams: (credentials, session) => sageStreams(credentials, session, options),
-    balances: (credentials, ctx) => balances(credentials, ctx, options),
+    balances: (credentials, ctx, session) => balances(credentials, ctx, session, options),
   };
 }
 
@@ -88,17 +88,23 @@ async function verify(
 }
 
 /**
- * Each bank account's `balance` (Sage's current ledger balance of the account), live. No credential session is
- * given here (connectors/types.ts), so a refresh could not be saved: with an expired access token the answer is
- * "unavailable until the next sync refreshes it" rather than a rotation that would be lost.
+ * Each bank account's `balance` (Sage's current ledger balance of the account), live. Sage's access tokens live
+ * five minutes, so asking usually needs a refresh: it goes through `session` (the connection's conditional
+ * save, as in a sync run), and without one an expired token answers "unavailable" rather than a rotation that
+ * could not be stored.
  */
 async function balances(
   credentials: Credentials,
   ctx: SageContext,
+  session: CredentialSession | undefined,
   options: SageConnectorOptions,
 ): Promise<readonly AccountBalance[]> {
-  const tokens = new SageTokens({ credentials, ...(options.now ? { now: options.now } : {}) });
-  if (!tokens.isFresh())
+  const tokens = new SageTokens({
+    credentials,
+    ...(session ? { session } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  if (!session && !tokens.isFresh())
     throw new TransientError("Sage's access token has expired; balances show again after the next sync");
   const client = new SageClient(tokens, tokens.businessId, ctx, options);
   const asOf = new Date((options.now ?? Date.now)()).toISOString();

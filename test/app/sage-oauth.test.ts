@@ -173,6 +173,28 @@ describe('Sage Accounting through its consent page', () => {
     assert.equal(await refreshOf(), h.sage.control.latestRefreshToken('user-single'));
   });
 
+  test("/finsync cash asks each bank account's balance live, refreshing an expired token through the stored session", async () => {
+    const refreshOf = async () =>
+      h.app.finsync.credentialsOf((await h.app.store.getConnection('sage'))!)['refresh_token'];
+    const before = await refreshOf();
+    h.sage.control.expireAccessTokens();
+    const report = await h.app.core.cash.report(ADMIN, { kind: 'today' });
+    const sage = report.systems.find((s) => s.connection === 'sage');
+    assert.equal(sage?.balances.outcome, 'ok', JSON.stringify(sage?.balances));
+    const balances = sage?.balances.outcome === 'ok' ? sage.balances.balances : [];
+    assert.deepEqual(
+      balances.map((b) => [b.account, b.currency, b.amount]),
+      [
+        ['Sage Current Account (1200)', 'GBP', 1_250_075],
+        ['Sage Savings (1210)', 'GBP', 500_000],
+        ['Sage Cash in Hand (1230)', 'GBP', -1_005],
+      ],
+    );
+    const after = await refreshOf();
+    assert.notEqual(after, before, 'the rotated refresh token was stored');
+    assert.equal(after, h.sage.control.latestRefreshToken('user-single'));
+  });
+
   test('the same business connected again is refused, naming its connection', async () => {
     const { page } = await consentAndReturn(await consentUrl('connect sage'));
     assert.notEqual(page.status, 200);
