@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { EMULATOR_CLIENT_ID, EMULATOR_GROUP, EMULATOR_TENANT_ID } from '../../connectors/powerbi/emulator.ts';
+import { allProviders } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
+import { emulatorOf } from '../../src/sandbox/emulated-world.ts';
 import {
   appHomeOpened,
   sendEvent,
@@ -123,8 +125,11 @@ describe('secrets never leave in clear', () => {
     secret('Power BI client secret', h.powerbi.control.clientSecret);
   });
   after(async () => {
+    // Every registered provider's emulator (a new provider's too), and Slack's: an open server keeps the run alive.
     if (appStopped)
-      await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+      await Promise.all(
+        [h.slack, ...allProviders().flatMap((p) => emulatorOf(h, p.id) ?? [])].map((e) => e.close()),
+      );
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });
