@@ -5,9 +5,9 @@
  *
  * The choice: a business already named in the credentials (a re-check) stays; a user with one business gets
  * it; a user with several gets the business Sage itself routes calls to when no X-Business is sent, its lead
- * business (`GET /businesses/lead`, Sage's "Multi Business" guide). The connect message names it and the
- * others, so a person who meant another one knows at once (see the report: finsync has no follow-up question
- * in its OAuth hand-off yet).
+ * business (`GET /businesses/lead`, Sage's "Multi Business" guide). The connection's label names it and the
+ * others, so a person who meant another one knows at once. Asking instead would need a follow-up step in the
+ * OAuth hand-off that holds the exchanged tokens between two requests; finsync's hand-off has none yet.
  */
 import { AuthError } from '../../src/errors.ts';
 import type { SageClient, SageObject } from './client.ts';
