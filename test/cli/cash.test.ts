@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { minorToDecimal } from '../../src/money.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import { ADMIN, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, closeEmulators, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 const ZONE = 'Asia/Tokyo';
@@ -67,7 +67,7 @@ describe('npx finsync cash', () => {
     }
   });
   after(async () => {
-    await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    await closeEmulators(h);
     rmSync(h.dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
-import { connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import { closeEmulators, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 const ROLLED_KEY = 'sk_test_51FinsyncEmulatorRolledKey00001';
@@ -32,7 +32,7 @@ describe('a CLI reconnect', () => {
     await h.app.stop();
   });
   after(async () => {
-    await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    await closeEmulators(h);
     rmSync(h.dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { SyncRun } from '../../src/store/types.ts';
-import { connectQuickBooks, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import {
+  closeEmulators,
+  connectQuickBooks,
+  connectStripe,
+  type Harness,
+  startHarness,
+} from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -25,7 +31,7 @@ describe('a CLI sync of all connections', () => {
     await h.app.stop();
   });
   after(async () => {
-    await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    await closeEmulators(h);
     rmSync(h.dataDir, { recursive: true, force: true });
   });
 

@@ -9,7 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import type { SyncRun } from '../../src/store/types.ts';
-import { ADMIN, connectPowerBi, connectStripe, type Harness, startHarness } from '../helpers/app-harness.ts';
+import {
+  ADMIN,
+  closeEmulators,
+  connectPowerBi,
+  connectStripe,
+  type Harness,
+  startHarness,
+} from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -22,8 +29,7 @@ describe('a CLI sync', () => {
     await connectPowerBi(h.app.finsync);
   });
   after(async () => {
-    if (appStopped)
-      await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });

@@ -10,8 +10,9 @@ import {
   EMULATOR_TENANT_ID,
 } from '../../connectors/powerbi/emulator.ts';
 import type { EmulatorOptions } from '../../connectors/registry.ts';
+import { allProviders } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
+import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 import type { Finsync } from '../../src/services/finsync.ts';
 
 export const ADMIN = 'UADMIN0001';
@@ -48,6 +49,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   return Object.assign(world, { logLines });
+}
+
+/**
+ * Closes Slack's emulator and every registered provider's (a new provider's too), for tests that stopped the
+ * app themselves and keep its data: an emulator left open keeps the test process alive.
+ */
+export async function closeEmulators(h: Harness): Promise<void> {
+  await Promise.all(
+    [h.slack, ...allProviders().flatMap((p) => emulatorOf(h, p.id) ?? [])].map((e) => e.close()),
+  );
 }
 
 /** Connects the Stripe emulator's account as `name`, as an admin would (no Slack round trip). */

@@ -11,7 +11,7 @@ import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { appHomeOpened, sendEvent } from '../../src/sandbox/slack-requests.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import type { AuditEntry } from '../../src/store/types.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, closeEmulators, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 import { runCli } from '../sync/helpers.ts';
 import { shown, slackAs, until } from './roles-driver.ts';
@@ -75,8 +75,7 @@ describe('roles and audit', () => {
     slack = slackAs(h);
   });
   after(async () => {
-    if (appStopped)
-      await Promise.all([h.slack, h.stripe, h.plaid, h.powerbi, h.quickbooks].map((e) => e.close()));
+    if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });

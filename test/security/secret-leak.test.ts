@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSandboxPublicToken } from '../../connectors/plaid/connector.ts';
 import { EMULATOR_CLIENT_ID, EMULATOR_GROUP, EMULATOR_TENANT_ID } from '../../connectors/powerbi/emulator.ts';
-import { allProviders } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { emulatorOf } from '../../src/sandbox/emulated-world.ts';
 import {
   appHomeOpened,
   sendEvent,
@@ -22,7 +20,7 @@ import {
   sendViewSubmission,
   stateValue,
 } from '../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, closeEmulators, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -126,10 +124,7 @@ describe('secrets never leave in clear', () => {
   });
   after(async () => {
     // Every registered provider's emulator (a new provider's too), and Slack's: an open server keeps the run alive.
-    if (appStopped)
-      await Promise.all(
-        [h.slack, ...allProviders().flatMap((p) => emulatorOf(h, p.id) ?? [])].map((e) => e.close()),
-      );
+    if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });
   });
