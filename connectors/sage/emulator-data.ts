@@ -77,7 +77,11 @@ export class BusinessData {
       created_at: stamp,
       updated_at: stamp,
     };
-    this.live.get(resource)!.push(object);
+    // Kept in updated_at order: an object added with an earlier time (a late commit) goes where it belongs.
+    const list = this.live.get(resource)!;
+    let at_ = list.length;
+    while (at_ > 0 && Date.parse(list[at_ - 1]!.updated_at) > at) at_--;
+    list.splice(at_, 0, object);
     return id;
   }
 

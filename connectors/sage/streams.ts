@@ -6,9 +6,11 @@
  * contacts, bank accounts):
  * - Initial load (no cursor): every page; only the last carries the cursor (positions can shift while the data
  *   changes, so a load cut short starts over; records are upserted, nothing duplicates).
- * - The cursor is `{ since, atSince, deletedSince }`. `since` is the latest `updated_at` Sage showed us (its own
- *   clock, so no skew), and `atSince` the ids that carried exactly that time: `updated_or_created_since` is
- *   inclusive, so they come back on the next read and are dropped there unless they changed again.
+ * - The cursor is `{ since, seen, deletedSince }`. `since` is the latest `updated_at` Sage showed us (its own
+ *   clock, so no skew). The next read asks `updated_or_created_since = since − 5 minutes`: an object committed
+ *   late with an earlier `updated_at` is still caught. That window, and the inclusive boundary, bring back
+ *   objects already read: `seen` keeps the `updated_at` of each object read inside the window, and an object
+ *   coming back with the same `updated_at` is dropped (only a real change is emitted again).
  * - Deletions: `deleted_since` is exclusive, so it is asked from the local start of the previous read minus a
  *   5-minute margin (a clock skew allowance); the deleted objects' ids become `removedIds` and the store deletes
  *   their records. Repeats inside the margin remove what is already gone: harmless.
@@ -36,6 +38,8 @@ import { SageTokens } from './tokens.ts';
 
 export const ITEMS_PER_PAGE = 200;
 export const DELETED_MARGIN_MS = 5 * 60_000;
+/** How far before the latest `updated_at` the next incremental read starts (late commits at Sage). */
+export const UPDATED_OVERLAP_MS = 5 * 60_000;
 
 export interface SageStreamOptions extends SageClientOptions {
   /** Local clock (ms): token expiry and the deletions window. */
@@ -105,7 +109,8 @@ export function sageStreams(
 
 interface IncrementalCursor {
   readonly since: string | null;
-  readonly atSince: readonly string[];
+  /** id → `updated_at` of the objects read inside the overlap window. */
+  readonly seen: Readonly<Record<string, string>>;
   readonly deletedSince: string | null;
 }
 
@@ -118,14 +123,17 @@ async function* readIncremental(
   const now = options.now ?? Date.now;
   const previous = readCursor(cursor);
   const startedAt = now();
+  const from = previous.since
+    ? new Date(Date.parse(previous.since) - UPDATED_OVERLAP_MS).toISOString()
+    : null;
   const params: Record<string, string> = {
     attributes: 'all',
     items_per_page: String(Math.min(options.itemsPerPage ?? ITEMS_PER_PAGE, ITEMS_PER_PAGE)),
-    ...(previous.since ? { updated_or_created_since: previous.since } : {}),
+    ...(from ? { updated_or_created_since: from } : {}),
   };
-  const boundary = new Set(previous.atSince);
+  const seen = new Map(Object.entries(previous.seen));
+  let latestMs = previous.since ? Date.parse(previous.since) : Number.NEGATIVE_INFINITY;
   let latest = previous.since;
-  let atLatest = new Set(previous.atSince);
   const removed: string[] = [];
   // Pages before the last carry no cursor: the next page may still move `since`.
   let page = await client.list(`/${def.name}`, params);
@@ -134,20 +142,20 @@ async function* readIncremental(
     for (const item of page.items) {
       const id = typeof item['id'] === 'string' ? item['id'] : null;
       const updated = typeof item['updated_at'] === 'string' ? item['updated_at'] : null;
-      // The inclusive boundary: what was read at exactly `since` last time comes again unchanged.
-      if (id && updated !== null && updated === previous.since && boundary.has(id)) continue;
+      // Read before inside the overlap (or at the inclusive boundary) and unchanged since: not again.
+      if (id && updated !== null && seen.get(id) === updated) continue;
       if (id && item['deleted_at']) {
         removed.push(id);
         continue;
       }
       objects.push(item);
       if (id && updated !== null) {
+        seen.set(id, updated);
         const ms = Date.parse(updated);
-        const latestMs = latest ? Date.parse(latest) : Number.NEGATIVE_INFINITY;
         if (ms > latestMs) {
+          latestMs = ms;
           latest = updated;
-          atLatest = new Set([id]);
-        } else if (ms === latestMs) atLatest.add(id);
+        }
       }
     }
     if (page.next === null) {
@@ -163,9 +171,12 @@ async function* readIncremental(
           deleted = await client.list(deleted.next);
         }
       }
+      const keepFrom = latestMs - UPDATED_OVERLAP_MS;
+      const window: Record<string, string> = {};
+      for (const [id, updated] of seen) if (Date.parse(updated) >= keepFrom) window[id] = updated;
       const next: IncrementalCursor = {
         since: latest,
-        atSince: [...atLatest].sort(),
+        seen: window,
         deletedSince: new Date(startedAt - DELETED_MARGIN_MS).toISOString(),
       };
       yield { objects, removedIds: removed, cursor: { ...next } };
@@ -205,8 +216,9 @@ async function* readWhole(
 function readCursor(cursor: StreamCursor | null): IncrementalCursor {
   const since = typeof cursor?.['since'] === 'string' ? cursor['since'] : null;
   const deletedSince = typeof cursor?.['deletedSince'] === 'string' ? cursor['deletedSince'] : null;
-  const atSince = Array.isArray(cursor?.['atSince'])
-    ? (cursor['atSince'] as unknown[]).filter((id): id is string => typeof id === 'string')
-    : [];
-  return { since, atSince, deletedSince };
+  const raw = cursor?.['seen'];
+  const seen: Record<string, string> = {};
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw))
+    for (const [id, updated] of Object.entries(raw)) if (typeof updated === 'string') seen[id] = updated;
+  return { since, seen, deletedSince };
 }

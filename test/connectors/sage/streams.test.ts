@@ -81,6 +81,27 @@ describe('Sage streams', () => {
     assert.ok(asked.some((q) => q.includes('updated_or_created_since')));
     assert.ok(asked.some((q) => q.includes('deleted_since')));
 
+    // A late commit: an object Sage stamps two minutes before the latest time already read is still caught
+    // (the next read starts 5 minutes before it), and nothing already read comes back with it.
+    const late = business.add(
+      'contact_payments',
+      {
+        transaction_type: { id: 'CUSTOMER_RECEIPT', displayed_as: 'Customer Receipt' },
+        date: '2026-01-10',
+        total_amount: wireAmount(5_000, true),
+        currency: { id: 'GBP' },
+      },
+      now - 3 * 60_000,
+    );
+    const caught = await ledger.sync(payments, ctx);
+    assert.deepEqual(
+      caught.flatMap((p) => p.objects.map((o) => (o as { id: string }).id)),
+      [late],
+    );
+    expected.push(late);
+    expected.sort();
+    assert.deepEqual(ledger.ids(), expected);
+
     // Nothing changed: nothing comes back, not even the boundary's objects.
     now += 60_000;
     const quiet = await ledger.sync(payments, ctx);
