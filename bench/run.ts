@@ -47,6 +47,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     limitMs: 150_000,
   },
   { name: 'paypal-full-load', aliases: ['paypal'], file: 'paypal-full-load.ts', limitMs: 300_000 },
+  { name: 'sage-full-load', aliases: ['sage'], file: 'sage-full-load.ts', limitMs: 150_000 },
   { name: 'powerbi-publish', aliases: ['powerbi'], file: 'powerbi-publish.ts', limitMs: 300_000 },
   { name: 'digest', aliases: ['daily-digest'], file: 'digest.ts', limitMs: 300_000 },
 ];

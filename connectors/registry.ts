@@ -10,6 +10,7 @@ import { plaidProvider } from './plaid/provider.ts';
 import { powerbiProvider } from './powerbi/provider.ts';
 import type { AnyProvider, EmulatorOf, EmulatorOptionsOf, SettingsOf } from './provider.ts';
 import { quickbooksProvider } from './quickbooks/provider.ts';
+import { sageProvider } from './sage/provider.ts';
 import { stripeProvider } from './stripe/provider.ts';
 import type { Connector, ConnectorContext, CredentialField, Credentials, VerifyResult } from './types.ts';
 
@@ -18,6 +19,7 @@ const PROVIDERS = [
   plaidProvider,
   quickbooksProvider,
   paypalProvider,
+  sageProvider,
   powerbiProvider,
 ] as const;
 

@@ -120,7 +120,13 @@ export interface Connector<S = unknown> {
   streams(credentials: Credentials, session?: CredentialSession): readonly Stream<unknown, S>[];
   /**
    * Optional: the accounts' latest balances, asked live (`/finsync cash`). Declared only by providers that
-   * can tell them; throws (AuthError, a provider error) when they cannot be had now.
+   * can tell them; throws (AuthError, a provider error) when they cannot be had now. A provider whose access
+   * tokens expire within minutes (Sage) refreshes through `session`, exactly as a sync run does.
    */
-  balances?(credentials: Credentials, ctx: ConnectorContext<S>): Promise<readonly AccountBalance[]>;
+  balances?(
+    credentials: Credentials,
+    ctx: ConnectorContext<S>,
+    /** Where credentials rotated to ask (an OAuth refresh) are saved before use; absent: the caller cannot store. */
+    session?: CredentialSession,
+  ): Promise<readonly AccountBalance[]>;
 }

@@ -3,7 +3,7 @@
  * The Slack app (app.ts), the CLI and the sandbox build on it.
  */
 import { connectorFor, integrationFor } from '../connectors/registry.ts';
-import type { ConnectorContext, Credentials } from '../connectors/types.ts';
+import type { ConnectorContext, CredentialSession, Credentials } from '../connectors/types.ts';
 import { type Config, settingsOfProvider } from './config.ts';
 import { DigestSender } from './digest/sender.ts';
 import { IncidentService } from './incidents/incident-service.ts';
@@ -25,8 +25,8 @@ import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
 import { LinkSessions } from './services/link-sessions.ts';
 import { Publishing } from './services/publishing.ts';
 import { openStore } from './store/open-store.ts';
-import type { Store } from './store/types.ts';
-import { CredentialsReplacedError, SyncEngine } from './sync/engine.ts';
+import type { Connection, Store } from './store/types.ts';
+import { CredentialsReplacedError, type HeldCredentials, SyncEngine } from './sync/engine.ts';
 
 export interface CoreOptions {
   readonly log: Logger;
@@ -99,6 +99,24 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     signal: signal ?? shutdown.signal,
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
+  /**
+   * Where a connector saves credentials it rotated (OAuth refresh tokens): sealed and stored before the
+   * connector uses them, in place of the ones `held` names only, so a reconnect's credentials stored meanwhile
+   * (in any process) are never overwritten. Used by sync runs and by live balances (`/finsync cash`).
+   */
+  const credentialSession = (connection: Connection, held: HeldCredentials): CredentialSession => ({
+    save: async (next: Credentials) => {
+      registerCredentialSecrets(next);
+      const sealed = keyring.seal(JSON.stringify(next), `connection:${connection.name}`);
+      let replaced = false;
+      await store.modifyConnection(connection.name, (now) => {
+        replaced = now.credentials.data !== held.data;
+        return replaced ? null : { credentials: sealed };
+      });
+      if (replaced) throw new CredentialsReplacedError();
+      held.data = sealed.data;
+    },
+  });
   const engine = new SyncEngine({
     store,
     log,
@@ -106,22 +124,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     streamsFor: (connection, held) => {
       const connector = connectorFor(connection.provider);
       if (!connector) throw new Error(`no connector for provider ${connection.provider}`);
-      // Rotated credentials (OAuth refresh tokens) are sealed and stored before the connector uses them, in
-      // place of the ones this run holds only: a reconnect's credentials stored meanwhile are never overwritten.
-      const session = {
-        save: async (next: Credentials) => {
-          registerCredentialSecrets(next);
-          const sealed = keyring.seal(JSON.stringify(next), `connection:${connection.name}`);
-          let replaced = false;
-          await store.modifyConnection(connection.name, (now) => {
-            replaced = now.credentials.data !== held.data;
-            return replaced ? null : { credentials: sealed };
-          });
-          if (replaced) throw new CredentialsReplacedError();
-          held.data = sealed.data;
-        },
-      };
-      return connector.streams(openCredentials(keyring, connection), session);
+      return connector.streams(openCredentials(keyring, connection), credentialSession(connection, held));
     },
     ...(options.sleep
       ? { streamRetry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, sleep: options.sleep } }
@@ -238,6 +241,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     now,
     audit: (entry) => finsync.audit(entry),
     credentialsOf: (connection) => finsync.credentialsOf(connection),
+    sessionFor: (connection) => credentialSession(connection, { data: connection.credentials.data }),
     connectorContext,
   });
   core = {

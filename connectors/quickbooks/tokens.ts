@@ -1,7 +1,9 @@
 /**
  * Keeps one company's tokens fresh without ever losing the refresh token.
  *
- * Intuit rotates the refresh token on refresh; losing the new one loses the connection. So:
+ * Intuit rotates the refresh token on refresh; losing the new one loses the connection. The machinery is shared
+ * with every provider whose refresh tokens rotate (connectors/oauth/rotating-tokens.ts); this file says what
+ * is Intuit's: the stored fields, the refresh grant, 5 minutes of margin. In short:
  * - A refresh happens 5 minutes before the access token expires, or when the API rejects it (401, code 3200).
  * - The new pair is passed to `session.save` and only once that resolves (durable) is the new access token
  *   handed to anyone. If the save fails, the pair is kept in memory and the save is retried before any use.
@@ -17,23 +19,16 @@
  * and saves the fresh pair. Past that grace Intuit answers invalid_grant: an AuthError, the connection is
  * marked "needs reconnect" once, and nothing retries it in a loop.
  */
-import { AuthError, InternalError } from '../../src/errors.ts';
+import { AuthError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
-import type { CredentialSession, Credentials } from '../types.ts';
+import { RotatingTokens, type RotatingTokensOptions } from '../oauth/rotating-tokens.ts';
+import type { Credentials } from '../types.ts';
 import { type QuickBooksCredentials, quickbooksSettings, refreshGrant } from './oauth.ts';
 import type { QuickBooksContext } from './settings.ts';
 
 export const REFRESH_EARLY_MS = 5 * 60_000;
 
-export interface TokenManagerOptions {
-  readonly credentials: Credentials;
-  /** Where rotated credentials are saved; without one a refresh is refused (the new token would be lost). */
-  readonly session?: CredentialSession;
-  readonly now?: () => number;
-  readonly refreshEarlyMs?: number;
-  readonly retry?: Partial<Omit<RetryOptions, 'sleep' | 'signal' | 'onRetry'>>;
-}
+export type TokenManagerOptions = RotatingTokensOptions;
 
 /** Checks stored credentials at the edge. */
 export function parseCredentials(credentials: Credentials): QuickBooksCredentials {
@@ -57,91 +52,21 @@ export function parseCredentials(credentials: Credentials): QuickBooksCredential
   };
 }
 
-export class TokenManager {
+export class TokenManager extends RotatingTokens<QuickBooksCredentials, QuickBooksContext> {
   readonly realmId: string;
-  private current: QuickBooksCredentials;
-  /** A rotated pair Intuit gave us that is not durable yet: never used before it is. */
-  private unsaved: QuickBooksCredentials | null = null;
-  private inflight: Promise<string> | null = null;
-  private failure: AuthError | null = null;
-  private readonly base: Credentials;
-  private readonly now: () => number;
 
-  constructor(private readonly options: TokenManagerOptions) {
-    this.base = options.credentials;
-    this.current = parseCredentials(options.credentials);
-    this.realmId = this.current.realm_id;
-    this.now = options.now ?? Date.now;
-  }
-
-  /** The latest durable credentials (what the store holds). */
-  get credentials(): Credentials {
-    return this.toCredentials(this.current);
-  }
-
-  /** A usable access token, refreshing first when it expires within `refreshEarlyMs`. */
-  async accessToken(ctx: QuickBooksContext): Promise<string> {
-    if (this.failure) throw this.failure;
-    if (this.inflight) return this.inflight;
-    const expiresAt = Date.parse(this.current.access_expires_at);
-    const early = this.options.refreshEarlyMs ?? REFRESH_EARLY_MS;
-    const fresh = this.current.access_token !== '' && expiresAt - early > this.now();
-    return fresh && !this.unsaved ? this.current.access_token : this.refresh(ctx);
-  }
-
-  /** The API rejected `token` (401): refresh, unless a newer token already replaced it. */
-  async rejected(token: string, ctx: QuickBooksContext): Promise<string> {
-    if (this.failure) throw this.failure;
-    if (this.inflight) return this.inflight;
-    if (token !== this.current.access_token && !this.unsaved) return this.current.access_token;
-    return this.refresh(ctx);
-  }
-
-  private refresh(ctx: QuickBooksContext): Promise<string> {
-    this.inflight ??= this.rotate(ctx).finally(() => {
-      this.inflight = null;
-    });
-    return this.inflight;
-  }
-
-  private async rotate(ctx: QuickBooksContext): Promise<string> {
-    const session = this.options.session;
-    if (!session) {
-      throw new InternalError(
-        'QuickBooks tokens need refreshing but no credential session was given to save the rotated refresh token',
-      );
-    }
-    if (!this.unsaved) {
-      const qb = quickbooksSettings(ctx.settings);
-      const presented = this.current.refresh_token;
-      try {
-        // Transient failures retry with the same token: if Intuit rotated it but the answer was lost, the
-        // replaced token still works during Intuit's grace period.
-        const grant = await withRetries(
-          () => refreshGrant(qb, presented, { now: this.now, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
-          {
-            ...DEFAULT_RETRY,
-            ...this.options.retry,
-            ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          },
-        );
-        this.unsaved = { ...this.current, ...grant };
-      } catch (error) {
-        if (error instanceof AuthError) this.failure = error;
-        throw error;
-      }
-      ctx.log.info('QuickBooks tokens refreshed; saving the rotated refresh token before use', {
-        realmId: this.realmId,
-      });
-    }
-    await session.save(this.toCredentials(this.unsaved));
-    this.current = this.unsaved;
-    this.unsaved = null;
-    return this.current.access_token;
-  }
-
-  private toCredentials(c: QuickBooksCredentials): Credentials {
-    return { ...this.base, ...c };
+  constructor(options: TokenManagerOptions) {
+    super(
+      {
+        label: 'QuickBooks',
+        defaultRefreshEarlyMs: REFRESH_EARLY_MS,
+        parse: parseCredentials,
+        refresh: (refreshToken, ctx, request) =>
+          refreshGrant(quickbooksSettings(ctx.settings), refreshToken, request),
+        logFields: (c) => ({ realmId: c.realm_id }),
+      },
+      options,
+    );
+    this.realmId = this.parsed.realm_id;
   }
 }

@@ -8,7 +8,12 @@
  * another's (CONVENTIONS.md: until reconciliation exists).
  */
 import { connectorFor, integrationFor } from '../../connectors/registry.ts';
-import type { AccountBalance, ConnectorContext, Credentials } from '../../connectors/types.ts';
+import type {
+  AccountBalance,
+  ConnectorContext,
+  CredentialSession,
+  Credentials,
+} from '../../connectors/types.ts';
 import type { CashRangeSpec } from '../commands/command-grammar.ts';
 import { type DigestDay, dayBefore, dayContaining, dayOfDate } from '../digest/day.ts';
 import { CALENDAR_DATE_PROVIDERS } from '../digest/queries.ts';
@@ -63,6 +68,8 @@ export interface CashDeps {
   readonly now: () => Date;
   readonly audit: (entry: Omit<AuditEntry, 'at'>) => Promise<void>;
   readonly credentialsOf: (connection: Connection) => Credentials;
+  /** Where a provider asked for balances saves credentials it rotated (a refresh token used to ask). */
+  readonly sessionFor?: (connection: Connection) => CredentialSession;
   readonly connectorContext: (provider: string, signal?: AbortSignal) => ConnectorContext;
   /** How long a live balance may take before it reads "unavailable" (default 5 s). */
   readonly balanceTimeoutMs?: number;
@@ -241,7 +248,8 @@ export class CashService {
     try {
       const credentials = this.deps.credentialsOf(connection);
       const ctx = this.deps.connectorContext(connection.provider, controller.signal);
-      const balances = await Promise.race([connector.balances(credentials, ctx), timeout]);
+      const session = this.deps.sessionFor?.(connection);
+      const balances = await Promise.race([connector.balances(credentials, ctx, session), timeout]);
       return { outcome: 'ok', balances };
     } catch (error) {
       return { outcome: 'unavailable', reason: errorMessage(error).slice(0, 200) };

@@ -142,7 +142,7 @@ describe('/finsync over signed HTTP', () => {
   test('connect for an unknown provider names the ones that exist', async () => {
     assert.match(
       (await command('connect quickbooksx')).text,
-      /connects stripe, plaid, quickbooks, paypal and powerbi/,
+      /connects stripe, plaid, quickbooks, paypal, sage and powerbi/,
     );
   });
 

@@ -40,7 +40,7 @@ describe('the provider registry', () => {
   });
 
   test("the digest's calendar-date providers are the sources whose descriptor says so", () => {
-    assert.deepEqual([...CALENDAR_DATE_PROVIDERS], ['plaid', 'quickbooks']);
+    assert.deepEqual([...CALENDAR_DATE_PROVIDERS], ['plaid', 'quickbooks', 'sage']);
     assert.deepEqual([...calendarDateProviders()], [...CALENDAR_DATE_PROVIDERS]);
   });
 

@@ -11,7 +11,7 @@ import {
 } from '../../connectors/powerbi/emulator.ts';
 import { allProviders, type EmulatorOptions } from '../../connectors/registry.ts';
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
-import { type EmulatedWorld, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
+import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 import type { Finsync } from '../../src/services/finsync.ts';
 
 export const ADMIN = 'UADMIN0001';
@@ -51,12 +51,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /**
- * Closes Slack's and every registered provider's emulator, for tests that stopped the app themselves (to let
- * a CLI process write the store): listing them by hand left a newly registered provider's server open.
+ * Closes Slack's emulator and every registered provider's (a new provider's too), for tests that stopped the
+ * app themselves and keep its data: an emulator left open keeps the test process alive.
  */
 export async function closeEmulators(h: EmulatedWorld): Promise<void> {
-  const byId = h as unknown as Readonly<Record<string, { close(): Promise<void> } | undefined>>;
-  await Promise.all([h.slack.close(), ...allProviders().map((provider) => byId[provider.id]?.close())]);
+  await Promise.all(
+    [h.slack, ...allProviders().flatMap((p) => emulatorOf(h, p.id) ?? [])].map((e) => e.close()),
+  );
 }
 
 /** Connects the Stripe emulator's account as `name`, as an admin would (no Slack round trip). */

@@ -52,6 +52,10 @@ test('the sandbox demo script runs the whole product offline and exits 0', () =>
   assert.match(result.stdout, /Connected PayPal as `paypal`/);
   assert.match(result.stdout, /Succeeded: sync of paypal/);
   assert.match(result.stdout, /PayPal balance: total/);
+  // Sage connects through its consent page (the sandbox's browser follows it), syncs, and shows its balances.
+  assert.match(result.stdout, /Connected Sage Accounting as `sage`/);
+  assert.match(result.stdout, /Succeeded: sync of sage/);
+  assert.match(result.stdout, /Sage Current Account \(1200\): current [\d,.]+ GBP/);
   // Stripe's own errors show a key masked to its last 4 (sk_test_****KEY0); the key itself never appears.
   assert.doesNotMatch(result.stdout, /sk_test_[A-Za-z0-9]{8,}/, 'the sandbox credential is never printed');
 });

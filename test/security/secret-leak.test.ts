@@ -124,6 +124,7 @@ describe('secrets never leave in clear', () => {
     secret('PayPal client secret', h.paypal.clientSecret);
   });
   after(async () => {
+    // Every registered provider's emulator (a new provider's too), and Slack's: an open server keeps the run alive.
     if (appStopped) await closeEmulators(h);
     else await h.close({ keepData: true });
     rmSync(h.dataDir, { recursive: true, force: true });

@@ -1,0 +1,296 @@
+/**
+ * Sage full load of 50,000 contact payments (issue 17, "Measured"): from the Sage emulator into a fresh embedded
+ * store through the production core and SyncEngine, only the `contact_payments` stream (via
+ * `RunRequest.streams`), beside a bare `fetch` loop paging the same payments from the same emulator in the same
+ * run and storing nothing. The connection is made as a person makes it (consent redirect, code exchange,
+ * `finsync.connect`), before the clock starts. Each contender runs in its own fresh worker process
+ * (bench/sage-worker.ts); the emulator runs in a third (bench/sage-emulator-child.ts). Runs alternate bare,
+ * finsync, bare, finsync, so both see a warm emulator equally often.
+ *
+ * Goal (issue 17): finsync within 1.5× of the bare loop; records/s and peak RSS reported, the RSS and rate
+ * goals being those the other full loads are held to.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SageTokenResponse } from '../connectors/sage/emulator-oauth.ts';
+import { runInWorker, startChild } from './children.ts';
+import {
+  emulatorTimer,
+  fmtInt,
+  fmtMb,
+  fmtMs,
+  fmtRatio,
+  fmtS,
+  heading,
+  isMain,
+  median,
+  note,
+  printTable,
+  type Timed,
+  tempDir,
+  verdict,
+} from './common.ts';
+import type { SageFinsyncMeasurement } from './sage-worker.ts';
+import { recordFigures, sized, sizeLabel } from './summary.ts';
+import type { WorkerMeasurement } from './sync-worker.ts';
+
+const PAYMENTS = Number(process.env.BENCH_SAGE_PAYMENTS ?? sized(50_000, 10_000));
+const REPEATS = Number(process.env.BENCH_SAGE_REPEATS ?? 3);
+const MILESTONES = [0.25, 0.5, 0.75, 1].map((f) => Math.round(PAYMENTS * f));
+const WORKER_TIMEOUT_MS = 180_000;
+const GOAL_RATIO = 1.5;
+const GOAL_RATE = 20_000;
+const GOAL_RSS = 300 * 1024 * 1024;
+
+interface EmulatorInfo {
+  readonly url: string;
+  readonly apiBase: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly businessId: string;
+  readonly setupMs: number;
+  readonly payments: number;
+}
+
+export async function run(): Promise<void> {
+  heading(`sage-full-load: ${fmtInt(PAYMENTS)} contact payments, finsync SyncEngine vs a bare fetch loop`);
+  const startedAt = performance.now();
+  const emulator = await startChild<EmulatorInfo>('sage-emulator-child.ts', [String(PAYMENTS)]);
+  const emulatorReadyMs = performance.now() - startedAt;
+  const info = emulator.info;
+  const keyBase64 = randomBytes(32).toString('base64');
+  const timed = emulatorTimer(emulator);
+  const bare: Timed<WorkerMeasurement>[] = [];
+  const finsync: Timed<SageFinsyncMeasurement>[] = [];
+  let statuses: Record<string, number> = {};
+  try {
+    for (let r = 0; r < REPEATS; r++) {
+      // The bare loop gets a token pair as if the person had just consented (its five minutes are enough).
+      await emulator.call('clear');
+      const tokens = await emulator.call<SageTokenResponse>('issueTokens');
+      bare.push(
+        await timed(() =>
+          runInWorker<WorkerMeasurement>(
+            'sage-worker.ts',
+            'bare',
+            {
+              apiBase: info.apiBase,
+              businessId: info.businessId,
+              accessToken: tokens.access_token,
+              milestones: MILESTONES,
+            },
+            WORKER_TIMEOUT_MS,
+          ),
+        ),
+      );
+      const data = tempDir('sage-full-load');
+      try {
+        finsync.push(
+          await timed(() =>
+            runInWorker<SageFinsyncMeasurement>(
+              'sage-worker.ts',
+              'finsync',
+              {
+                dataDir: data.path,
+                keyBase64,
+                url: info.url,
+                apiBase: info.apiBase,
+                clientId: info.clientId,
+                clientSecret: info.clientSecret,
+                milestones: MILESTONES,
+              },
+              WORKER_TIMEOUT_MS,
+            ),
+          ),
+        );
+      } finally {
+        data.remove();
+      }
+    }
+    statuses = await emulator.call<Record<string, number>>('statuses');
+  } finally {
+    await emulator.stop();
+  }
+  report(bare, finsync, info, emulatorReadyMs, statuses);
+}
+
+function report(
+  bare: readonly Timed<WorkerMeasurement>[],
+  finsync: readonly Timed<SageFinsyncMeasurement>[],
+  info: EmulatorInfo,
+  emulatorReadyMs: number,
+  statuses: Record<string, number>,
+): void {
+  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
+  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
+    name,
+    fmtInt(t.result.records),
+    fmtS(t.result.wallMs),
+    `${fmtInt(rate(t.result))}/s`,
+    fmtMs(t.result.cpuMs),
+    fmtMs(t.emulatorCpuMs),
+    fmtInt(t.emulatorRequests),
+    fmtMb(t.result.rssBefore),
+    fmtMb(t.result.rssPeakSampled),
+    fmtMb(t.result.kernelPeakAfter),
+    fmtMb(t.result.heapAfterGc),
+    ...extra,
+  ];
+  printTable(
+    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
+    [
+      'run',
+      'records',
+      'wall',
+      'records/s',
+      'CPU',
+      'emulator CPU',
+      'requests',
+      'RSS before',
+      'peak in run',
+      'process peak',
+      'heap after GC',
+      'run status',
+    ],
+    [
+      ...bare.map((t, i) => runRow(`bare fetch loop #${i + 1}`, t, [''])),
+      ...finsync.map((t, i) =>
+        runRow(`finsync #${i + 1}`, t, [
+          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
+        ]),
+      ),
+    ],
+  );
+  const finsyncWall = median(finsync.map((t) => t.result.wallMs));
+  const bareWall = median(bare.map((t) => t.result.wallMs));
+  const ratio = finsyncWall / bareWall;
+  const finsyncRate = median(finsync.map((t) => rate(t.result)));
+  const finsyncPeak = Math.max(
+    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  );
+  const complete = finsync.every(
+    (t) => t.result.run.status === 'success' && t.result.storeCountAfter === info.payments,
+  );
+  printTable(
+    `Summary (medians of ${REPEATS} runs each). Goals: ratio from issue 17; rate and RSS those of full-sync (bench/README.md)`,
+    ['figure', 'value', 'goal', 'verdict'],
+    [
+      ['bare fetch loop wall time', fmtS(bareWall), '', ''],
+      ['finsync wall time', fmtS(finsyncWall), '', ''],
+      ['finsync records/s', fmtInt(finsyncRate), `≥ ${fmtInt(GOAL_RATE)}`, verdict(finsyncRate >= GOAL_RATE)],
+      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
+      [
+        'finsync peak RSS (worst run)',
+        fmtMb(finsyncPeak),
+        `≤ ${fmtMb(GOAL_RSS)}`,
+        verdict(finsyncPeak <= GOAL_RSS),
+      ],
+      [
+        'every payment stored, run succeeded',
+        complete ? 'yes' : 'no',
+        `${fmtInt(info.payments)} stored`,
+        verdict(complete),
+      ],
+    ],
+  );
+  const size = `${sizeLabel(PAYMENTS)} payments`;
+  const benchmark = 'sage-full-load';
+  recordFigures([
+    {
+      benchmark,
+      figure: `${size}: bare fetch loop wall time`,
+      value: bareWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync wall time`,
+      value: finsyncWall / 1000,
+      unit: 's',
+      lowerIsBetter: true,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync records/s`,
+      value: finsyncRate,
+      unit: 'records/s',
+      lowerIsBetter: false,
+      goal: `≥ ${fmtInt(GOAL_RATE)}`,
+      meets: finsyncRate >= GOAL_RATE,
+    },
+    {
+      benchmark,
+      figure: `${size}: ratio finsync/bare`,
+      value: ratio,
+      unit: '×',
+      lowerIsBetter: true,
+      goal: `≤ ${GOAL_RATIO}×`,
+      meets: ratio <= GOAL_RATIO,
+    },
+    {
+      benchmark,
+      figure: `${size}: finsync peak RSS (worst run)`,
+      value: finsyncPeak / 1024 / 1024,
+      unit: 'MB',
+      lowerIsBetter: true,
+      goal: `≤ ${fmtMb(GOAL_RSS)}`,
+      meets: finsyncPeak <= GOAL_RSS,
+    },
+    {
+      benchmark,
+      figure: `${size}: every payment stored, run succeeded`,
+      value: complete ? 1 : 0,
+      unit: 'yes/no',
+      lowerIsBetter: false,
+      goal: 'yes',
+      meets: complete,
+    },
+  ]);
+  const first = finsync[0]?.result;
+  if (first) {
+    printTable(
+      'finsync RSS as records arrive (run #1)',
+      ['records stored', 'elapsed', 'RSS', 'V8 heap used'],
+      [
+        ['0 (before run)', '0 ms', fmtMb(first.rssBefore), ''],
+        ...first.milestones.map((m) => [fmtInt(m.records), fmtS(m.ms), fmtMb(m.rss), fmtMb(m.heapUsed)]),
+      ],
+    );
+  }
+  const answers = Object.entries(statuses)
+    .map(([status, n]) => `${fmtInt(n)} × ${status}`)
+    .join(', ');
+  note(
+    `The emulator (business "${first?.accountLabel ?? info.businessId}": ${fmtInt(info.payments)} contact payments, generated in`,
+  );
+  note(
+    `${fmtMs(info.setupMs)}; ready after ${fmtS(emulatorReadyMs)}) runs in its own process; its API answers: ${answers || 'none'}.`,
+  );
+  note(
+    'Both contenders page `GET /contact_payments?attributes=all&items_per_page=200` and follow `$next`, one request',
+  );
+  note(
+    'in flight at a time (finsync fetches the next page while it stores the current one, and adds the deleted_since',
+  );
+  note(
+    'request that closes an incremental read). Amounts are half decimal strings, half number literals: finsync reads',
+  );
+  note(
+    'them exactly from the body text (connectors/sage/exact-json.ts), the bare loop with response.json().',
+  );
+  note(
+    'Wall time = engine.run() (finsync: pages, exact normalization, store writes) or the paging loop (bare). Not in it:',
+  );
+  note(
+    'store open (createCore) and connecting, which finsync did first as a person would (consent redirect, code',
+  );
+  note(
+    `exchange, verify with /businesses and /financial_settings): store open ${finsync.map((t) => fmtMs(t.result.openMs)).join(', ')}; connect ${finsync.map((t) => fmtMs(t.result.connectMs)).join(', ')}.`,
+  );
+  note(
+    '"peak in run": RSS sampled every 50 ms and at milestones; "process peak": the kernel\'s lifetime peak',
+  );
+  note('of the worker (getrusage, start-up included). The RSS goal is judged on the larger of the two.');
+}
+
+if (isMain(import.meta.url)) await run();

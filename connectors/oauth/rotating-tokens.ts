@@ -1,0 +1,164 @@
+/**
+ * Keeps one grant's tokens fresh without ever losing the refresh token, for providers whose refresh tokens
+ * rotate on use (Intuit, Sage). Shared by their connectors; each supplies how its credentials are read and
+ * how one refresh_token grant is asked for.
+ *
+ * - A refresh happens `refreshEarlyMs` before the access token expires, or when the API rejects it (401).
+ * - The new pair is passed to `session.save` and only once that resolves (durable) is the new access token
+ *   handed to anyone. If the save fails, the pair is kept in memory and the save is retried before any use.
+ * - Concurrent callers in this process share one refresh (single flight); a caller whose token was rejected
+ *   after someone else already refreshed gets the newer token without a second refresh. Across processes,
+ *   one sync run per connection holds the store's run lease, and `session.save` is a conditional write that
+ *   refuses to replace credentials another process stored meanwhile (src/core.ts): two processes never
+ *   both keep a rotation of the same grant.
+ * - `invalid_grant` (an AuthError from `refresh`) is final: this manager repeats it without asking the
+ *   provider again, so a connection turns "needs reconnect" once and nothing loops.
+ */
+import { AuthError, InternalError } from '../../src/errors.ts';
+import { registerSecret } from '../../src/log.ts';
+import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
+import type { ConnectorContext, CredentialSession, Credentials } from '../types.ts';
+
+/** The token fields every rotating grant stores (all strings: Credentials is a string map). */
+export interface RotatingTokenFields {
+  readonly access_token: string;
+  readonly refresh_token: string;
+  /** ISO 8601 instants. */
+  readonly access_expires_at: string;
+  readonly refresh_expires_at: string;
+}
+
+export interface RefreshRequest {
+  readonly now: () => number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RotatingTokensOptions {
+  readonly credentials: Credentials;
+  /** Where rotated credentials are saved; without one a refresh is refused (the new token would be lost). */
+  readonly session?: CredentialSession;
+  readonly now?: () => number;
+  readonly refreshEarlyMs?: number;
+  readonly retry?: Partial<Omit<RetryOptions, 'sleep' | 'signal' | 'onRetry'>>;
+}
+
+/** What a provider tells the shared machinery about its grant. */
+export interface RotatingGrantSpec<C extends RotatingTokenFields, X extends ConnectorContext> {
+  /** "QuickBooks", "Sage": in log lines and errors. */
+  readonly label: string;
+  readonly defaultRefreshEarlyMs: number;
+  /** Checks stored credentials at the edge (throws AuthError when unusable). */
+  parse(credentials: Credentials): C;
+  /** One refresh_token grant; the returned refresh token replaces the presented one. */
+  refresh(refreshToken: string, ctx: X, request: RefreshRequest): Promise<RotatingTokenFields>;
+  /** Non-secret fields that name the grant in log lines (`{ realmId }`). */
+  logFields(credentials: C): Readonly<Record<string, string>>;
+}
+
+export class RotatingTokens<C extends RotatingTokenFields, X extends ConnectorContext> {
+  private current: C;
+  /** A rotated pair the provider gave us that is not durable yet: never used before it is. */
+  private unsaved: C | null = null;
+  private inflight: Promise<string> | null = null;
+  private failure: AuthError | null = null;
+  private readonly base: Credentials;
+  protected readonly now: () => number;
+
+  constructor(
+    private readonly spec: RotatingGrantSpec<C, X>,
+    private readonly options: RotatingTokensOptions,
+  ) {
+    this.base = options.credentials;
+    this.current = spec.parse(options.credentials);
+    registerSecret(this.current.refresh_token);
+    registerSecret(this.current.access_token);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The latest durable credentials (what the store holds). */
+  get credentials(): Credentials {
+    return this.toCredentials(this.current);
+  }
+
+  /** The parsed durable credentials. */
+  protected get parsed(): C {
+    return this.current;
+  }
+
+  /** A usable access token, refreshing first when it expires within `refreshEarlyMs`. */
+  async accessToken(ctx: X): Promise<string> {
+    if (this.failure) throw this.failure;
+    if (this.inflight) return this.inflight;
+    return this.isFresh() && !this.unsaved ? this.current.access_token : this.refresh(ctx);
+  }
+
+  /** Whether the stored access token is usable now without a refresh. */
+  isFresh(): boolean {
+    const expiresAt = Date.parse(this.current.access_expires_at);
+    const early = this.options.refreshEarlyMs ?? this.spec.defaultRefreshEarlyMs;
+    return this.current.access_token !== '' && expiresAt - early > this.now();
+  }
+
+  /** The API rejected `token` (401): refresh, unless a newer token already replaced it. */
+  async rejected(token: string, ctx: X): Promise<string> {
+    if (this.failure) throw this.failure;
+    if (this.inflight) return this.inflight;
+    if (token !== this.current.access_token && !this.unsaved) return this.current.access_token;
+    return this.refresh(ctx);
+  }
+
+  private refresh(ctx: X): Promise<string> {
+    this.inflight ??= this.rotate(ctx).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async rotate(ctx: X): Promise<string> {
+    const { session } = this.options;
+    const { label } = this.spec;
+    if (!session) {
+      throw new InternalError(
+        `${label} tokens need refreshing but no credential session was given to save the rotated refresh token`,
+      );
+    }
+    if (!this.unsaved) {
+      const presented = this.current.refresh_token;
+      try {
+        // Transient failures retry with the same token: a lost answer is the provider's to forgive (Intuit keeps
+        // a replaced token for a while; Sage's emulator models a strict server, where it is invalid_grant).
+        const grant = await withRetries(
+          () =>
+            this.spec.refresh(presented, ctx, {
+              now: this.now,
+              ...(ctx.signal ? { signal: ctx.signal } : {}),
+            }),
+          {
+            ...DEFAULT_RETRY,
+            ...this.options.retry,
+            ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          },
+        );
+        registerSecret(grant.access_token);
+        registerSecret(grant.refresh_token);
+        this.unsaved = { ...this.current, ...grant };
+      } catch (error) {
+        if (error instanceof AuthError) this.failure = error;
+        throw error;
+      }
+      ctx.log.info(
+        `${label} tokens refreshed; saving the rotated refresh token before use`,
+        this.spec.logFields(this.current),
+      );
+    }
+    await session.save(this.toCredentials(this.unsaved));
+    this.current = this.unsaved;
+    this.unsaved = null;
+    return this.current.access_token;
+  }
+
+  private toCredentials(c: C): Credentials {
+    return { ...this.base, ...c };
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Sage's OAuth 2.0 (authorization code): the consent URL, the code exchange and refresh at its token endpoint.
+ * Sage has no official Node SDK that can be pointed at another host, so these are plain `fetch` calls shaped
+ * after Sage's authentication guide: the app's keys go in the form body, answers carry `expires_in` (minutes
+ * of access) and `refresh_token_expires_in`, and a used or revoked refresh token answers `invalid_grant`.
+ * Refresh tokens rotate on every use: tokens.ts saves the new one before anything uses it.
+ */
+import {
+  AuthError,
+  ConfigError,
+  InvalidRequestError,
+  RateLimitError,
+  TransientError,
+} from '../../src/errors.ts';
+import { registerSecret } from '../../src/log.ts';
+import type { RefreshRequest, RotatingTokenFields } from '../oauth/rotating-tokens.ts';
+import { retryAfterMs } from './faults.ts';
+import type { SageAppSettings } from './settings.ts';
+
+/** Read-only access: finsync never writes to the books. */
+export const SAGE_SCOPE = 'readonly';
+const TIMEOUT_MS = 30_000;
+
+export type SageSettings = SageAppSettings & { readonly clientId: string; readonly clientSecret: string };
+
+/** Sage refused the refresh token (expired, revoked, or already used once): a person must reconnect. */
+export class SageInvalidGrantError extends AuthError {
+  constructor(readonly reason: string) {
+    super(
+      `Sage refused the stored refresh token (${reason}); reconnect the business with /finsync reconnect followed by the connection name (or the alert's Reconnect button).`,
+    );
+  }
+}
+
+/** The app's keys, or a ConfigError naming the missing settings. */
+export function sageSettings(settings: SageAppSettings): SageSettings {
+  const { clientId, clientSecret } = settings;
+  if (!clientId || !clientSecret) {
+    const missing = [clientId ? null : 'SAGE_CLIENT_ID', clientSecret ? null : 'SAGE_CLIENT_SECRET'].filter(
+      (name) => name !== null,
+    );
+    throw new ConfigError(
+      missing[0] ?? 'SAGE_CLIENT_ID',
+      `Sage is not configured: set SAGE_CLIENT_ID and SAGE_CLIENT_SECRET (missing: ${missing.join(', ')}).`,
+    );
+  }
+  registerSecret(clientSecret);
+  return { ...settings, clientId, clientSecret };
+}
+
+/** Sage's consent page for this app; `state` must be single-use and bound to the person (the caller's job). */
+export function authorizeUrl(settings: SageAppSettings, state: string): string {
+  const sage = sageSettings(settings);
+  const url = new URL(sage.authorizeUrl);
+  url.searchParams.set('client_id', sage.clientId);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('redirect_uri', sage.redirectUri);
+  url.searchParams.set('scope', SAGE_SCOPE);
+  if (sage.country) url.searchParams.set('country', sage.country);
+  url.searchParams.set('state', state);
+  return url.toString();
+}
+
+/** Exchanges the callback's code for the first token pair. */
+export async function exchangeCode(
+  settings: SageAppSettings,
+  code: string,
+  request: RefreshRequest,
+): Promise<RotatingTokenFields> {
+  const sage = sageSettings(settings);
+  return tokenRequest(
+    sage,
+    { grant_type: 'authorization_code', code, redirect_uri: sage.redirectUri },
+    request,
+  ).catch((error: unknown) => {
+    if (!(error instanceof SageInvalidGrantError)) throw error;
+    throw new AuthError(
+      `Sage did not accept the authorization code (${error.reason}): a code works once and only for a few minutes. Start again with /finsync connect sage.`,
+    );
+  });
+}
+
+/** One refresh_token grant; Sage rotates the refresh token, so the returned one replaces the presented one. */
+export function refreshGrant(
+  settings: SageAppSettings,
+  refreshToken: string,
+  request: RefreshRequest,
+): Promise<RotatingTokenFields> {
+  return tokenRequest(
+    sageSettings(settings),
+    { grant_type: 'refresh_token', refresh_token: refreshToken },
+    request,
+  );
+}
+
+async function tokenRequest(
+  sage: SageSettings,
+  form: Record<string, string>,
+  request: RefreshRequest,
+): Promise<RotatingTokenFields> {
+  const sentAt = request.now();
+  const body = new URLSearchParams({ ...form, client_id: sage.clientId, client_secret: sage.clientSecret });
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, AbortSignal.timeout(TIMEOUT_MS)])
+    : AbortSignal.timeout(TIMEOUT_MS);
+  let response: Response;
+  try {
+    response = await fetch(sage.tokenUrl, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      signal,
+    });
+  } catch {
+    throw new TransientError(`Sage's token endpoint did not answer (${new URL(sage.tokenUrl).host})`);
+  }
+  const text = await response.text().catch(() => '');
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) data = parsed as Record<string, unknown>;
+  } catch {
+    data = {};
+  }
+  if (!response.ok) throw tokenError(response, data);
+  const { access_token, refresh_token, expires_in, refresh_token_expires_in } = data;
+  if (
+    typeof access_token !== 'string' ||
+    typeof refresh_token !== 'string' ||
+    typeof expires_in !== 'number' ||
+    typeof refresh_token_expires_in !== 'number'
+  ) {
+    throw new TransientError('Sage answered the token request without access_token/refresh_token/expires_in');
+  }
+  registerSecret(access_token);
+  registerSecret(refresh_token);
+  // Lifetimes count from when the request was sent: an early estimate is the safe side.
+  return {
+    access_token,
+    refresh_token,
+    access_expires_at: new Date(sentAt + expires_in * 1000).toISOString(),
+    refresh_expires_at: new Date(sentAt + refresh_token_expires_in * 1000).toISOString(),
+  };
+}
+
+function tokenError(response: Response, fields: Record<string, unknown>): Error {
+  const error = typeof fields['error'] === 'string' ? fields['error'] : `HTTP ${response.status}`;
+  const description =
+    typeof fields['error_description'] === 'string' ? `: ${fields['error_description']}` : '';
+  const reason = `${error}${description}`.slice(0, 200);
+  if (error === 'invalid_grant') return new SageInvalidGrantError(reason);
+  if (error === 'invalid_client' || response.status === 401)
+    return new ConfigError(
+      'SAGE_CLIENT_SECRET',
+      `Sage rejected the app's keys (${reason}): check SAGE_CLIENT_ID and SAGE_CLIENT_SECRET.`,
+    );
+  if (response.status === 429)
+    return new RateLimitError(
+      `Sage's token endpoint is throttling (${reason})`,
+      retryAfterMs(response.headers.get('retry-after')),
+    );
+  if (response.status >= 500) return new TransientError(`Sage's token endpoint failed (${reason})`);
+  return new InvalidRequestError(`Sage refused the token request (${reason})`);
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createSageConnector } from '../../../connectors/sage/connector.ts';
+import type { SageEmulator } from '../../../connectors/sage/emulator.ts';
+import { authorizeUrl } from '../../../connectors/sage/oauth.ts';
+import { sageStreams } from '../../../connectors/sage/streams.ts';
+import { AuthError } from '../../../src/errors.ts';
+import {
+  context,
+  credentialsFor,
+  emulator,
+  MemoryLedger,
+  MemoryStore,
+  settingsFor,
+  streamNamed,
+} from './helpers.ts';
+
+let emu: SageEmulator;
+let now = Date.UTC(2026, 0, 10, 12);
+const clock = () => now;
+
+describe('Sage tokens and access', () => {
+  before(async () => {
+    emu = await emulator({ now: clock });
+  });
+  after(async () => emu.close());
+
+  test('the consent link asks for read-only access, the country, and carries the state', () => {
+    const url = new URL(authorizeUrl(settingsFor(emu), 'st4te'));
+    assert.deepEqual(
+      ['client_id', 'response_type', 'scope', 'country', 'state', 'filter'].map((k) =>
+        url.searchParams.get(k),
+      ),
+      [emu.clientId, 'code', 'readonly', 'gb', 'st4te', 'apiv3.1'],
+    );
+  });
+
+  test('an expired access token is refreshed once for all streams; the rotated pair is saved before any use', async () => {
+    const store = new MemoryStore(credentialsFor(emu, undefined, 'user-single', now));
+    const first = store.credentials['refresh_token'];
+    now += 10 * 60_000; // Sage's access tokens live five minutes
+    const streams = sageStreams(store.credentials, store, { now: clock });
+    const ctx = context(settingsFor(emu));
+    emu.control.clearRequests();
+    const before = emu.control.tokenGrants.refresh_token;
+    // Two streams read at once: one refresh between them.
+    await Promise.all(
+      ['contacts', 'bank_accounts'].map((name) => new MemoryLedger().sync(streamNamed(streams, name), ctx)),
+    );
+    assert.equal(emu.control.tokenGrants.refresh_token - before, 1);
+    assert.equal(store.saves, 1);
+    assert.equal(store.credentials['refresh_token'], emu.control.latestRefreshToken('user-single'));
+    assert.notEqual(store.credentials['refresh_token'], first);
+    // Every API call after the refresh used the saved access token, never the expired one.
+    const tokens = new Set(
+      emu.control.requests.filter((r) => r.kind === 'api' && r.status === 200).map((r) => r.token),
+    );
+    assert.deepEqual([...tokens], [store.credentials['access_token']]);
+  });
+
+  test('a 401 refreshes and retries once; invalid_grant is one AuthError with no second refresh', async () => {
+    const store = new MemoryStore(credentialsFor(emu, undefined, 'user-single', now));
+    const streams = sageStreams(store.credentials, store, { now: clock });
+    const ctx = context(settingsFor(emu));
+    emu.control.expireAccessTokens(); // refused by the API although our clock says fresh: a 401
+    await new MemoryLedger().sync(streamNamed(streams, 'contacts'), ctx);
+    assert.equal(store.saves, 1);
+
+    emu.control.revokeAll();
+    emu.control.expireAccessTokens();
+    const grants = emu.control.tokenGrants.refresh_token;
+    emu.control.clearRequests();
+    await assert.rejects(new MemoryLedger().sync(streamNamed(streams, 'bank_accounts'), ctx), AuthError);
+    await assert.rejects(new MemoryLedger().sync(streamNamed(streams, 'contact_payments'), ctx), /reconnect/);
+    const refreshes = emu.control.requests.filter((r) => r.kind === 'token');
+    assert.equal(refreshes.length, 1, 'invalid_grant is final: Sage is not asked again');
+    assert.equal(emu.control.tokenGrants.refresh_token, grants);
+  });
+
+  test('a used refresh token is refused (each works once)', async () => {
+    const store = new MemoryStore(credentialsFor(emu, undefined, 'user-single', now));
+    const stale = { ...store.credentials };
+    now += 10 * 60_000;
+    await new MemoryLedger().sync(
+      streamNamed(sageStreams(store.credentials, store, { now: clock }), 'contacts'),
+      context(settingsFor(emu)),
+    );
+    const replays = emu.control.replayedRefreshes;
+    // A process that kept the old credentials presents the used token: invalid_grant.
+    await assert.rejects(
+      new MemoryLedger().sync(
+        streamNamed(sageStreams(stale, new MemoryStore(stale), { now: clock }), 'contacts'),
+        context(settingsFor(emu)),
+      ),
+      AuthError,
+    );
+    assert.equal(emu.control.replayedRefreshes, replays + 1);
+  });
+
+  test('a business the user no longer reaches (MultiUserAccessDenied) is an AuthError naming the fix', async () => {
+    const store = new MemoryStore(credentialsFor(emu, emu.control.businessIds[1]!, 'user-single', now));
+    const streams = sageStreams(store.credentials, store, { now: clock });
+    await assert.rejects(
+      new MemoryLedger().sync(streamNamed(streams, 'contacts'), context(settingsFor(emu))),
+      (error: unknown) =>
+        error instanceof AuthError && /MultiUserAccessDenied.*lost access/.test(error.message),
+    );
+  });
+
+  test('verify binds one business: the only one, or the lead one of several (the others named); reads the base currency', async () => {
+    const connector = createSageConnector({ now: clock });
+    const ctx = context(settingsFor(emu));
+    const mint = (user: string) => {
+      const t = emu.control.issueTokens(user);
+      return {
+        access_token: t.access_token,
+        refresh_token: t.refresh_token,
+        access_expires_at: new Date(now + 300_000).toISOString(),
+        refresh_expires_at: new Date(now + 1e9).toISOString(),
+      };
+    };
+    const single = await connector.verify(mint('user-single'), ctx);
+    const several = await connector.verify(mint('user-multi'), ctx);
+    const [gb, eu] = emu.control.businessIds;
+    assert.deepEqual(
+      [single, several].map((v) => [
+        v.accountId,
+        v.accountLabel,
+        v.credentials['business_id'],
+        v.credentials['base_currency'],
+      ]),
+      [
+        [gb, `Emulated Sage Ltd (${gb})`, gb, 'GBP'],
+        [eu, `Emulated Sage Europe (${eu}); this Sage user also reaches Emulated Sage Ltd`, eu, 'EUR'],
+      ],
+    );
+  });
+
+  test('balances are each bank account balance, exact, in the business currency', async () => {
+    const connector = createSageConnector({ now: clock });
+    const balances = await connector.balances!(
+      credentialsFor(emu, undefined, 'user-single', now),
+      context(settingsFor(emu)),
+    );
+    assert.deepEqual(
+      balances.map((b) => [b.account, b.currency, b.kind, b.amount]),
+      [
+        ['Sage Current Account (1200)', 'GBP', 'current', 1_250_075],
+        ['Sage Savings (1210)', 'GBP', 'current', 500_000],
+        ['Sage Cash in Hand (1230)', 'GBP', 'current', -1_005],
+      ],
+    );
+  });
+});
