@@ -22,10 +22,12 @@ test('help from the CLI names the providers connect accepts', async () => {
     .split('\n')
     .findIndex((line) => line.includes('/finsync connect <provider>'));
   assert.ok(connectLine >= 0, help.stdout);
-  const following = help.stdout
-    .split('\n')
-    .slice(connectLine, connectLine + 2)
-    .join(' ');
+  // The entry and its wrapped continuation lines (up to the next entry or a blank line).
+  const lines = help.stdout.split('\n');
+  let end = connectLine + 1;
+  while (end < lines.length && lines[end]!.trim() !== '' && !lines[end]!.trimStart().startsWith('`/finsync'))
+    end++;
+  const following = lines.slice(connectLine, end).join(' ');
   for (const id of integrationIds()) assert.match(following, new RegExp(`\\b${id}\\b`), following);
   const json = await runCli(['help', '--json'], env);
   assert.deepEqual((JSON.parse(json.stdout) as { providers: string[] }).providers, integrationIds());
