@@ -20,7 +20,9 @@ export type StoreOp =
    * Starts a CLI run of the connection holding its lease, renews the lease every third of `ttlMs`, prints
    * `held` and waits to be killed: a `npx finsync sync` in progress, as other processes see it.
    */
-  | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number };
+  | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number }
+  /** `times` attempts to move payment request `id` from open to paid (as `ref`); prints how many won. */
+  | { readonly op: 'markPaid'; readonly id: string; readonly ref: string; readonly times: number };
 
 const [dataDir, opsJson] = process.argv.slice(2);
 const store = await EmbeddedStore.open(dataDir!);
@@ -60,6 +62,17 @@ try {
         setInterval(() => void store.renewRunLease(id, lease), Math.floor(op.ttlMs / 3));
         process.stdout.write('held\n');
         await new Promise(() => {});
+        break;
+      }
+      case 'markPaid': {
+        let won = 0;
+        for (let i = 0; i < op.times; i++) {
+          const paid = await store.paymentRequests.transition(op.id, ['open'], 'paid', {
+            paymentRef: op.ref,
+          });
+          if (paid) won++;
+        }
+        process.stdout.write(`${JSON.stringify({ won })}\n`);
         break;
       }
       case 'label':
