@@ -23,6 +23,7 @@ import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
 import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
 import { LinkSessions } from './services/link-sessions.ts';
+import { type PaymentRequestDeps, PaymentRequests } from './services/payment-requests.ts';
 import { Publishing } from './services/publishing.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/types.ts';
@@ -47,6 +48,8 @@ export interface CoreOptions {
   };
   /** The clock of incidents, routing and digests (tests move it). */
   readonly now?: () => Date;
+  /** Test seam of payment requests: a crash point right after Stripe answered (services/payment-requests.ts). */
+  readonly afterStripeAnswer?: PaymentRequestDeps['afterStripeAnswer'];
 }
 
 export interface Core {
@@ -68,6 +71,8 @@ export interface Core {
   readonly digests: DigestSender;
   /** `cash`: the period's money per system and currency, and live balances. */
   readonly cash: CashService;
+  /** Payment requests through Stripe Payment Links (`/finsync request`). */
+  readonly payments: PaymentRequests;
   /** Aborted at shutdown: running syncs stop after their current page commits. */
   readonly shutdown: AbortController;
   close(): Promise<void>;
@@ -240,6 +245,19 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     credentialsOf: (connection) => finsync.credentialsOf(connection),
     connectorContext,
   });
+  const payments = new PaymentRequests({
+    store,
+    outbox,
+    settings: config.payments,
+    isAdmin: (userId) => roles.isAdmin(userId),
+    requireAdmin: (userId, action, connection) => finsync.requireAdmin(userId, action, connection),
+    audit: (entry) => finsync.audit(entry),
+    credentialsOf: (connection) => finsync.credentialsOf(connection),
+    connectorContext: (provider) => connectorContext(provider),
+    log,
+    now,
+    ...(options.afterStripeAnswer ? { afterStripeAnswer: options.afterStripeAnswer } : {}),
+  });
   core = {
     config,
     log,
@@ -255,6 +273,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     incidents,
     digests,
     cash,
+    payments,
     shutdown,
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));

@@ -21,6 +21,7 @@ import {
   type WebhookDeps,
   webhookRoute,
 } from '../../src/webhooks/webhook-http.ts';
+import { parseCheckoutEvent } from './payment-links.ts';
 
 /** Stripe's own default: a signed timestamp older than this is refused. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -100,6 +101,21 @@ export function stripeWebhook(deps: WebhookDeps) {
     const targets = account ? verified.filter((c) => c.accountId === account) : verified;
     if (targets.length === 0) {
       return refuse(res, log, 'stripe', 'unknown_account', { eventId: event.id, account });
+    }
+    // A payment of a finsync payment link: the payment requests service marks the request paid (once).
+    const checkout = parseCheckoutEvent(event);
+    if (checkout && deps.onStripeCheckout) {
+      const key = `stripe:${event.id}`;
+      if (!(await replays.claim(key))) return ignoreReplay(res, log, 'stripe', { eventId: event.id });
+      try {
+        for (const connection of targets) await deps.onStripeCheckout(connection.name, checkout);
+      } catch (error) {
+        // Stripe retries a delivery that failed: the next one may succeed (a marked-paid request is not repeated).
+        await replays.release(key);
+        throw error;
+      }
+      log.debug('Stripe webhook: payment link checkout handled', { eventId: event.id, type: event.type });
+      return sendJson(res, 200, { ok: true });
     }
     if (!isRelevantStripeEvent(event.type)) {
       log.debug('Stripe webhook ignored: not about synced objects', { eventId: event.id, type: event.type });
