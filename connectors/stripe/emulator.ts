@@ -33,8 +33,7 @@ import {
 export const EMULATOR_SECRET_KEY = 'sk_test_51FinsyncEmulatorSecretKey0000';
 export const EMULATOR_RESTRICTED_KEY = 'rk_test_51FinsyncEmulatorRestricted0000';
 export const EMULATOR_NO_BALANCE_KEY = 'rk_test_51FinsyncEmulatorNoBalance0000';
-/** The endpoint secret of the emulator's webhook deliveries (what the sandbox enters when connecting). */
-export const EMULATOR_WEBHOOK_SECRET = 'whsec_FinsyncEmulatorWebhookSecret0000';
+export { EMULATOR_WEBHOOK_SECRET } from './emulator-secrets.ts';
 
 export interface StripeEmulatorOptions {
   readonly port?: number;

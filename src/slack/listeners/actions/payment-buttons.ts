@@ -5,7 +5,7 @@
  * Answers go to the clicker only.
  */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { SlackMessage } from '../../../messages/blocks.ts';
+import { type SlackMessage, section } from '../../../messages/blocks.ts';
 import { notice } from '../../../messages/help.ts';
 import { parsePaymentButtonValue, requestPostedNotice } from '../../../messages/payment-request.ts';
 import type { Decision } from '../../../services/payment-requests.ts';
@@ -24,10 +24,9 @@ const WORDS: Readonly<Record<Verb, string>> = {
 function already(decision: Decision, verb: Verb): SlackMessage {
   const r = decision.request;
   const by = r.decidedBy ? ` by <@${r.decidedBy}>` : '';
-  return notice(
-    ':information_source:',
-    `Nothing was ${WORDS[verb]}: request ${r.id} is already ${r.state.replace('_', ' ')}${r.state === 'open' || r.state === 'paid' || r.state === 'rejected' || r.state === 'cancelled' ? by : ''}.`,
-  );
+  // Built here rather than with notice(), which escapes text: the decider is a real mention.
+  const text = `Nothing was ${WORDS[verb]}: request ${r.id} is already ${r.state.replace('_', ' ')}${r.state === 'open' || r.state === 'rejected' || r.state === 'cancelled' ? by : ''}.`;
+  return { text, blocks: [section(`:information_source: ${text}`)] };
 }
 
 function paymentButton(deps: SlackDeps, verb: Verb) {
