@@ -155,7 +155,9 @@ export class EmulatedPayments {
         { param: 'id', code: 'resource_missing' },
         404,
       );
-    const expandCharge = [...query].some(([k, v]) => /^expand\[\d*\]$/.test(k) && v.startsWith('latest_charge'));
+    const expandCharge = [...query].some(
+      ([k, v]) => /^expand\[\d*\]$/.test(k) && v.startsWith('latest_charge'),
+    );
     if (kind === 'payment_intents' && !expandCharge)
       return {
         status: 200,

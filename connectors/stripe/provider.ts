@@ -24,6 +24,9 @@ export const stripeProvider: SourceProvider<'stripe', StripeSettings, StripeEmul
       formAnswers: (emulator) => ({ api_key: emulator.secretKey, webhook_secret: EMULATOR_WEBHOOK_SECRET }),
       // Payment Link payments are delivered as Stripe does: signed, to POST /webhooks/stripe.
       connectApp: (emulator, appUrl) =>
-        emulator.control.sendWebhooksTo({ url: `${appUrl}/webhooks/stripe`, secret: EMULATOR_WEBHOOK_SECRET }),
+        emulator.control.sendWebhooksTo({
+          url: `${appUrl}/webhooks/stripe`,
+          secret: EMULATOR_WEBHOOK_SECRET,
+        }),
     },
   };

@@ -173,7 +173,7 @@ describe('payment requests from Slack', () => {
     // The parent is edited in place: paid, no Cancel button any more.
     const edited = await waitUntil('the edited parent', () => {
       const m = h.slack.message(CHANNEL, parent.ts);
-      return m && m.text.includes('(Paid)') ? m : undefined;
+      return m?.text.includes('(Paid)') ? m : undefined;
     });
     assert.ok(!JSON.stringify(edited.blocks).includes('Cancel Request'));
     // A paid link takes no further payment (one completed session).
