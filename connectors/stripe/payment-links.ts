@@ -165,3 +165,27 @@ export function parseCheckoutEvent(event: Stripe.Event): CheckoutSessionEvent | 
     created: event.created,
   };
 }
+
+/**
+ * The completed Checkout Sessions of a link, newest first, as payment events: what finsync reads when a
+ * webhook may have been missed (no endpoint secret configured, or a delivery lost).
+ */
+export function completedSessions(api: StripeApi, linkId: string): Promise<CheckoutSessionEvent[]> {
+  return api.call(async (sdk) => {
+    const page = await sdk.checkout.sessions.list({ payment_link: linkId, limit: 10 });
+    return page.data
+      .filter((session) => session.status === 'complete' && session.payment_status === 'paid')
+      .map((session) => ({
+        eventId: `reconcile:${session.id}`,
+        type: 'checkout.session.completed',
+        sessionId: session.id,
+        paymentLink: linkId,
+        paymentStatus: 'paid',
+        paymentIntent:
+          typeof session.payment_intent === 'string'
+            ? session.payment_intent
+            : (session.payment_intent?.id ?? null),
+        created: session.created,
+      }));
+  });
+}

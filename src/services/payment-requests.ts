@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { StripeApi } from '../../connectors/stripe/client.ts';
 import {
   type CheckoutSessionEvent,
+  completedSessions,
   createPaymentLink,
   deactivatePaymentLink,
   settlementOf,
@@ -494,10 +495,33 @@ export class PaymentRequests {
     return resumed;
   }
 
-  /** The timer's work: expiries and interrupted creations. Never throws. */
+  /**
+   * Asks Stripe whether open links were paid: the path that needs no webhook (a connection without an endpoint
+   * secret, a lost delivery). Marks paid exactly as the webhook does, so whichever comes first tells Slack.
+   */
+  async reconcile(limit = 20): Promise<number> {
+    let paid = 0;
+    for (const request of await this.store.list({ states: ['open'], limit })) {
+      const connection = request.linkId ? await this.deps.store.getConnection(request.connection) : undefined;
+      if (!connection || !request.linkId) continue;
+      const [session] = await completedSessions(this.api(connection), request.linkId);
+      if (!session?.paymentIntent) continue;
+      await this.markPaid(
+        request,
+        session.sessionId,
+        session.paymentIntent,
+        new Date(session.created * 1000).toISOString(),
+      );
+      if ((await this.store.get(request.id))?.state === 'paid') paid++;
+    }
+    return paid;
+  }
+
+  /** The timer's work: interrupted creations, payments without a webhook, expiries. Never throws. */
   async tick(): Promise<void> {
     try {
       await this.resumeCreating();
+      await this.reconcile();
       await this.expireDue();
     } catch (error) {
       this.deps.log.warn('payment requests: tick failed', { error: redactText(String(error)) });

@@ -11,7 +11,13 @@ import {
   EMULATOR_WEBHOOK_SECRET,
 } from '../../connectors/stripe/emulator.ts';
 import { emulatedFee } from '../../connectors/stripe/emulator-payments.ts';
-import { sendBlockAction, sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
+import {
+  sendBlockAction,
+  sendEvent,
+  sendSlashCommand,
+  sendViewSubmission,
+  stateValue,
+} from '../../src/sandbox/slack-requests.ts';
 import type { PaymentRequest } from '../../src/store/ports/payment-requests.ts';
 import { ADMIN, type Harness, MEMBER, startHarness } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
@@ -178,6 +184,73 @@ describe('payment requests from Slack', () => {
     assert.ok(!JSON.stringify(edited.blocks).includes('Cancel Request'));
     // A paid link takes no further payment (one completed session).
     assert.equal(h.stripe.control.paymentLink(request.linkId!)!['active'], false);
+  });
+
+  test('without a webhook, the next check with Stripe finds the payment and tells the thread once', async () => {
+    await command('request 250 EUR Consulting April');
+    const request = await newest();
+    const parent = await waitUntil('the request message', () => postedFor(request));
+    h.stripe.control.sendWebhooksTo(undefined);
+    try {
+      const payment = await h.stripe.control.payLink(request.linkId!);
+      assert.equal(payment.delivered, null, 'no webhook sent');
+      assert.equal(await h.app.core.payments.reconcile(), 1);
+      assert.equal(await h.app.core.payments.reconcile(), 0, 'nothing left to find');
+    } finally {
+      h.stripe.control.sendWebhooksTo({
+        url: `${h.target.url}/webhooks/stripe`,
+        secret: EMULATOR_WEBHOOK_SECRET,
+      });
+    }
+    await waitUntil('the paid reply', () =>
+      h.slack.threadReplies(CHANNEL, parent.ts).find((m) => m.text.startsWith('Paid')),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(
+      h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => m.text.startsWith('Paid')).length,
+      1,
+    );
+  });
+
+  test('Home tab: Request a Payment for admins opens the form; a double submit of one form is one link', async () => {
+    const homeOf = async (user: string) => {
+      await sendEvent(h.target, { type: 'app_home_opened', user, channel: 'DHOME', tab: 'home' });
+      return JSON.stringify(h.slack.homeView(user));
+    };
+    assert.match(await homeOf(ADMIN), /Request a Payment/);
+    assert.match(await homeOf(ADMIN), /Payment requests: \d+ open/);
+    assert.doesNotMatch(await homeOf(MEMBER), /Request a Payment/);
+    const opened = h.slack.callsTo('views.open').length;
+    await sendBlockAction(h.target, {
+      actionId: 'home_request_payment',
+      value: 'request',
+      userId: ADMIN,
+      view: { id: 'VHOME1', type: 'home' },
+    });
+    const modal = await waitUntil('the form', () => h.slack.callsTo('views.open').slice(opened).at(-1));
+    assert.match(JSON.stringify(modal.args['view']), /payment_request_submit/);
+    const links = h.stripe.control.paymentLinkCount();
+    const submit = (amount: string) =>
+      sendViewSubmission(h.target, {
+        callbackId: 'payment_request_submit',
+        userId: ADMIN,
+        viewId: 'VPAYFORM1',
+        values: {
+          payment_amount: { value: stateValue.text(amount) },
+          payment_currency: { value: stateValue.text('jpy') },
+          payment_description: { value: stateValue.text('Room booking') },
+          payment_via: { value: stateValue.text(null) },
+          payment_channel: { value: stateValue.conversation(CHANNEL) },
+        },
+      });
+    const refused = await submit('12.5');
+    assert.match(JSON.stringify(refused.body), /"payment_amount":".*JPY has no decimals/);
+    assert.equal((await submit('¥12,000')).status, 200);
+    assert.equal((await submit('¥12,000')).status, 200);
+    assert.equal(h.stripe.control.paymentLinkCount(), links + 1);
+    const request = await newest();
+    assert.deepEqual([request.amount, request.currency, request.state], [12000, 'JPY', 'open']);
+    await waitUntil('the request message', () => postedFor(request));
   });
 
   test('a failed payment is said in the thread and leaves the request open', async () => {
