@@ -249,6 +249,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     store,
     outbox,
     settings: config.payments,
+    admins: config.admins,
     isAdmin: (userId) => roles.isAdmin(userId),
     requireAdmin: (userId, action, connection) => finsync.requireAdmin(userId, action, connection),
     audit: (entry) => finsync.audit(entry),

@@ -48,6 +48,8 @@ export interface PaymentRequestDeps {
   readonly store: Store;
   readonly outbox: Pick<Outbox, 'enqueue'>;
   readonly settings: PaymentSettings;
+  /** FINSYNC_ADMINS: who is asked by DM to approve a request whose message lives in a DM. */
+  readonly admins: readonly string[];
   readonly isAdmin: (userId: string) => Promise<boolean>;
   /** Throws ForbiddenError naming the admins (and audits the refusal): Finsync.requireAdmin. */
   readonly requireAdmin: (userId: string, action: string, connection: string | null) => Promise<void>;
@@ -167,6 +169,10 @@ export class PaymentRequests {
     const { minor, currency } = parsed.amount;
     const limit = this.deps.settings.approvalAbove.get(currency);
     const needsApproval = limit !== undefined && minor > limit;
+    if (needsApproval && /^[UW]/.test(input.channel) && !this.deps.admins.some((a) => a !== input.actor))
+      throw new UserInputError(
+        `${formatMoney(minor, currency)} is above the approval limit and a second admin must see it: ask in a channel where finsync is.`,
+      );
     const at = this.deps.now().toISOString();
     const { created, request } = await this.store.create({
       id,
@@ -201,13 +207,26 @@ export class PaymentRequests {
     );
     if (!needsApproval) return this.createLink(request);
     const approval = paymentApprovalMessage(request, limit!);
-    await this.deps.outbox.enqueue({
-      key: `payment:${id}:approval`,
-      channel: request.channel,
-      method: 'chat.postMessage',
-      args: { text: approval.text, blocks: approval.blocks },
-    });
+    for (const target of this.approvalTargets(request))
+      await this.deps.outbox.enqueue({
+        key: target.key,
+        channel: target.lane,
+        method: 'chat.postMessage',
+        args: { text: approval.text, blocks: approval.blocks },
+      });
     return request;
+  }
+
+  /**
+   * Where a request above the limit is shown for approval: its channel, where the other admins are; or, for a
+   * request living in the requester's DM, a DM to every other admin named in FINSYNC_ADMINS.
+   */
+  private approvalTargets(request: PaymentRequest): { key: string; lane: string }[] {
+    const base = `payment:${request.id}:approval`;
+    if (!/^U|^W/.test(request.channel)) return [{ key: base, lane: request.channel }];
+    return this.deps.admins
+      .filter((admin) => admin !== request.requestedBy)
+      .map((admin) => ({ key: `${base}:${admin}`, lane: admin }));
   }
 
   /**
@@ -338,18 +357,18 @@ export class PaymentRequests {
     if (!decided) return { kind: 'already', request: await this.get(id) };
     await this.audit(actor, verdict === 'approve' ? 'approved' : 'rejected', decided, 'ok');
     const message = paymentDecisionMessage(decided);
-    const approvalKey = `payment:${id}:approval`;
-    await this.deps.outbox.enqueue({
-      key: `${approvalKey}:decided`,
-      channel: decided.channel,
-      method: 'chat.update',
-      args: {
-        channel: { fromKey: approvalKey, field: 'channel' },
-        ts: { fromKey: approvalKey },
-        text: message.text,
-        blocks: message.blocks,
-      },
-    });
+    for (const target of this.approvalTargets(decided))
+      await this.deps.outbox.enqueue({
+        key: `${target.key}:decided`,
+        channel: target.lane,
+        method: 'chat.update',
+        args: {
+          channel: { fromKey: target.key, field: 'channel' },
+          ts: { fromKey: target.key },
+          text: message.text,
+          blocks: message.blocks,
+        },
+      });
     if (verdict === 'reject') return { kind: 'done', request: decided };
     return { kind: 'done', request: await this.createLink(decided) };
   }

@@ -302,6 +302,50 @@ describe('payment requests from Slack', () => {
       );
   });
 
+  test('asked where finsync is not: the request lives in a DM and the other admins are asked by DM', async () => {
+    h.slack.setChannel('CNOTIN0001', { name: 'sales', isMember: false });
+    const id = `pay${++n}`;
+    await sendSlashCommand(h.target, {
+      text: 'request 8000 USD Fleet lease',
+      userId: ADMIN,
+      channelId: 'CNOTIN0001',
+      channelName: 'sales',
+      responseUrl: h.slack.responseUrl(id),
+    });
+    const answer = JSON.stringify((await h.slack.waitForResponse((r) => r.id === id, 10_000)).body);
+    assert.match(answer, /in your DM with finsync \(it is not in this channel\)/);
+    const request = await newest();
+    assert.equal(request.channel, ADMIN);
+    const asked = await waitUntil('the approval DM', () =>
+      h.slack.calls.find(
+        (c) =>
+          c.method === 'chat.postMessage' &&
+          c.args['channel'] === ADMIN2 &&
+          String(c.args['text']).includes(request.id),
+      ),
+    );
+    assert.match(String(asked.args['text']), /^Approval needed/);
+    assert.ok(
+      !h.slack.calls.some(
+        (c) =>
+          c.method === 'chat.postMessage' &&
+          c.args['channel'] === ADMIN &&
+          String(c.args['text']).startsWith('Approval needed') &&
+          String(c.args['text']).includes(request.id),
+      ),
+      'not to the requester',
+    );
+    assert.match(await click('payment_approve', `${request.id}:awaiting_approval`, ADMIN2), /is ready/);
+    await waitUntil('the approval DM edited', () =>
+      h.slack.calls.find(
+        (c) =>
+          c.method === 'chat.update' &&
+          String(c.args['text']).startsWith('Approved') &&
+          String(c.args['text']).includes(request.id),
+      ),
+    );
+  });
+
   test('a reject is final: no link is ever made', async () => {
     const links = h.stripe.control.paymentLinkCount();
     await command('request 7000 USD Equipment');
