@@ -15,10 +15,8 @@ import { createHash } from 'node:crypto';
 import { StripeApi } from '../../connectors/stripe/client.ts';
 import {
   type CheckoutSessionEvent,
-  completedSessions,
   createPaymentLink,
   deactivatePaymentLink,
-  settlementOf,
 } from '../../connectors/stripe/payment-links.ts';
 import type { StripeContext } from '../../connectors/stripe/settings.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
@@ -26,23 +24,17 @@ import { parsePaymentAmount } from '../commands/payment-amount.ts';
 import { AuthError, ForbiddenError, InvalidRequestError, NotFoundError, UserInputError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
-import {
-  paymentApprovalMessage,
-  paymentClosedReply,
-  paymentDecisionMessage,
-  paymentFailedReply,
-  paymentPaidReply,
-  paymentRequestMessage,
-} from '../messages/payment-request.ts';
+import { paymentClosedReply } from '../messages/payment-request.ts';
 import { formatMoney } from '../money.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { PaymentSettings } from '../payment-settings.ts';
 import type { PaymentRequest, PaymentRequestState } from '../store/ports/payment-requests.ts';
 import type { AuditEntry, Connection, Store } from '../store/types.ts';
+import { PaymentRequestPosts } from './payment-request-posts.ts';
+import { stripeAmountOf, stripeConnectionNamed } from './payment-request-stripe.ts';
+import { linkIdempotencyKey, PaymentSettlement } from './payment-settlement.ts';
 
-/** How long an unpaid link stays open; then finsync deactivates it and the request is `expired`. */
-export const REQUEST_LIFETIME_DAYS = 30;
-const DAY_MS = 86_400_000;
+export { linkIdempotencyKey, REQUEST_LIFETIME_DAYS } from './payment-settlement.ts';
 
 export interface PaymentRequestDeps {
   readonly store: Store;
@@ -87,13 +79,37 @@ export function requestIdFor(origin: string): string {
   return `pr_${createHash('sha256').update(origin).digest('hex').slice(0, 20)}`;
 }
 
-/** The Idempotency-Key of the request's link creation: one request, one key, one link. */
-export function linkIdempotencyKey(requestId: string): string {
-  return `finsync-payment-link-${requestId}`;
-}
-
 export class PaymentRequests {
-  constructor(private readonly deps: PaymentRequestDeps) {}
+  private readonly posts: PaymentRequestPosts;
+  /** Paid, failed attempts, expiry (payment-settlement.ts). */
+  private readonly settlement: PaymentSettlement;
+
+  constructor(private readonly deps: PaymentRequestDeps) {
+    this.posts = new PaymentRequestPosts(deps.outbox, deps.admins);
+    this.settlement = new PaymentSettlement({
+      store: deps.store,
+      posts: this.posts,
+      api: (connection) => this.api(connection),
+      audit: (...args) => this.audit(...args),
+      log: deps.log,
+      now: deps.now,
+    });
+  }
+
+  /** A Stripe Checkout event of a finsync link (the webhook): PaymentSettlement.onCheckoutEvent. */
+  onCheckoutEvent(connection: string, event: CheckoutSessionEvent): Promise<void> {
+    return this.settlement.onCheckoutEvent(connection, event);
+  }
+
+  /** Asks Stripe for payments of open links that no webhook told (PaymentSettlement.reconcile). */
+  reconcile(limit?: number): Promise<number> {
+    return this.settlement.reconcile(limit);
+  }
+
+  /** Deactivates open links past their lifetime (PaymentSettlement.expireDue). */
+  expireDue(): Promise<number> {
+    return this.settlement.expireDue();
+  }
 
   private get store() {
     return this.deps.store.paymentRequests;
@@ -121,26 +137,6 @@ export class PaymentRequests {
     return this.deps.settings.requesters === 'everyone' || (await this.deps.isAdmin(userId));
   }
 
-  private async stripeConnection(via: string | null): Promise<Connection> {
-    const stripe = (await this.deps.store.listConnections()).filter((c) => c.provider === 'stripe');
-    if (via !== null) {
-      const named = stripe.find((c) => c.name === via);
-      if (!named)
-        throw new UserInputError(
-          `\`${via.slice(0, 40)}\` is not a Stripe connection.${stripe.length ? ` Stripe connections: ${stripe.map((c) => c.name).join(', ')}.` : ''}`,
-        );
-      return named;
-    }
-    if (stripe.length === 1) return stripe[0]!;
-    if (stripe.length === 0)
-      throw new UserInputError(
-        'No Stripe account is connected: connect one first with `/finsync connect stripe`.',
-      );
-    throw new UserInputError(
-      `Several Stripe accounts are connected: add \`via <connection>\` (${stripe.map((c) => c.name).join(', ')}).`,
-    );
-  }
-
   private api(connection: Connection): StripeApi {
     const key = this.deps.credentialsOf(connection)['api_key'] ?? '';
     return new StripeApi(key, this.deps.connectorContext('stripe') as StripeContext);
@@ -165,11 +161,11 @@ export class PaymentRequests {
       throw new UserInputError(
         `The description is ${description.length} characters; Stripe shows at most 250.`,
       );
-    const connection = await this.stripeConnection(input.via);
+    const connection = await stripeConnectionNamed(this.deps.store, input.via);
     const { minor, currency } = parsed.amount;
     const limit = this.deps.settings.approvalAbove.get(currency);
     const needsApproval = limit !== undefined && minor > limit;
-    if (needsApproval && /^[UW]/.test(input.channel) && !this.deps.admins.some((a) => a !== input.actor))
+    if (needsApproval && !this.posts.canAskApproval(input.channel, input.actor))
       throw new UserInputError(
         `${formatMoney(minor, currency)} is above the approval limit and a second admin must see it: ask in a channel where finsync is.`,
       );
@@ -206,27 +202,8 @@ export class PaymentRequests {
       description,
     );
     if (!needsApproval) return this.createLink(request);
-    const approval = paymentApprovalMessage(request, limit!);
-    for (const target of this.approvalTargets(request))
-      await this.deps.outbox.enqueue({
-        key: target.key,
-        channel: target.lane,
-        method: 'chat.postMessage',
-        args: { text: approval.text, blocks: approval.blocks },
-      });
+    await this.posts.askApproval(request, limit!);
     return request;
-  }
-
-  /**
-   * Where a request above the limit is shown for approval: its channel, where the other admins are; or, for a
-   * request living in the requester's DM, a DM to every other admin named in FINSYNC_ADMINS.
-   */
-  private approvalTargets(request: PaymentRequest): { key: string; lane: string }[] {
-    const base = `payment:${request.id}:approval`;
-    if (!/^U|^W/.test(request.channel)) return [{ key: base, lane: request.channel }];
-    return this.deps.admins
-      .filter((admin) => admin !== request.requestedBy)
-      .map((admin) => ({ key: `${base}:${admin}`, lane: admin }));
   }
 
   /**
@@ -241,7 +218,7 @@ export class PaymentRequests {
     try {
       link = await createPaymentLink(this.api(connection), {
         requestId: request.id,
-        stripeAmount: parsePaymentAmountOrThrow(request),
+        stripeAmount: stripeAmountOf(request),
         currency: request.currency,
         description: request.description,
         idempotencyKey: linkIdempotencyKey(request.id),
@@ -265,7 +242,7 @@ export class PaymentRequests {
     const now = opened ?? (await this.store.get(request.id))!;
     if (opened)
       await this.audit(request.decidedBy ?? request.requestedBy, 'link created', opened, 'ok', link.id);
-    await this.postRequest(now);
+    await this.posts.post(now);
     return now;
   }
 
@@ -277,49 +254,6 @@ export class PaymentRequests {
     });
     if (failed) await this.audit(request.requestedBy, 'refused by Stripe', failed, 'failed', words);
     throw new UserInputError(`Stripe did not create the payment link: ${words}`);
-  }
-
-  /** The request's living message: posted once (`payment:<id>`), then edited in place for each state. */
-  private async postRequest(request: PaymentRequest): Promise<void> {
-    const message = paymentRequestMessage(request);
-    await this.deps.outbox.enqueue({
-      key: `payment:${request.id}`,
-      channel: request.channel,
-      method: 'chat.postMessage',
-      args: { text: message.text, blocks: message.blocks, unfurl_links: false },
-    });
-  }
-
-  /** A state change: the living message edited, and one reply in its thread (each once, by key). */
-  private async announce(
-    request: PaymentRequest,
-    reply: { text: string; blocks: unknown[] },
-    replyKey: string,
-  ): Promise<void> {
-    const message = paymentRequestMessage(request);
-    const parent = `payment:${request.id}`;
-    await this.deps.outbox.enqueue({
-      key: `${parent}:update:${request.state}`,
-      channel: request.channel,
-      method: 'chat.update',
-      args: {
-        channel: { fromKey: parent, field: 'channel' },
-        ts: { fromKey: parent },
-        text: message.text,
-        blocks: message.blocks,
-      },
-    });
-    await this.deps.outbox.enqueue({
-      key: `${parent}:reply:${replyKey}`,
-      channel: request.channel,
-      method: 'chat.postMessage',
-      args: {
-        channel: { fromKey: parent, field: 'channel' },
-        thread_ts: { fromKey: parent },
-        text: reply.text,
-        blocks: reply.blocks,
-      },
-    });
   }
 
   async get(id: string): Promise<PaymentRequest> {
@@ -356,19 +290,7 @@ export class PaymentRequests {
     );
     if (!decided) return { kind: 'already', request: await this.get(id) };
     await this.audit(actor, verdict === 'approve' ? 'approved' : 'rejected', decided, 'ok');
-    const message = paymentDecisionMessage(decided);
-    for (const target of this.approvalTargets(decided))
-      await this.deps.outbox.enqueue({
-        key: `${target.key}:decided`,
-        channel: target.lane,
-        method: 'chat.update',
-        args: {
-          channel: { fromKey: target.key, field: 'channel' },
-          ts: { fromKey: target.key },
-          text: message.text,
-          blocks: message.blocks,
-        },
-      });
+    await this.posts.decided(decided);
     if (verdict === 'reject') return { kind: 'done', request: decided };
     return { kind: 'done', request: await this.createLink(decided) };
   }
@@ -385,6 +307,7 @@ export class PaymentRequests {
       });
       if (!cancelled) return { kind: 'already', request: await this.get(id) };
       await this.audit(actor, 'cancelled before approval', cancelled, 'ok');
+      await this.posts.decided(cancelled);
       return { kind: 'done', request: cancelled };
     }
     if (request.state !== 'open' || !request.linkId) return { kind: 'already', request };
@@ -402,99 +325,8 @@ export class PaymentRequests {
     });
     if (!cancelled) return { kind: 'already', request: await this.get(id) };
     await this.audit(actor, 'cancelled', cancelled, 'ok');
-    await this.announce(cancelled, paymentClosedReply(cancelled), 'cancelled');
+    await this.posts.announce(cancelled, paymentClosedReply(cancelled), 'cancelled');
     return { kind: 'done', request: cancelled };
-  }
-
-  /**
-   * A Checkout event of a finsync link (the Stripe webhook): paid → the request is marked paid once and the
-   * thread told received, fee and net; a failed attempt → told once per session. Others are ignored.
-   */
-  async onCheckoutEvent(connection: string, event: CheckoutSessionEvent): Promise<void> {
-    if (!event.paymentLink) return;
-    const request = await this.store.findByLink(event.paymentLink);
-    if (!request || request.connection !== connection) {
-      this.deps.log.debug('Stripe checkout event for a link finsync did not make', {
-        eventId: event.eventId,
-      });
-      return;
-    }
-    const at = new Date(event.created * 1000).toISOString();
-    if (event.type === 'checkout.session.async_payment_failed') {
-      await this.audit('stripe', 'payment failed', request, 'failed', event.sessionId);
-      const reply = paymentFailedReply(request, at);
-      const parent = `payment:${request.id}`;
-      await this.deps.outbox.enqueue({
-        key: `${parent}:reply:failed:${event.sessionId}`,
-        channel: request.channel,
-        method: 'chat.postMessage',
-        args: {
-          channel: { fromKey: parent, field: 'channel' },
-          thread_ts: { fromKey: parent },
-          text: reply.text,
-          blocks: reply.blocks,
-        },
-      });
-      return;
-    }
-    if (event.paymentStatus !== 'paid' || !event.paymentIntent) return;
-    await this.markPaid(request, event.sessionId, event.paymentIntent, at);
-  }
-
-  private async markPaid(
-    request: PaymentRequest,
-    sessionId: string,
-    paymentIntent: string,
-    at: string,
-  ): Promise<void> {
-    if (request.state === 'paid') return;
-    const connection = await this.deps.store.getConnection(request.connection);
-    if (!connection) return;
-    const settlement = await settlementOf(this.api(connection), paymentIntent);
-    // Money that arrived counts even if the request was cancelled or expired meanwhile (a checkout begun
-    // before the link was deactivated may still complete).
-    const paid = await this.store.transition(request.id, ['open', 'cancelled', 'expired'], 'paid', {
-      paymentRef: sessionId,
-      paidAt: at,
-      received: settlement.received,
-      fee: settlement.fee,
-      net: settlement.net,
-      updatedAt: this.deps.now().toISOString(),
-    });
-    if (!paid) return;
-    await this.audit(
-      'stripe',
-      paid.received !== null && paid.received < paid.amount ? 'partly paid' : 'paid',
-      paid,
-      'ok',
-      sessionId,
-    );
-    await this.announce(paid, paymentPaidReply(paid), 'paid');
-  }
-
-  /** Open links older than REQUEST_LIFETIME_DAYS are deactivated and their requests expire. */
-  async expireDue(): Promise<number> {
-    const cutoff = this.deps.now().getTime() - REQUEST_LIFETIME_DAYS * DAY_MS;
-    let expired = 0;
-    for (const request of await this.store.list({ states: ['open'], limit: 1000 })) {
-      if (Date.parse(request.createdAt) > cutoff || !request.linkId) continue;
-      const connection = await this.deps.store.getConnection(request.connection);
-      if (connection)
-        await deactivatePaymentLink(
-          this.api(connection),
-          request.linkId,
-          `${linkIdempotencyKey(request.id)}-deactivate`,
-        );
-      const done = await this.store.transition(request.id, ['open'], 'expired', {
-        stateReason: `Expired after ${REQUEST_LIFETIME_DAYS} days without payment.`,
-        updatedAt: this.deps.now().toISOString(),
-      });
-      if (!done) continue;
-      expired++;
-      await this.audit('finsync', 'expired', done, 'ok');
-      await this.announce(done, paymentClosedReply(done), 'expired');
-    }
-    return expired;
   }
 
   /** Requests left `creating` by a process that stopped (after or before Stripe answered): finished now. */
@@ -512,28 +344,6 @@ export class PaymentRequests {
       }
     }
     return resumed;
-  }
-
-  /**
-   * Asks Stripe whether open links were paid: the path that needs no webhook (a connection without an endpoint
-   * secret, a lost delivery). Marks paid exactly as the webhook does, so whichever comes first tells Slack.
-   */
-  async reconcile(limit = 20): Promise<number> {
-    let paid = 0;
-    for (const request of await this.store.list({ states: ['open'], limit })) {
-      const connection = request.linkId ? await this.deps.store.getConnection(request.connection) : undefined;
-      if (!connection || !request.linkId) continue;
-      const [session] = await completedSessions(this.api(connection), request.linkId);
-      if (!session?.paymentIntent) continue;
-      await this.markPaid(
-        request,
-        session.sessionId,
-        session.paymentIntent,
-        new Date(session.created * 1000).toISOString(),
-      );
-      if ((await this.store.get(request.id))?.state === 'paid') paid++;
-    }
-    return paid;
   }
 
   /** The timer's work: interrupted creations, payments without a webhook, expiries. Never throws. */
@@ -558,12 +368,4 @@ export class PaymentRequests {
           : undefined;
     return this.store.list({ ...(states ? { states } : {}), limit });
   }
-}
-
-/** The stored amount again in Stripe's scale (checked when the request was made; checked again here). */
-function parsePaymentAmountOrThrow(request: PaymentRequest): number {
-  const text = formatMoney(request.amount, request.currency).split(' ')[0]!;
-  const parsed = parsePaymentAmount(text, request.currency);
-  if (!parsed.ok) throw new UserInputError(parsed.problem);
-  return parsed.amount.stripeAmount;
 }
