@@ -2,7 +2,9 @@
  * POST /webhooks/stripe: Stripe events, verified with the SDK (`constructEvent`, 300 s tolerance) against the
  * endpoint secret (`webhook_secret`) stored with each Stripe connection. The secret that verifies names the
  * connection; a Connect event's `account` must also be that connection's account. Events about the objects
- * finsync syncs queue a debounced incremental sync; others are acknowledged and ignored.
+ * finsync syncs queue a debounced incremental sync; Checkout events (`checkout.session.completed`,
+ * `…async_payment_succeeded`, `…async_payment_failed`: how Stripe reports a Payment Link's payment) go to the
+ * payment requests service; others are acknowledged and ignored.
  *
  * The event's own `data.object` is not written from here: the sync's `events` stream
  * (connectors/stripe/events-stream.ts) finds the same event in `GET /v1/events` and stores the object as
