@@ -21,7 +21,15 @@ import {
 import type { StripeContext } from '../../connectors/stripe/settings.ts';
 import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { parsePaymentAmount } from '../commands/payment-amount.ts';
-import { AuthError, ForbiddenError, InvalidRequestError, NotFoundError, UserInputError } from '../errors.ts';
+import {
+  AuthError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  RateLimitError,
+  TransientError,
+  UserInputError,
+} from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { redactText } from '../log.ts';
 import { paymentClosedReply } from '../messages/payment-request.ts';
@@ -78,6 +86,9 @@ export type RequestFilter = 'open' | 'paid' | 'all';
 export function requestIdFor(origin: string): string {
   return `pr_${createHash('sha256').update(origin).digest('hex').slice(0, 20)}`;
 }
+
+/** A `creating` request untouched this long was left by a process that stopped (or a Stripe that did not answer). */
+const RESUME_AFTER_MS = 60_000;
 
 export class PaymentRequests {
   private readonly posts: PaymentRequestPosts;
@@ -230,6 +241,10 @@ export class PaymentRequests {
           `the key of ${connection.name} may not create payment links (${error.message})`,
         );
       if (error instanceof InvalidRequestError) return this.fail(request, error.message);
+      if (error instanceof TransientError || error instanceof RateLimitError)
+        throw new TransientError(
+          `Stripe did not answer (${redactText(error.message).slice(0, 200)}). Request ${request.id} is kept: finsync asks Stripe again within a minute or two, with the same idempotency key, and posts its link then.`,
+        );
       throw error;
     }
     await this.deps.afterStripeAnswer?.(request);
@@ -332,7 +347,10 @@ export class PaymentRequests {
   /** Requests left `creating` by a process that stopped (after or before Stripe answered): finished now. */
   async resumeCreating(): Promise<number> {
     let resumed = 0;
+    const settled = this.deps.now().getTime() - RESUME_AFTER_MS;
     for (const request of await this.store.list({ states: ['creating'], limit: 100 })) {
+      // A request changed moments ago may be being created right now by the process that stored it.
+      if (Date.parse(request.updatedAt) > settled) continue;
       try {
         await this.createLink(request);
         resumed++;

@@ -253,6 +253,42 @@ describe('payment requests from Slack', () => {
     await waitUntil('the request message', () => postedFor(request));
   });
 
+  test('Stripe answering 500 (the link made, the answer lost): the request is kept and finished later with the same key, one link', async () => {
+    const links = h.stripe.control.paymentLinkCount();
+    h.stripe.control.injectFault({ type: 'server_error' }, 50, '/v1/payment_links');
+    let answer: string;
+    try {
+      answer = await command('request 75 EUR Catering');
+    } finally {
+      h.stripe.control.clearFaults();
+    }
+    assert.match(answer, /Stripe did not answer .*is kept: finsync asks Stripe again within a minute or two/);
+    const request = await newest();
+    assert.equal(request.state, 'creating');
+    // The emulator, like Stripe, may have made the link before the error: the key keeps it the only one.
+    assert.equal(await h.app.core.payments.resumeCreating(), 0, 'too fresh: maybe still being created');
+    clockOffsetMs = 2 * 60_000;
+    try {
+      assert.equal(await h.app.core.payments.resumeCreating(), 1);
+    } finally {
+      clockOffsetMs = 0;
+    }
+    assert.equal((await h.app.store.paymentRequests.get(request.id))?.state, 'open');
+    assert.equal(h.stripe.control.paymentLinkCount(), links + 1);
+    await waitUntil('the request message', () => postedFor(request));
+  });
+
+  test('a partial payment says how much is missing', async () => {
+    await command('request 100 EUR Partial test');
+    const request = await newest();
+    const parent = await waitUntil('the request message', () => postedFor(request));
+    await h.stripe.control.payLink(request.linkId!, { received: 6000 });
+    const reply = await waitUntil('the partly paid reply', () =>
+      h.slack.threadReplies(CHANNEL, parent.ts).find((m) => m.text.startsWith('Partly paid')),
+    );
+    assert.match(JSON.stringify(reply.blocks), /received 60\.00 EUR of 100\.00 EUR \(40\.00 EUR missing\)/);
+  });
+
   test('a failed payment is said in the thread and leaves the request open', async () => {
     await command('request 20 GBP Tickets');
     const request = await newest();
