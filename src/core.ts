@@ -8,7 +8,7 @@ import { type Config, settingsOfProvider } from './config.ts';
 import { DigestSender } from './digest/sender.ts';
 import { IncidentService } from './incidents/incident-service.ts';
 import type { Logger } from './log.ts';
-import { registerCredentialSecrets, registerSecret } from './log.ts';
+import { redactText, registerCredentialSecrets, registerSecret } from './log.ts';
 import { deliveryFailureMessage } from './messages/delivery-failure.ts';
 import { displayNames } from './notify/display-names.ts';
 import { Outbox, type OutboxItem, outboxWebClient } from './notify/outbox.ts';
@@ -213,7 +213,19 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     finsync,
     publishing,
     log,
-    onRunEnded: (run) => incidents.onRunEnded(run),
+    onRunEnded: async (run) => {
+      await incidents.onRunEnded(run);
+      // The next sync of a Stripe account also asks whether open payment links were paid: no webhook needed.
+      if (run.status !== 'success' && run.status !== 'partial') return;
+      if ((await store.getConnection(run.connection))?.provider !== 'stripe') return;
+      await payments
+        .reconcile()
+        .catch((error: unknown) =>
+          log.warn('payment requests: the check after a Stripe sync failed', {
+            error: redactText(String(error)),
+          }),
+        );
+    },
     signal: shutdown.signal,
     // Run records keep real time, as the engine's and the publishes' do (`now` is the incidents' clock).
     now: () => new Date(),

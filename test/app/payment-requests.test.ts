@@ -212,6 +212,28 @@ describe('payment requests from Slack', () => {
     );
   });
 
+  test('without a webhook, the next Stripe sync finds the payment too', async () => {
+    await command('request 33 EUR Sync path');
+    const request = await newest();
+    const parent = await waitUntil('the request message', () => postedFor(request));
+    h.stripe.control.sendWebhooksTo(undefined);
+    try {
+      await h.stripe.control.payLink(request.linkId!);
+    } finally {
+      h.stripe.control.sendWebhooksTo({
+        url: `${h.target.url}/webhooks/stripe`,
+        secret: EMULATOR_WEBHOOK_SECRET,
+      });
+    }
+    await command('sync stripe');
+    await waitUntil(
+      'the paid reply after the sync',
+      () => h.slack.threadReplies(CHANNEL, parent.ts).find((m) => m.text.startsWith('Paid')),
+      20_000,
+    );
+    assert.equal((await h.app.store.paymentRequests.get(request.id))?.state, 'paid');
+  });
+
   test('Home tab: Request a Payment for admins opens the form; a double submit of one form is one link', async () => {
     const homeOf = async (user: string) => {
       await sendEvent(h.target, { type: 'app_home_opened', user, channel: 'DHOME', tab: 'home' });
