@@ -218,13 +218,11 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
       // The next sync of a Stripe account also asks whether open payment links were paid: no webhook needed.
       if (run.status !== 'success' && run.status !== 'partial') return;
       if ((await store.getConnection(run.connection))?.provider !== 'stripe') return;
-      await payments
-        .reconcile()
-        .catch((error: unknown) =>
-          log.warn('payment requests: the check after a Stripe sync failed', {
-            error: redactText(String(error)),
-          }),
-        );
+      await payments.reconcile().catch((error: unknown) =>
+        log.warn('payment requests: the check after a Stripe sync failed', {
+          error: redactText(String(error)),
+        }),
+      );
     },
     signal: shutdown.signal,
     // Run records keep real time, as the engine's and the publishes' do (`now` is the incidents' clock).
