@@ -1,7 +1,9 @@
 /** The Home tab's "Request a Payment" form: the fields of `/finsync request`, and where to post it. */
-import { context, type ModalView } from './blocks.ts';
+import { context, type ModalView, safe, section } from './blocks.ts';
 
 export const PAYMENT_REQUEST_CALLBACK = 'payment_request_submit';
+export const PAYMENT_SHARE_CALLBACK = 'payment_share_submit';
+export const PAYMENT_SHARE_BLOCK = 'payment_share_channel';
 export const PAYMENT_FIELDS = {
   amount: 'payment_amount',
   currency: 'payment_currency',
@@ -67,6 +69,32 @@ export function paymentRequestModal(): ModalView {
         },
       },
       context('Above the approval limit, a second admin approves before any link exists.'),
+    ],
+  };
+}
+
+/** Share in Channel (a request living in a DM): which channel gets a copy of it. */
+export function paymentShareModal(requestId: string, summary: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: PAYMENT_SHARE_CALLBACK,
+    private_metadata: JSON.stringify({ request: requestId }),
+    title: { type: 'plain_text', text: 'Share in Channel' },
+    submit: { type: 'plain_text', text: 'Share' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(safe(summary, 500)),
+      {
+        type: 'input',
+        block_id: PAYMENT_SHARE_BLOCK,
+        label: { type: 'plain_text', text: 'Channel' },
+        element: {
+          type: 'conversations_select',
+          action_id: 'value',
+          filter: { include: ['public', 'private'], exclude_bot_users: true },
+        },
+      },
+      context('The channel sees the link and the amount; the request and its replies stay in your DM.'),
     ],
   };
 }

@@ -26,6 +26,7 @@ export const PAYMENT_ACTIONS = {
   approve: 'payment_approve',
   reject: 'payment_reject',
   open: 'payment_open_link',
+  share: 'payment_share',
   homeRequest: 'home_request_payment',
 } as const;
 
@@ -87,6 +88,10 @@ export function paymentRequestMessage(request: PaymentRequest): SlackMessage {
       actions(
         [
           button('Open Link', PAYMENT_ACTIONS.open, request.id, { url: request.url }),
+          // In a DM nobody else sees it: Share in Channel posts a copy where the team is.
+          ...(/^[UW]/.test(request.channel)
+            ? [button('Share in Channel', PAYMENT_ACTIONS.share, paymentButtonValue(request))]
+            : []),
           button('Cancel Request', PAYMENT_ACTIONS.cancel, paymentButtonValue(request), {
             style: 'danger',
             confirm: confirmDialog(
@@ -103,6 +108,20 @@ export function paymentRequestMessage(request: PaymentRequest): SlackMessage {
   } else if (request.stateReason) blocks.push(context(safe(request.stateReason, 500)));
   blocks.push(context(`finsync request \`${request.id}\` · asked ${slackDate(request.createdAt)}`));
   return { text: `${summary(request)} (${stateWords(request).replace(/^:[a-z0-9_]+: /, '')})`, blocks };
+}
+
+/** A copy of an open request posted in a channel by Share in Channel: the link and amount, no buttons. */
+export function sharedRequestMessage(request: PaymentRequest, sharedBy: string): SlackMessage {
+  const blocks: Block[] = [
+    section(`:money_with_wings: *Payment request* · ${amountLine(request)}`),
+    fields([
+      ['For', safe(request.description, 500)],
+      ['Asked by', `<@${request.requestedBy}>`],
+    ]),
+    ...(request.url ? [section(`*Link to send:* <${request.url}|${safe(request.url, 300)}>`)] : []),
+    context(`Shared by <@${sharedBy}> · finsync request \`${request.id}\``),
+  ];
+  return { text: `${summary(request)} (shared by <@${sharedBy}>)`, blocks };
 }
 
 /** What a second admin sees before any link exists: the full amount and description, Approve / Reject. */

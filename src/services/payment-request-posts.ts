@@ -7,6 +7,7 @@ import {
   paymentDecisionMessage,
   paymentFailedReply,
   paymentRequestMessage,
+  sharedRequestMessage,
 } from '../messages/payment-request.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { PaymentRequest } from '../store/ports/payment-requests.ts';
@@ -32,6 +33,17 @@ export class PaymentRequestPosts {
     await this.outbox.enqueue({
       key: `payment:${request.id}`,
       channel: request.channel,
+      method: 'chat.postMessage',
+      args: { text: message.text, blocks: message.blocks, unfurl_links: false },
+    });
+  }
+
+  /** A copy of the request in another channel (Share in Channel), once per channel. */
+  async share(request: PaymentRequest, channel: string, sharedBy: string): Promise<void> {
+    const message = sharedRequestMessage(request, sharedBy);
+    await this.outbox.enqueue({
+      key: `payment:${request.id}:share:${channel}`,
+      channel,
       method: 'chat.postMessage',
       args: { text: message.text, blocks: message.blocks, unfurl_links: false },
     });

@@ -344,6 +344,20 @@ export class PaymentRequests {
     return { kind: 'done', request: cancelled };
   }
 
+  /** Posts a copy of an open request in `channel` (Share in Channel), once per channel. Requester or admin. */
+  async share(id: string, actor: string, channel: string): Promise<PaymentRequest> {
+    const request = await this.get(id);
+    if (request.requestedBy !== actor)
+      await this.deps.requireAdmin(actor, 'share payment requests of others', request.connection);
+    if (request.state !== 'open')
+      throw new UserInputError(
+        `Request ${id} is ${request.state.replace('_', ' ')}: only an open request is shared.`,
+      );
+    await this.posts.share(request, channel, actor);
+    await this.audit(actor, 'shared', request, 'ok', channel);
+    return request;
+  }
+
   /** Requests left `creating` by a process that stopped (after or before Stripe answered): finished now. */
   async resumeCreating(): Promise<number> {
     let resumed = 0;

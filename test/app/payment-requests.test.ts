@@ -402,6 +402,44 @@ describe('payment requests from Slack', () => {
           String(c.args['text']).includes(request.id),
       ),
     );
+    // The request lives in the requester's DM: Share in Channel posts a copy where the team is.
+    const dm = await waitUntil('the request in the DM', () =>
+      h.slack.calls.find(
+        (c) =>
+          c.method === 'chat.postMessage' &&
+          c.args['channel'] === ADMIN &&
+          String(c.args['text']).startsWith(`Payment request ${request.id}`),
+      ),
+    );
+    assert.match(JSON.stringify(dm.args['blocks']), /Share in Channel/);
+    const opened = h.slack.callsTo('views.open').length;
+    await sendBlockAction(h.target, {
+      actionId: 'payment_share',
+      value: `${request.id}:open`,
+      userId: ADMIN,
+      channelId: 'DADMIN0001',
+      responseUrl: h.slack.responseUrl('share-click'),
+    });
+    const shareAnswer = h.slack.responses.find((r) => r.id === 'share-click');
+    assert.equal(shareAnswer, undefined, JSON.stringify(shareAnswer?.body));
+    const modal = await waitUntil('the share form', () => h.slack.callsTo('views.open').slice(opened).at(-1));
+    const view = modal.args['view'] as { private_metadata: string; callback_id: string };
+    assert.equal(view.callback_id, 'payment_share_submit');
+    const shared = await sendViewSubmission(h.target, {
+      callbackId: 'payment_share_submit',
+      userId: ADMIN,
+      privateMetadata: view.private_metadata,
+      values: { payment_share_channel: { value: stateValue.conversation(CHANNEL) } },
+    });
+    assert.equal(shared.status, 200);
+    const copy = await waitUntil('the shared copy', () =>
+      h.slack
+        .topLevelMessages(CHANNEL)
+        .find((m) => m.text.includes(request.id) && m.text.includes('shared by')),
+    );
+    const url = (await h.app.store.paymentRequests.get(request.id))?.url;
+    assert.ok(url && JSON.stringify(copy.blocks).includes(url));
+    assert.ok(!JSON.stringify(copy.blocks).includes('Cancel Request'));
   });
 
   test('a reject is final: no link is ever made', async () => {

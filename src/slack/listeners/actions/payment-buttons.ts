@@ -8,6 +8,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { type SlackMessage, section } from '../../../messages/blocks.ts';
 import { notice } from '../../../messages/help.ts';
 import { parsePaymentButtonValue, requestPostedNotice } from '../../../messages/payment-request.ts';
+import { paymentShareModal } from '../../../messages/payment-request-modal.ts';
+import { formatMoney } from '../../../money.ts';
 import type { Decision } from '../../../services/payment-requests.ts';
 import { errorReply } from '../../reply.ts';
 import type { SlackDeps } from '../../slack-deps.ts';
@@ -69,3 +71,19 @@ function paymentButton(deps: SlackDeps, verb: Verb) {
 export const paymentApprove = (deps: SlackDeps) => paymentButton(deps, 'approve');
 export const paymentReject = (deps: SlackDeps) => paymentButton(deps, 'reject');
 export const paymentCancel = (deps: SlackDeps) => paymentButton(deps, 'cancel');
+
+/** Share in Channel (on a request living in a DM): the form that picks the channel. */
+export function paymentShare(deps: SlackDeps) {
+  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    try {
+      const ref = parsePaymentButtonValue(action.value);
+      const request = await deps.payments.get(ref?.id ?? '');
+      const summary = `${formatMoney(request.amount, request.currency)} for ${request.description}`;
+      await client.views.open({ trigger_id: body.trigger_id, view: paymentShareModal(request.id, summary) });
+    } catch (error) {
+      const message = errorReply(error, deps.log);
+      if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+    }
+  };
+}
