@@ -3,6 +3,13 @@
  * idempotency key the caller derives from its own request, so a retried or resumed write gets Stripe's first
  * answer back instead of a second link. Amounts cross this edge in Stripe's scale (currency-scale.ts); what
  * comes back is parsed here, so nothing downstream trusts Stripe's shapes.
+ *
+ * Why Payment Links rather than Checkout Sessions: a request is a link a person sends to a customer who may
+ * pay days later. A Checkout Session expires within 24 hours and is one visit; a Payment Link stays valid
+ * until finsync deactivates it (Cancel, or its own 30-day expiry), takes exactly the amount as inline
+ * `price_data` (no Price or Product to manage), and `restrictions.completed_sessions.limit = 1` makes it a
+ * one-payment link. Its payments still arrive as Checkout Sessions (`checkout.session.completed`, with
+ * `payment_link` set), which is what marks a request paid.
  */
 import Stripe from 'stripe';
 import { InvalidRequestError, TransientError } from '../../src/errors.ts';
