@@ -75,6 +75,8 @@ export interface EmulatorFactory<E extends RunningEmulator, O> {
    * provider's connect form (a link-page provider's answer comes from its connect mode instead).
    */
   formAnswers?(emulator: E): Readonly<Record<string, string>>;
+  /** Tells the emulator where the app runs once it does (e.g. where to deliver its webhooks). */
+  connectApp?(emulator: E, appUrl: string): void;
 }
 
 /**

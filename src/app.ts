@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log.ts';
 import { section } from './messages/blocks.ts';
 import { cashHomeLine } from './messages/cash.ts';
 import { resultModal } from './messages/notice-modal.ts';
+import { paymentRequestLine } from './messages/payment-request.ts';
 import { alertRouteText, digestRouteText } from './messages/routing.ts';
 import { SyncGroupReporter } from './notify/sync-group-reporter.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
@@ -164,6 +165,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const today = await core.cash.homeReport(userId);
       return today ? cashHomeLine(today) : null;
     },
+    async (userId) => {
+      if (!(await core.payments.mayRequest(userId))) return null;
+      return (await core.payments.list(userId, 'open', 20)).map(paymentRequestLine);
+    },
   );
   if (options.webhookDebounce) core.finsync.webhookDebounce = options.webhookDebounce;
   const webhookRoutes = providerWebhooks({
@@ -172,6 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     finsync: core.finsync,
     settingsOf: (provider) => settingsOfProvider(config, provider),
     connectorContext: (provider) => core.finsync.deps.connectorContext(provider),
+    onStripeCheckout: (connection, event) => core.payments.onCheckoutEvent(connection, event),
   });
   /** A DM (the app's Messages tab) through the outbox: kept across restarts, paced, never sent twice. */
   const directMessage = (userId: string, text: string) =>
@@ -208,6 +214,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     incidents: core.incidents,
     digests: core.digests,
     cash: core.cash,
+    payments: core.payments,
     outbox: core.outbox,
     log,
     replays: core.store.replays,
@@ -223,6 +230,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tick = async () => {
     await core.incidents.tick();
     await core.digests.tick();
+    await core.payments.tick();
   };
   return {
     config,

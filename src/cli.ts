@@ -20,6 +20,7 @@ import { type SlackMessage, section } from './messages/blocks.ts';
 import { cashMessage } from './messages/cash.ts';
 import { disconnectedText } from './messages/disconnect.ts';
 import { helpMessage, notice, usageHint } from './messages/help.ts';
+import { paymentRequestsMessage } from './messages/payment-request.ts';
 import { statusMessage } from './messages/status.ts';
 import { historyMessage } from './messages/sync.ts';
 import { renderBlocks } from './sandbox/render-blocks.ts';
@@ -216,6 +217,22 @@ async function run(core: Core, flags: Flags): Promise<number> {
       else print(flags, cashMessage(report, { shareable: false }), cashData(report));
       return 0;
     }
+    case 'requests': {
+      const requests = await core.payments.list(CLI_ACTOR, command.filter, 1000);
+      print(flags, paymentRequestsMessage(requests, command.filter), requests);
+      return 0;
+    }
+    case 'request':
+      // A request lives in a Slack thread (its link, approval and paid reply): it is asked from Slack.
+      print(
+        flags,
+        notice(
+          ':information_source:',
+          'Ask for a payment from Slack (`/finsync request …` or the Home tab): its link, approval and the reply when it is paid live in a Slack thread. `npx finsync requests` lists them here.',
+        ),
+        { ok: false, error: 'payment requests are made from Slack' },
+      );
+      return 2;
     case 'audit': {
       const entries = await finsync.auditLog(CLI_ACTOR, command.limit);
       print(flags, auditMessage(entries), entries);

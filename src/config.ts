@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { allProviders, type ProviderSettings } from '../connectors/registry.ts';
 import { CORE_SETTINGS } from './core-settings.ts';
 import { ConfigError, ConfigErrors } from './errors.ts';
+import { type PaymentSettings, parseApprovalLimits, parseRequesters } from './payment-settings.ts';
 import { type Env, secretValues, settingsReader, urlSetting } from './settings-reader.ts';
 
 export type { Env } from './settings-reader.ts';
@@ -38,6 +39,8 @@ export interface Config {
   /** The values of every secret setting that is set (core and providers'): the log never shows them. */
   readonly secrets: readonly string[];
   readonly logLevel: string;
+  /** Who may request payments, and the per-currency amounts above which a second admin approves. */
+  readonly payments: PaymentSettings;
 }
 
 export interface LoadOptions {
@@ -194,6 +197,12 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
       1000,
     ),
   );
+  const payments: PaymentSettings = {
+    requesters: check('admins' as const, () => parseRequesters(get('FINSYNC_PAYMENT_REQUESTERS'))),
+    approvalAbove: check(new Map<string, number>(), () =>
+      parseApprovalLimits(get('FINSYNC_PAYMENT_APPROVAL_ABOVE')),
+    ),
+  };
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigErrors(problems);
 
@@ -215,6 +224,7 @@ export function loadConfig(env: Env, options: LoadOptions = { requireSlack: true
     providers,
     secrets,
     logLevel,
+    payments,
   });
 }
 

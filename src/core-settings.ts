@@ -29,5 +29,14 @@ export const CORE_SETTINGS: readonly SettingDeclaration[] = [
   },
   // Its default, http://localhost:$PORT, depends on PORT: computed in config.ts.
   { name: 'FINSYNC_PUBLIC_URL', meaning: 'where browsers and providers reach the app' },
+  {
+    name: 'FINSYNC_PAYMENT_REQUESTERS',
+    meaning: 'who may request payments from Slack: admins or everyone',
+    default: 'admins',
+  },
+  {
+    name: 'FINSYNC_PAYMENT_APPROVAL_ABOVE',
+    meaning: 'per-currency amounts above which a payment request needs a second admin (USD:5000,EUR:5000)',
+  },
   { name: 'LOG_LEVEL', meaning: 'winston level', default: 'info' },
 ];

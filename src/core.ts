@@ -8,7 +8,7 @@ import { type Config, settingsOfProvider } from './config.ts';
 import { DigestSender } from './digest/sender.ts';
 import { IncidentService } from './incidents/incident-service.ts';
 import type { Logger } from './log.ts';
-import { registerCredentialSecrets, registerSecret } from './log.ts';
+import { redactText, registerCredentialSecrets, registerSecret } from './log.ts';
 import { deliveryFailureMessage } from './messages/delivery-failure.ts';
 import { displayNames } from './notify/display-names.ts';
 import { Outbox, type OutboxItem, outboxWebClient } from './notify/outbox.ts';
@@ -23,6 +23,7 @@ import { openCredentials } from './services/connections.ts';
 import { Finsync, type SyncJob } from './services/finsync.ts';
 import { JobLifecycle, type JobReporter } from './services/job-lifecycle.ts';
 import { LinkSessions } from './services/link-sessions.ts';
+import { type PaymentRequestDeps, PaymentRequests } from './services/payment-requests.ts';
 import { Publishing } from './services/publishing.ts';
 import { openStore } from './store/open-store.ts';
 import type { Connection, Store } from './store/types.ts';
@@ -47,6 +48,8 @@ export interface CoreOptions {
   };
   /** The clock of incidents, routing and digests (tests move it). */
   readonly now?: () => Date;
+  /** Test seam of payment requests: a crash point right after Stripe answered (services/payment-requests.ts). */
+  readonly afterStripeAnswer?: PaymentRequestDeps['afterStripeAnswer'];
 }
 
 export interface Core {
@@ -68,6 +71,8 @@ export interface Core {
   readonly digests: DigestSender;
   /** `cash`: the period's money per system and currency, and live balances. */
   readonly cash: CashService;
+  /** Payment requests through Stripe Payment Links (`/finsync request`). */
+  readonly payments: PaymentRequests;
   /** Aborted at shutdown: running syncs stop after their current page commits. */
   readonly shutdown: AbortController;
   close(): Promise<void>;
@@ -211,7 +216,17 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     finsync,
     publishing,
     log,
-    onRunEnded: (run) => incidents.onRunEnded(run),
+    onRunEnded: async (run) => {
+      await incidents.onRunEnded(run);
+      // The next sync of a Stripe account also asks whether open payment links were paid: no webhook needed.
+      if (run.status !== 'success' && run.status !== 'partial') return;
+      if ((await store.getConnection(run.connection))?.provider !== 'stripe') return;
+      await payments.reconcile().catch((error: unknown) =>
+        log.warn('payment requests: the check after a Stripe sync failed', {
+          error: redactText(String(error)),
+        }),
+      );
+    },
     signal: shutdown.signal,
     // Run records keep real time, as the engine's and the publishes' do (`now` is the incidents' clock).
     now: () => new Date(),
@@ -244,6 +259,20 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     sessionFor: (connection) => credentialSession(connection, { data: connection.credentials.data }),
     connectorContext,
   });
+  const payments = new PaymentRequests({
+    store,
+    outbox,
+    settings: config.payments,
+    admins: config.admins,
+    isAdmin: (userId) => roles.isAdmin(userId),
+    requireAdmin: (userId, action, connection) => finsync.requireAdmin(userId, action, connection),
+    audit: (entry) => finsync.audit(entry),
+    credentialsOf: (connection) => finsync.credentialsOf(connection),
+    connectorContext: (provider) => connectorContext(provider),
+    log,
+    now,
+    ...(options.afterStripeAnswer ? { afterStripeAnswer: options.afterStripeAnswer } : {}),
+  });
   core = {
     config,
     log,
@@ -259,6 +288,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     incidents,
     digests,
     cash,
+    payments,
     shutdown,
     async close() {
       shutdown.abort(new Error('finsync is shutting down'));

@@ -3,7 +3,9 @@
  * (see emulator-data.ts) and fault injection. Shared by the tests and the sandbox. Reads only: the
  * connector never writes to Stripe. Its clock (emulator-clock.ts) can be moved forward; objects change as
  * it moves (emulator-lifecycle.ts) and each change is an event in `GET /v1/events` (emulator-events.ts).
- * It sends no webhooks: tests sign an event from `/v1/events` themselves.
+ * Payment Links are the one thing it writes (emulator-payments.ts): created, deactivated and paid, with
+ * Stripe's idempotency rules, and their payments sent as signed webhooks to the endpoint set with
+ * `control.sendWebhooksTo` (other objects' events are only in `/v1/events`: tests sign those themselves).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +19,7 @@ import {
   type RefundOutcome,
 } from './emulator-lifecycle.ts';
 import { buildAccount, buildBalance, buildObject, listPage } from './emulator-objects.ts';
+import { EmulatedPayments, type Payment, type PayOutcome, type WebhookTarget } from './emulator-payments.ts';
 import {
   ApiError,
   authenticate,
@@ -30,6 +33,7 @@ import {
 export const EMULATOR_SECRET_KEY = 'sk_test_51FinsyncEmulatorSecretKey0000';
 export const EMULATOR_RESTRICTED_KEY = 'rk_test_51FinsyncEmulatorRestricted0000';
 export const EMULATOR_NO_BALANCE_KEY = 'rk_test_51FinsyncEmulatorNoBalance0000';
+export { EMULATOR_WEBHOOK_SECRET } from './emulator-secrets.ts';
 
 export interface StripeEmulatorOptions {
   readonly port?: number;
@@ -96,6 +100,13 @@ export interface StripeEmulatorControl {
   clearLog(): void;
   /** The dataset behind the answers (ids and amounts by event index), for tests. */
   readonly data: Dataset;
+  /** Where payment events are delivered, signed with `secret` (the app's POST /webhooks/stripe). */
+  sendWebhooksTo(target: WebhookTarget | undefined): void;
+  /** A customer pays a Payment Link (or the payment fails); the event is delivered before this resolves. */
+  payLink(linkId: string, options?: { outcome?: PayOutcome; received?: number }): Promise<Payment>;
+  /** A Payment Link as Stripe would answer it, and how many exist (tests count links). */
+  paymentLink(linkId: string): Record<string, unknown> | undefined;
+  paymentLinkCount(): number;
 }
 
 export interface StripeEmulator {
@@ -156,9 +167,27 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const faults: { fault: StripeFault; remaining: number; pathPrefix: string | undefined }[] = [];
   const requestLog: LoggedRequest[] = [];
   let requestCounter = 0;
+  const payments = new EmulatedPayments(
+    () => clock.nowSeconds() * 1000,
+    (key) => restricted.has(key),
+    keys.accountId,
+  );
 
-  function route(req: IncomingMessage, url: URL): Reply {
+  function route(req: IncomingMessage, url: URL, body: string): Reply {
     const path = url.pathname.replace(/\/+$/, '');
+    if (/^\/v1\/(payment_links|payment_intents|checkout\/sessions)(\/|$)/.test(path)) {
+      const key = authenticate(req.headers.authorization ?? '', path, keys);
+      tick();
+      const form = req.method === 'GET' ? url.searchParams : new URLSearchParams(body);
+      const idempotency = req.headers['idempotency-key'];
+      return payments.handle(
+        req.method ?? 'GET',
+        path,
+        key,
+        form,
+        typeof idempotency === 'string' ? idempotency : undefined,
+      )!;
+    }
     if (req.method !== 'GET') {
       throw invalid(`Unrecognized request URL (${req.method}: ${path}). The emulator only reads.`, {}, 404);
     }
@@ -235,7 +264,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     return entry.fault;
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse): void {
+  function answer(req: IncomingMessage, res: ServerResponse, requestBody: string): void {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const log = (status: LoggedRequest['status']) =>
       requestLog.push({
@@ -253,7 +282,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     if (fault?.type === 'hang') return void log('hang');
     let reply: Reply;
     try {
-      reply = route(req, url);
+      reply = route(req, url, requestBody);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       reply = { status: error.status, body: { error: error.error } };
@@ -302,9 +331,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   }
 
   const server = createServer((req, res) => {
-    // Drain the request body (none expected) before answering so keep-alive stays healthy.
-    req.resume();
-    req.on('end', () => answer(req, res));
+    // Read the whole body (a form for the few writes) before answering, which also keeps keep-alive healthy.
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -370,6 +400,12 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     clearFaults() {
       faults.length = 0;
     },
+    sendWebhooksTo(target) {
+      payments.webhook = target;
+    },
+    payLink: (linkId, payOptions) => payments.pay(linkId, payOptions),
+    paymentLink: (linkId) => payments.link(linkId),
+    paymentLinkCount: () => payments.linkCount(),
     requestLog,
     clearLog() {
       requestLog.length = 0;

@@ -2,7 +2,9 @@
  * POST /webhooks/stripe: Stripe events, verified with the SDK (`constructEvent`, 300 s tolerance) against the
  * endpoint secret (`webhook_secret`) stored with each Stripe connection. The secret that verifies names the
  * connection; a Connect event's `account` must also be that connection's account. Events about the objects
- * finsync syncs queue a debounced incremental sync; others are acknowledged and ignored.
+ * finsync syncs queue a debounced incremental sync; Checkout events (`checkout.session.completed`,
+ * `…async_payment_succeeded`, `…async_payment_failed`: how Stripe reports a Payment Link's payment) go to the
+ * payment requests service; others are acknowledged and ignored.
  *
  * The event's own `data.object` is not written from here: the sync's `events` stream
  * (connectors/stripe/events-stream.ts) finds the same event in `GET /v1/events` and stores the object as
@@ -21,6 +23,7 @@ import {
   type WebhookDeps,
   webhookRoute,
 } from '../../src/webhooks/webhook-http.ts';
+import { parseCheckoutEvent } from './payment-links.ts';
 
 /** Stripe's own default: a signed timestamp older than this is refused. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -100,6 +103,21 @@ export function stripeWebhook(deps: WebhookDeps) {
     const targets = account ? verified.filter((c) => c.accountId === account) : verified;
     if (targets.length === 0) {
       return refuse(res, log, 'stripe', 'unknown_account', { eventId: event.id, account });
+    }
+    // A payment of a finsync payment link: the payment requests service marks the request paid (once).
+    const checkout = parseCheckoutEvent(event);
+    if (checkout && deps.onStripeCheckout) {
+      const key = `stripe:${event.id}`;
+      if (!(await replays.claim(key))) return ignoreReplay(res, log, 'stripe', { eventId: event.id });
+      try {
+        for (const connection of targets) await deps.onStripeCheckout(connection.name, checkout);
+      } catch (error) {
+        // Stripe retries a delivery that failed: the next one may succeed (a marked-paid request is not repeated).
+        await replays.release(key);
+        throw error;
+      }
+      log.debug('Stripe webhook: payment link checkout handled', { eventId: event.id, type: event.type });
+      return sendJson(res, 200, { ok: true });
     }
     if (!isRelevantStripeEvent(event.type)) {
       log.debug('Stripe webhook ignored: not about synced objects', { eventId: event.id, type: event.type });

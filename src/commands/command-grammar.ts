@@ -4,6 +4,7 @@
  */
 
 import type { SubscriptionKind } from '../notify/routing.ts';
+import { hasCurrencySymbol, isCurrencyCode, parsePaymentAmount } from './payment-amount.ts';
 export interface CommandSpec {
   readonly name: string;
   readonly usage: string;
@@ -43,6 +44,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'cash [today|yesterday|week|month|YYYY-MM-DD[..YYYY-MM-DD]]',
     summary: 'Money in, out and net per system and currency, and balances (default: today so far)',
     example: '/finsync cash yesterday',
+  },
+  {
+    name: 'request',
+    usage: 'request <amount> <currency> <description…> [via <connection>]',
+    summary:
+      'Ask for a payment through a Stripe Payment Link (admins by default; a second admin approves above the limit)',
+    example: '/finsync request 1,250.00 EUR Invoice 42 for Acme',
+  },
+  {
+    name: 'requests',
+    usage: 'requests [open|paid|all]',
+    summary: 'Payment requests and their state (default: open)',
+    example: '/finsync requests paid',
   },
   {
     name: 'schedule',
@@ -96,6 +110,15 @@ export type Command =
   | { readonly name: 'disconnect'; readonly connection: string }
   | { readonly name: 'sync'; readonly target: string }
   | { readonly name: 'cash'; readonly range: CashRangeSpec }
+  | {
+      readonly name: 'request';
+      /** As typed (symbol and thousands commas kept): the amount parser reads it. */
+      readonly amount: string;
+      readonly currency: string | undefined;
+      readonly description: string;
+      readonly via: string | null;
+    }
+  | { readonly name: 'requests'; readonly filter: 'open' | 'paid' | 'all' }
   | { readonly name: 'schedule'; readonly connection: string; readonly schedule: string }
   | { readonly name: 'history'; readonly connection: string; readonly limit: number }
   | { readonly name: 'alerts'; readonly channel: ChannelRef | 'off' }
@@ -251,6 +274,14 @@ export function parseCommand(rawText: string): ParseResult {
       const range = parseCashRange(args[0]);
       return typeof range === 'string' ? fail('cash', range) : { ok: true, command: { name: 'cash', range } };
     }
+    case 'request':
+      return parseRequest(args);
+    case 'requests': {
+      const filter = a0 ?? 'open';
+      if (args.length > 1 || (filter !== 'open' && filter !== 'paid' && filter !== 'all'))
+        return fail('requests', 'Show `open`, `paid` or `all` requests.');
+      return { ok: true, command: { name: 'requests', filter } };
+    }
     case 'schedule': {
       if (!a0 || !NAME.test(a0) || args.length < 2)
         return fail('schedule', 'Name a connection and a schedule.');
@@ -323,6 +354,38 @@ export function parseCommand(rawText: string): ParseResult {
         : fail('help', `${unknown} The commands are ${commandNames().join(', ')}.`);
     }
   }
+}
+
+/**
+ * `request <amount> <currency> <description…> [via <connection>]`: the currency may be glued to the amount
+ * (`1200JPY`) or left out when a symbol names it (`¥1200 Rent`); the amount is checked here (pure), so a wrong
+ * one is answered at once with the problem and the usage.
+ */
+function parseRequest(args: readonly string[]): ParseResult {
+  const rest = [...args];
+  let amount = rest.shift();
+  if (amount !== undefined && hasCurrencySymbol(amount) && /^\D+$/.test(amount) && rest.length > 0)
+    amount += rest.shift(); // `€ 1250`: the symbol and the digits typed apart
+  if (amount === undefined) return fail('request', 'Give an amount, a currency and what it is for.');
+  let currency: string | undefined;
+  const glued = /^(.*\d)([A-Za-z]{3})$/.exec(amount);
+  if (glued && isCurrencyCode(glued[2]!)) {
+    amount = glued[1]!;
+    currency = glued[2]!;
+  } else if (rest[0] !== undefined && isCurrencyCode(rest[0])) currency = rest.shift();
+  else if (!hasCurrencySymbol(amount))
+    return fail('request', `Give the currency after the amount (e.g. \`${clip(amount)} EUR\`).`);
+  let via: string | null = null;
+  if (rest.length >= 2 && rest.at(-2)?.toLowerCase() === 'via') {
+    via = rest.pop()!.toLowerCase();
+    rest.pop();
+    if (!NAME.test(via)) return fail('request', `\`${clip(via)}\` is not a connection name.`);
+  }
+  const description = rest.join(' ').trim();
+  if (description === '') return fail('request', 'Say what the payment is for, e.g. `Invoice 42`.');
+  const parsed = parsePaymentAmount(amount, currency);
+  if (!parsed.ok) return fail('request', parsed.problem);
+  return { ok: true, command: { name: 'request', amount, currency, description, via } };
 }
 
 function clip(text: string): string {

@@ -51,6 +51,8 @@ export function homeView(
     notifications?: HomeNotifications;
     /** Today's compact cash line (messages/cash.ts), for money viewers only. */
     cash?: string;
+    /** Open payment requests (lines of messages/payment-request.ts), for those who may ask for payments. */
+    payments?: { readonly open: readonly string[] };
   },
 ): HomeView {
   const blocks: Block[] = [
@@ -78,6 +80,17 @@ export function homeView(
     ]),
   );
   if (options.cash) blocks.push(section(options.cash));
+  if (options.payments) {
+    const { open } = options.payments;
+    blocks.push(
+      section(
+        open.length === 0
+          ? '*Payment requests:* none open'
+          : `*Payment requests: ${open.length} open*\n${open.slice(0, 5).join('\n')}${open.length > 5 ? `\n…and ${open.length - 5} more: \`/finsync requests\`` : ''}`,
+      ),
+      actions([button('Request a Payment', 'home_request_payment', 'request')], 'home_payments'),
+    );
+  }
   if (options.notifications) blocks.push(context(notificationsLine(options.notifications)));
   if (options.isAdmin)
     blocks.push(actions([button('Connect a System', 'home_connect', 'connect', { style: 'primary' })]));

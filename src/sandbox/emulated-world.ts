@@ -104,6 +104,12 @@ export async function startEmulatedWorld(options: WorldOptions): Promise<Emulate
   };
   const app = await createApp(loadConfig(env), { processBeforeResponse: true, ...options.app });
   const port = await app.start();
+  for (const provider of allProviders()) {
+    const emulator = (providers.emulators as unknown as Readonly<Record<string, RunningEmulator>>)[
+      provider.id
+    ];
+    if (emulator) provider.emulator.connectApp?.(emulator, `http://127.0.0.1:${port}`);
+  }
   return {
     ...providers.emulators,
     app,

@@ -12,6 +12,8 @@ Buttons: click <label> (click Sync Now). Links: open <url>, open <button label>,
 At a form's question, Enter takes the default shown; typing /finsync … leaves the form unsubmitted.
 An alert: /finsync alerts #finance, then revoke stripe (Stripe refuses the key), /finsync sync stripe,
           restore stripe, /finsync sync stripe. What finsync posts in #finance is printed as it arrives.
+A payment: /finsync request 1,250.00 EUR Invoice 42, then pay <request id> (or pay last; pay last failed)
+          as the customer would on Stripe's page: the reply arrives in the request's thread.
 `;
 
 async function main(): Promise<number> {

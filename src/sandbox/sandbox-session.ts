@@ -94,6 +94,12 @@ export class SandboxSession {
     }
     const switched = this.channels.providerSwitch(line.trim());
     if (switched !== null) return { output: switched, ok: true };
+    const payment = /^pay\s+(\S+)(?:\s+(failed))?$/.exec(line.trim());
+    if (payment) {
+      const paid = await this.pay(payment[1]!, payment[2] === 'failed');
+      const activity = await this.channels.activity();
+      return { output: [paid.output, ...activity].join('\n'), ok: paid.ok };
+    }
     const result = await this.play(line, ask, show);
     const activity = await this.channels.activity();
     const output = [result.output, ...activity].filter((s) => s !== '').join('\n');
@@ -104,6 +110,30 @@ export class SandboxSession {
     return {
       output: show ? next.output : [output, `> ${result.playNext}`, next.output].join('\n'),
       ok: result.ok && next.ok,
+    };
+  }
+
+  /**
+   * `pay <request id>` (or `pay last`): the customer pays the request's link on Stripe's page (the emulator
+   * completes a Checkout Session and sends Stripe's signed webhook to the app); `failed` makes the payment fail.
+   */
+  private async pay(which: string, failed: boolean): Promise<SandboxOutcome> {
+    const store = this.world.app.store.paymentRequests;
+    const request =
+      which === 'last' ? (await store.list({ states: ['open'], limit: 1 }))[0] : await store.get(which);
+    if (!request) return { output: `No payment request ${which === 'last' ? 'is open' : which}.`, ok: false };
+    if (request.state !== 'open' || !request.linkId)
+      return {
+        output: `Payment request ${request.id} is ${request.state}: its link takes no payment.`,
+        ok: false,
+      };
+    const payment = await this.world.stripe.control.payLink(request.linkId, {
+      outcome: failed ? 'failed' : 'paid',
+    });
+    const verb = failed ? 'tried to pay' : 'paid';
+    return {
+      output: `The customer ${verb} ${request.url} (Stripe sent ${payment.eventId} to finsync's webhook: HTTP ${payment.delivered}).`,
+      ok: payment.delivered === 200,
     };
   }
 
@@ -204,7 +234,7 @@ export class SandboxSession {
     } else {
       return {
         output:
-          'Type /finsync <command>, home, click <button>, open <link>, revoke stripe, restore stripe, or exit.',
+          'Type /finsync <command>, home, click <button>, open <link>, pay <request id>, revoke stripe, restore stripe, or exit.',
         ok: false,
       };
     }

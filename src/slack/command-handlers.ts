@@ -13,8 +13,10 @@ import { cashMessage } from '../messages/cash.ts';
 import { connectModal, consentMessage } from '../messages/connect.ts';
 import { disconnectModal } from '../messages/disconnect.ts';
 import { helpMessage } from '../messages/help.ts';
+import { paymentRequestsMessage, requestPostedNotice } from '../messages/payment-request.ts';
 import { statusMessage } from '../messages/status.ts';
 import { historyMessage, syncStartedMessage } from '../messages/sync.ts';
+import { checkChannelAccess } from '../notify/channel-access.ts';
 import type { ConnectPlan } from '../services/connect.ts';
 import { ephemeral } from './reply.ts';
 import type { SlackDeps } from './slack-deps.ts';
@@ -97,6 +99,32 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       const report = await ctx.deps.cash.report(ctx.userId, command.range);
       return void (await reply(cashMessage(report, { shareable: true, range: command.range })));
     }
+    case 'request': {
+      // The request's message (and the reply when it is paid, in its thread) goes where it was asked when
+      // finsync can post there, else to the requester's DM.
+      const access = await checkChannelAccess(ctx.client, { id: ctx.channelId, name: ctx.channelName });
+      const channel = access.ok ? ctx.channelId : ctx.userId;
+      const request = await ctx.deps.payments.request({
+        actor: ctx.userId,
+        amountText: command.amount,
+        currencyText: command.currency,
+        description: command.description,
+        via: command.via,
+        channel,
+        origin: `command:${ctx.triggerId}`,
+      });
+      await reply(
+        requestPostedNotice(
+          request,
+          access.ok ? 'in this channel' : 'in your DM with finsync (it is not in this channel)',
+        ),
+      );
+      return void (await ctx.deps.publishHome(ctx.client, ctx.userId));
+    }
+    case 'requests':
+      return void (await reply(
+        paymentRequestsMessage(await ctx.deps.payments.list(ctx.userId, command.filter), command.filter),
+      ));
     case 'audit':
       return void (await reply(auditMessage(await finsync.auditLog(ctx.userId, command.limit))));
     case 'digest':

@@ -29,6 +29,8 @@ export function homePublisher(
   notifications?: () => Promise<HomeNotifications>,
   /** Today's cash line for this person, or null (not a money viewer, or no line to show). */
   cashLine?: (userId: string) => Promise<string | null>,
+  /** Open payment requests as lines for this person, or null when they may not ask for payments. */
+  paymentLines?: (userId: string) => Promise<readonly string[] | null>,
 ) {
   return async (client: webApi.WebClient, userId: string): Promise<void> => {
     try {
@@ -38,9 +40,11 @@ export function homePublisher(
         null,
       );
       const cash = cashLine ? await cashLine(userId).catch(() => null) : null;
+      const payments = paymentLines ? await paymentLines(userId).catch(() => null) : null;
       const options = {
         isAdmin: await finsync.isAdmin(userId),
         ...(cash ? { cash } : {}),
+        ...(payments ? { payments: { open: payments } } : {}),
         lastSuccessAt,
         ...(notifications ? { notifications: await notifications() } : {}),
       };

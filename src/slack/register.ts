@@ -4,6 +4,8 @@ import { INCIDENT_ACTIONS, SNOOZE_CALLBACK } from '../messages/alert.ts';
 import { CASH_SHARE_ACTION } from '../messages/cash.ts';
 import { CONNECT_CALLBACK, PICKER_CALLBACK } from '../messages/connect.ts';
 import { DISCONNECT_CALLBACK } from '../messages/disconnect.ts';
+import { PAYMENT_ACTIONS } from '../messages/payment-request.ts';
+import { PAYMENT_REQUEST_CALLBACK, PAYMENT_SHARE_CALLBACK } from '../messages/payment-request-modal.ts';
 import { ALERTS_OFF_ACTION } from '../messages/routing.ts';
 import { SCHEDULE_CALLBACK } from '../messages/schedule.ts';
 import { alertsOff } from './listeners/actions/alerts-off.ts';
@@ -12,6 +14,7 @@ import {
   homeConnect,
   homeDisconnect,
   homeReconnect,
+  homeRequestPayment,
   homeSchedule,
   homeSync,
 } from './listeners/actions/home-buttons.ts';
@@ -21,11 +24,19 @@ import {
   incidentRetry,
   incidentSnooze,
 } from './listeners/actions/incident-buttons.ts';
+import {
+  paymentApprove,
+  paymentCancel,
+  paymentReject,
+  paymentShare,
+} from './listeners/actions/payment-buttons.ts';
 import { statusShare } from './listeners/actions/status-share.ts';
 import { finsyncCommand } from './listeners/commands/finsync.ts';
 import { appHomeOpened } from './listeners/events/app-home-opened.ts';
 import { connectSubmit } from './listeners/views/connect-submit.ts';
 import { disconnectSubmit } from './listeners/views/disconnect-submit.ts';
+import { paymentRequestSubmit } from './listeners/views/payment-request-submit.ts';
+import { paymentShareSubmit } from './listeners/views/payment-share-submit.ts';
 import { providerPick } from './listeners/views/provider-pick.ts';
 import { scheduleSubmit } from './listeners/views/schedule-submit.ts';
 import { snoozeSubmit } from './listeners/views/snooze-submit.ts';
@@ -48,6 +59,13 @@ export function registerListeners(app: App, deps: SlackDeps): void {
     [INCIDENT_ACTIONS.history]: incidentHistory(deps) as Middleware<SlackActionMiddlewareArgs>,
     [INCIDENT_ACTIONS.reconnect]: incidentReconnect(deps) as Middleware<SlackActionMiddlewareArgs>,
     [ALERTS_OFF_ACTION]: alertsOff(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [PAYMENT_ACTIONS.approve]: paymentApprove(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [PAYMENT_ACTIONS.reject]: paymentReject(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [PAYMENT_ACTIONS.cancel]: paymentCancel(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [PAYMENT_ACTIONS.share]: paymentShare(deps) as Middleware<SlackActionMiddlewareArgs>,
+    [PAYMENT_ACTIONS.homeRequest]: homeRequestPayment(deps) as Middleware<SlackActionMiddlewareArgs>,
+    // The link button opens Stripe's page in the browser; Slack still reports the click.
+    [PAYMENT_ACTIONS.open]: async ({ ack }) => ack(),
     // URL buttons (Plaid Link, OAuth consent) open a page; Slack still reports the click, which only needs an ack.
     connect_open_link: async ({ ack }) => ack(),
     connect_open_oauth: async ({ ack }) => ack(),
@@ -72,5 +90,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.view(DISCONNECT_CALLBACK, disconnectSubmit(deps));
   app.view(SCHEDULE_CALLBACK, scheduleSubmit(deps));
   app.view(SNOOZE_CALLBACK, snoozeSubmit(deps));
+  app.view(PAYMENT_REQUEST_CALLBACK, paymentRequestSubmit(deps));
+  app.view(PAYMENT_SHARE_CALLBACK, paymentShareSubmit(deps));
   app.event('app_home_opened', appHomeOpened(deps));
 }

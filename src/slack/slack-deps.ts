@@ -8,6 +8,7 @@ import type { AlertSettings } from '../services/alert-settings.ts';
 import type { CashService } from '../services/cash.ts';
 import type { ConnectService } from '../services/connect.ts';
 import type { Finsync } from '../services/finsync.ts';
+import type { PaymentRequests } from '../services/payment-requests.ts';
 import type { ReplayStore } from '../store/ports/replays.ts';
 
 export interface SlackDeps {
@@ -18,6 +19,8 @@ export interface SlackDeps {
   readonly digests: DigestSender;
   /** `cash`: money per system and currency, and balances. */
   readonly cash: CashService;
+  /** `request`, `requests`: payment requests through Stripe Payment Links. */
+  readonly payments: PaymentRequests;
   /** Every post to a channel goes through it (shares too). */
   readonly outbox: Pick<Outbox, 'enqueue'>;
   readonly log: Logger;

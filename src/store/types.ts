@@ -12,6 +12,7 @@ import type { IncidentStore } from './ports/incidents.ts';
 import type { JobStore } from './ports/jobs.ts';
 import type { LinkSessionStore } from './ports/link-sessions.ts';
 import type { OutboxStore } from './ports/outbox.ts';
+import type { PaymentRequestStore } from './ports/payment-requests.ts';
 import type { ReplayStore } from './ports/replays.ts';
 import type { StatusQueries } from './ports/status.ts';
 
@@ -170,6 +171,8 @@ export interface Store extends StatusQueries {
   readonly linkSessions: LinkSessionStore;
   /** Requests already handled (ports/replays.ts). */
   readonly replays: ReplayStore;
+  /** Payment requests made from Slack and their state (ports/payment-requests.ts). */
+  readonly paymentRequests: PaymentRequestStore;
   // connections
   listConnections(): Promise<readonly Connection[]>;
   getConnection(name: string): Promise<Connection | undefined>;

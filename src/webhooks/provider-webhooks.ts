@@ -17,6 +17,8 @@ export interface ProviderWebhookOptions {
   /** The provider's own settings (src/config.ts settingsOfProvider). */
   readonly settingsOf: (provider: string) => unknown;
   readonly connectorContext: (provider: string) => ConnectorContext;
+  /** Stripe Checkout events of finsync's payment links (PaymentRequests.onCheckoutEvent). */
+  readonly onStripeCheckout?: WebhookDeps['onStripeCheckout'];
 }
 
 /** The ids of the providers served at /webhooks/<id>. */
@@ -31,6 +33,7 @@ export function providerWebhooks(options: ProviderWebhookOptions): ReadonlyMap<s
     credentialsOf: (connection) => options.finsync.credentialsOf(connection),
     syncOnWebhook: (connection, streams) => options.finsync.syncOnWebhook(connection, streams),
     replays: options.store.replays,
+    ...(options.onStripeCheckout ? { onStripeCheckout: options.onStripeCheckout } : {}),
   };
   const routes = new Map<string, WebhookHandler>();
   for (const provider of allProviders()) {

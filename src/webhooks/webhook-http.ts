@@ -3,7 +3,9 @@
  * body (signatures cover exact bytes), short JSON answers, one warn line per refusal that never carries the
  * body, a signature or a token, and a memory of deliveries already handled (replays, kept in the store).
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CheckoutSessionEvent } from '../../connectors/stripe/payment-links.ts';
 import type { Credentials } from '../../connectors/types.ts';
 import type { Logger } from '../log.ts';
 import type { ReplayStore } from '../store/ports/replays.ts';
@@ -19,6 +21,8 @@ export interface WebhookDeps {
   readonly syncOnWebhook: (connection: string, streams?: readonly string[]) => Promise<void>;
   /** Deliveries already handled, shared by every process on the store (`store.replays`). */
   readonly replays: ReplayStore;
+  /** A Stripe Checkout event (a payment of a finsync payment link): the payment requests service. */
+  readonly onStripeCheckout?: (connection: string, event: CheckoutSessionEvent) => Promise<void>;
   /** Clock in ms (replay window, Plaid's iat); tests may pin it. */
   readonly now?: () => number;
 }

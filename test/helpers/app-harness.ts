@@ -26,6 +26,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   /** Options of the providers' emulators, by provider id (e.g. `{ stripe: { count: 300 } }`). */
   readonly emulators?: EmulatorOptions;
+  /** The app's clock of incidents, digests and payment requests (tests move it). */
+  readonly now?: () => Date;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -45,6 +47,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sleep: async () => {},
       // Slack's 1 message/s per channel, scaled down so tests see many messages in little time.
       outbox: { paceMs: 5, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } },
+      ...(options.now ? { now: options.now } : {}),
     },
   });
   return Object.assign(world, { logLines });

@@ -56,6 +56,15 @@ test('the sandbox demo script runs the whole product offline and exits 0', () =>
   assert.match(result.stdout, /Connected Sage Accounting as `sage`/);
   assert.match(result.stdout, /Succeeded: sync of sage/);
   assert.match(result.stdout, /Sage Current Account \(1200\): current [\d,.]+ GBP/);
+  // The payment loop: a link for exactly 1,250.00 EUR, paid by the customer, told in the request's thread.
+  assert.match(
+    result.stdout,
+    /Payment request · 1,250\.00 EUR \(one thousand two hundred fifty EUR and 00\/100\)/,
+  );
+  assert.match(
+    result.stdout,
+    /thread reply ──\n✅ Paid: received 1,250\.00 EUR\nStripe fee 36\.55 EUR · net 1,213\.45 EUR/,
+  );
   // Stripe's own errors show a key masked to its last 4 (sk_test_****KEY0); the key itself never appears.
   assert.doesNotMatch(result.stdout, /sk_test_[A-Za-z0-9]{8,}/, 'the sandbox credential is never printed');
 });

@@ -14,6 +14,7 @@ import type { LedgerRecord } from '../../src/records.ts';
 import { Keyring } from '../../src/security/crypto.ts';
 import { EmbeddedStore } from '../../src/store/embedded/embedded-store.ts';
 import type { Connection } from '../../src/store/types.ts';
+import { paymentRequest } from './contract/payment-requests.ts';
 import type { StoreOp } from './store-child.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -210,6 +211,35 @@ describe('one store folder, several processes', () => {
       assert.deepEqual(await store.getSetting('alerts'), { channel: 'C1' });
     } finally {
       await store.close();
+    }
+  });
+
+  test('four processes told one payment request was paid: exactly one marks it paid', async () => {
+    const dataDir = newDir();
+    const store = await EmbeddedStore.open(dataDir);
+    try {
+      await store.paymentRequests.create(paymentRequest('pr_race', { state: 'open', linkId: 'plink_race' }));
+    } finally {
+      await store.close();
+    }
+    const outputs = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((ref) =>
+        child(dataDir, [{ op: 'markPaid', id: 'pr_race', ref: `cs_${ref}`, times: 25 }]),
+      ),
+    );
+    const wins = outputs.map((lines) => (JSON.parse(lines[0]!) as { won: number }).won);
+    assert.equal(
+      wins.reduce((a, b) => a + b, 0),
+      1,
+      `wins per process: ${wins.join(',')}`,
+    );
+    const reopened = await EmbeddedStore.open(dataDir);
+    try {
+      const stored = await reopened.paymentRequests.get('pr_race');
+      assert.equal(stored?.state, 'paid');
+      assert.equal(stored?.paymentRef, `cs_${'abcd'[wins.indexOf(1)]}`);
+    } finally {
+      await reopened.close();
     }
   });
 });

@@ -22,7 +22,10 @@ export type StoreOp =
    */
   | { readonly op: 'holdRun'; readonly connection: string; readonly ttlMs: number }
   /** Waits until `at` (epoch ms), then creates the connection; prints `created` or the error's class name. */
-  | { readonly op: 'create'; readonly connection: Connection; readonly at: number };
+  | { readonly op: 'create'; readonly connection: Connection; readonly at: number }
+
+  /** `times` attempts to move payment request `id` from open to paid (as `ref`); prints how many won. */
+  | { readonly op: 'markPaid'; readonly id: string; readonly ref: string; readonly times: number };
 
 const [dataDir, opsJson] = process.argv.slice(2);
 const store = await EmbeddedStore.open(dataDir!);
@@ -71,6 +74,17 @@ try {
         setInterval(() => void store.renewRunLease(id, lease), Math.floor(op.ttlMs / 3));
         process.stdout.write('held\n');
         await new Promise(() => {});
+        break;
+      }
+      case 'markPaid': {
+        let won = 0;
+        for (let i = 0; i < op.times; i++) {
+          const paid = await store.paymentRequests.transition(op.id, ['open'], 'paid', {
+            paymentRef: op.ref,
+          });
+          if (paid) won++;
+        }
+        process.stdout.write(`${JSON.stringify({ won })}\n`);
         break;
       }
       case 'label':

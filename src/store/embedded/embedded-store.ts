@@ -17,6 +17,7 @@ import type { IncidentStore } from '../ports/incidents.ts';
 import type { JobStore } from '../ports/jobs.ts';
 import type { LinkSessionStore } from '../ports/link-sessions.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
+import type { PaymentRequestStore } from '../ports/payment-requests.ts';
 import type { ReplayStore } from '../ports/replays.ts';
 import { openSqlite, type SqliteDatabase } from '../sqlite.ts';
 import type {
@@ -40,6 +41,7 @@ import { SqliteLedger } from './ledger.ts';
 import { LedgerWriter } from './ledger-writer.ts';
 import { SqliteLinkSessions } from './link-sessions.ts';
 import { SqliteOutbox } from './outbox.ts';
+import { SqlitePaymentRequests } from './payment-requests.ts';
 import { SqliteReplays } from './replays.ts';
 import { SqliteRuns } from './runs.ts';
 
@@ -53,6 +55,7 @@ export class EmbeddedStore implements Store {
   readonly digest: DigestQueries;
   readonly linkSessions: LinkSessionStore;
   readonly replays: ReplayStore;
+  readonly paymentRequests: PaymentRequestStore;
 
   private constructor(
     readonly dataDir: string,
@@ -68,6 +71,7 @@ export class EmbeddedStore implements Store {
     this.digest = sqliteDigestQueries(db);
     this.linkSessions = new SqliteLinkSessions(db);
     this.replays = new SqliteReplays(db);
+    this.paymentRequests = new SqlitePaymentRequests(db);
   }
 
   /** Opens (creating when absent) the store; a corrupt file throws StorageError naming it, untouched. */

@@ -2,6 +2,7 @@
 import type { SqliteDatabase } from '../sqlite.ts';
 import { INCIDENTS_MIGRATION } from './incidents.ts';
 import { createTableSql } from './jobs/sqlite-jobs-table.ts';
+import { PAYMENT_REQUESTS_MIGRATION } from './payment-requests.ts';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (
@@ -116,6 +117,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX replay_keys_by_expiry ON replay_keys (expires_at);`,
   // A hand-off may reconnect an existing connection (new credentials for `name`) rather than create one.
   `ALTER TABLE link_sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'connect';`,
+  // Payment requests made from Slack (Stripe Payment Links) and their state (payment-requests.ts).
+  PAYMENT_REQUESTS_MIGRATION,
 ];
 
 /** The schema version a folder has once `migrate` ran (SQLite's user_version). */

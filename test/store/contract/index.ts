@@ -11,6 +11,7 @@ import { incidentRules } from './incidents.ts';
 import { jobRules } from './jobs.ts';
 import { ledgerRules } from './ledger.ts';
 import { outboxRules } from './outbox.ts';
+import { paymentRequestRules } from './payment-requests.ts';
 import { queryRules } from './queries.ts';
 import { runRules } from './runs.ts';
 
@@ -26,5 +27,6 @@ export function storeContract(name: string, open: OpenFreshStore): void {
     handOffRules(open);
     jobRules(open);
     queryRules(open);
+    paymentRequestRules(open);
   });
 }

@@ -7,6 +7,7 @@ import { allIntegrations } from '../../../../connectors/registry.ts';
 import { connectModal, consentModal, providerPickerModal } from '../../../messages/connect.ts';
 import { disconnectModal } from '../../../messages/disconnect.ts';
 import { noticeModal } from '../../../messages/notice-modal.ts';
+import { paymentRequestModal } from '../../../messages/payment-request-modal.ts';
 import { scheduleModal } from '../../../messages/schedule.ts';
 import { syncStartedMessage } from '../../../messages/sync.ts';
 import { errorReply } from '../../reply.ts';
@@ -84,5 +85,14 @@ export function homeReconnect(deps: SlackDeps) {
       return void (await client.views.open({ trigger_id: body.trigger_id, view: consentModal(plan) }));
     const opened = await client.views.open({ trigger_id: body.trigger_id, view: connectModal(plan, null) });
     if (plan.kind === 'link' && opened.view?.id) await deps.connect.attachView(plan.state, opened.view.id);
+  });
+}
+
+/** Request a Payment: the form, for those who may ask (admins, or everyone when the setting opens it). */
+export function homeRequestPayment(deps: SlackDeps) {
+  return homeButton(deps, async ({ body, client }) => {
+    if (!(await deps.payments.mayRequest(body.user.id)))
+      await deps.finsync.requireAdmin(body.user.id, 'request payments');
+    await client.views.open({ trigger_id: body.trigger_id, view: paymentRequestModal() });
   });
 }
