@@ -57,7 +57,8 @@ describe('provider settings from the registry', () => {
       'FINSYNC_ENCRYPTION_KEY_PREVIOUS',
     ]);
     const declared = [...CORE_SETTINGS, ...allProviders().flatMap((p) => p.settings.declared)];
-    const secrets = declared.filter((setting) => setting.secret);
+    // MONGODB_URI is secret too, but a set one stops the core (no MongoDB store yet): config.test.ts checks it.
+    const secrets = declared.filter((setting) => setting.secret && setting.name !== 'MONGODB_URI');
     assert.ok(secrets.some((s) => s.name === 'QUICKBOOKS_WEBHOOK_VERIFIER'));
     const env: Record<string, string> = { ...valid };
     for (const { name } of secrets) {
