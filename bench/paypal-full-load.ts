@@ -17,19 +17,17 @@ import {
   fmtInt,
   fmtMb,
   fmtMs,
-  fmtRatio,
   fmtS,
   heading,
   isMain,
-  median,
   note,
   printTable,
   type Timed,
   tempDir,
-  verdict,
 } from './common.ts';
+import { summarizeFullLoad } from './full-load-summary.ts';
 import type { PayPalFinsyncMeasurement } from './paypal-worker.ts';
-import { recordFigures, sized, sizeLabel } from './summary.ts';
+import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
 
 const ROWS = Number(process.env.BENCH_PAYPAL_ROWS ?? sized(100_000, 20_000));
@@ -38,9 +36,6 @@ const DAYS = Math.max(10, Math.ceil(ROWS / 250));
 const REPEATS = Number(process.env.BENCH_PAYPAL_REPEATS ?? sized(2, 1));
 const FRACTIONS = [0.25, 0.5, 0.75, 1];
 const WORKER_TIMEOUT_MS = 180_000;
-const GOAL_RATIO = 1.5;
-const GOAL_RATE = 20_000;
-const GOAL_RSS = 300 * 1024 * 1024;
 
 interface EmulatorInfo {
   readonly url: string;
@@ -157,99 +152,20 @@ function report(
       ),
     ],
   );
-  const finsyncWall = median(finsync.map((t) => t.result.wallMs));
-  const bareWall = median(bare.map((t) => t.result.wallMs));
-  const ratio = finsyncWall / bareWall;
-  const finsyncRate = median(finsync.map((t) => rate(t.result)));
-  const rowRate = info.rows / (finsyncWall / 1000);
-  const finsyncPeak = Math.max(
-    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  summarizeFullLoad(
+    {
+      benchmark: 'paypal-full-load',
+      size: `${sizeLabel(ROWS)} rows`,
+      title: `Summary (medians of ${REPEATS} run${REPEATS === 1 ? '' : 's'} each). Goals: issue 17's ratio; rate and RSS those of full-sync`,
+      bareRow: 'bare fetch loop',
+      bareFigure: 'bare fetch',
+      completeLabel: 'every record stored, run succeeded',
+      expected: expected,
+      extraRows: (wallMs) => [['finsync PayPal rows/s', fmtInt(info.rows / (wallMs / 1000)), '', '']],
+    },
+    bare,
+    finsync,
   );
-  const complete = finsync.every(
-    (t) => t.result.run.status === 'success' && t.result.storeCountAfter === expected,
-  );
-  printTable(
-    `Summary (medians of ${REPEATS} run${REPEATS === 1 ? '' : 's'} each). Goals: issue 17's ratio; rate and RSS those of full-sync`,
-    ['figure', 'value', 'goal', 'verdict'],
-    [
-      ['bare fetch loop wall time', fmtS(bareWall), '', ''],
-      ['finsync wall time', fmtS(finsyncWall), '', ''],
-      [
-        'finsync records/s (ledger records)',
-        fmtInt(finsyncRate),
-        `≥ ${fmtInt(GOAL_RATE)}`,
-        verdict(finsyncRate >= GOAL_RATE),
-      ],
-      ['finsync PayPal rows/s', fmtInt(rowRate), '', ''],
-      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
-      [
-        'finsync peak RSS (worst run)',
-        fmtMb(finsyncPeak),
-        `≤ ${fmtMb(GOAL_RSS)}`,
-        verdict(finsyncPeak <= GOAL_RSS),
-      ],
-      [
-        'every record stored, run succeeded',
-        complete ? 'yes' : 'no',
-        `${fmtInt(expected)} stored`,
-        verdict(complete),
-      ],
-    ],
-  );
-  const size = `${sizeLabel(ROWS)} rows`;
-  const benchmark = 'paypal-full-load';
-  recordFigures([
-    {
-      benchmark,
-      figure: `${size}: bare fetch wall time`,
-      value: bareWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync wall time`,
-      value: finsyncWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync records/s`,
-      value: finsyncRate,
-      unit: 'records/s',
-      lowerIsBetter: false,
-      goal: `≥ ${fmtInt(GOAL_RATE)}`,
-      meets: finsyncRate >= GOAL_RATE,
-    },
-    {
-      benchmark,
-      figure: `${size}: ratio finsync/bare`,
-      value: ratio,
-      unit: '×',
-      lowerIsBetter: true,
-      goal: `≤ ${GOAL_RATIO}×`,
-      meets: ratio <= GOAL_RATIO,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync peak RSS (worst run)`,
-      value: finsyncPeak / 1024 / 1024,
-      unit: 'MB',
-      lowerIsBetter: true,
-      goal: `≤ ${fmtMb(GOAL_RSS)}`,
-      meets: finsyncPeak <= GOAL_RSS,
-    },
-    {
-      benchmark,
-      figure: `${size}: every record stored, run succeeded`,
-      value: complete ? 1 : 0,
-      unit: 'yes/no',
-      lowerIsBetter: false,
-      goal: 'yes',
-      meets: complete,
-    },
-  ]);
   const answers = Object.entries(statuses)
     .map(([status, n]) => `${fmtInt(n)} × ${status}`)
     .join(', ');

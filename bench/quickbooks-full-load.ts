@@ -18,19 +18,17 @@ import {
   fmtInt,
   fmtMb,
   fmtMs,
-  fmtRatio,
   fmtS,
   heading,
   isMain,
-  median,
   note,
   printTable,
   type Timed,
   tempDir,
-  verdict,
 } from './common.ts';
+import { summarizeFullLoad } from './full-load-summary.ts';
 import type { QuickBooksFinsyncMeasurement } from './quickbooks-worker.ts';
-import { recordFigures, sized, sizeLabel } from './summary.ts';
+import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
 
 const INVOICES = Number(process.env.BENCH_QUICKBOOKS_INVOICES ?? sized(50_000, 10_000));
@@ -39,9 +37,6 @@ const PAYMENTS = Math.min(5_000, Math.floor(INVOICES / 2));
 const REPEATS = Number(process.env.BENCH_QUICKBOOKS_REPEATS ?? 3);
 const MILESTONES = [0.25, 0.5, 0.75, 1].map((f) => Math.round(INVOICES * f));
 const WORKER_TIMEOUT_MS = 180_000;
-const GOAL_RATIO = 1.5;
-const GOAL_RATE = 20_000;
-const GOAL_RSS = 300 * 1024 * 1024;
 
 interface EmulatorInfo {
   readonly url: string;
@@ -165,103 +160,20 @@ function report(
       ),
     ],
   );
-  const finsyncWall = median(finsync.map((t) => t.result.wallMs));
-  const bareWall = median(bare.map((t) => t.result.wallMs));
-  const ratio = finsyncWall / bareWall;
-  const finsyncRate = median(finsync.map((t) => rate(t.result)));
-  const finsyncPeak = Math.max(
-    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  summarizeFullLoad(
+    {
+      benchmark: 'quickbooks-full-load',
+      size: `${sizeLabel(INVOICES)} invoices`,
+      title: `Summary (medians of ${REPEATS} runs each). Goals: those of full-sync (bench/README.md); issue 4 sets none`,
+      bareRow: 'bare node-quickbooks',
+      bareFigure: 'bare node-quickbooks',
+      completeLabel: 'every invoice stored, run succeeded',
+      expected: info.counts.invoices,
+    },
+    bare,
+    finsync,
   );
-  const complete = finsync.every(
-    (t) => t.result.run.status === 'success' && t.result.storeCountAfter === info.counts.invoices,
-  );
-  printTable(
-    `Summary (medians of ${REPEATS} runs each). Goals: those of full-sync (bench/README.md); issue 4 sets none`,
-    ['figure', 'value', 'goal', 'verdict'],
-    [
-      ['bare node-quickbooks wall time', fmtS(bareWall), '', ''],
-      ['finsync wall time', fmtS(finsyncWall), '', ''],
-      ['finsync records/s', fmtInt(finsyncRate), `≥ ${fmtInt(GOAL_RATE)}`, verdict(finsyncRate >= GOAL_RATE)],
-      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
-      [
-        'finsync peak RSS (worst run)',
-        fmtMb(finsyncPeak),
-        `≤ ${fmtMb(GOAL_RSS)}`,
-        verdict(finsyncPeak <= GOAL_RSS),
-      ],
-      [
-        'every invoice stored, run succeeded',
-        complete ? 'yes' : 'no',
-        `${fmtInt(info.counts.invoices)} stored`,
-        verdict(complete),
-      ],
-    ],
-  );
-  const size = `${sizeLabel(INVOICES)} invoices`;
-  const benchmark = 'quickbooks-full-load';
-  recordFigures([
-    {
-      benchmark,
-      figure: `${size}: bare node-quickbooks wall time`,
-      value: bareWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync wall time`,
-      value: finsyncWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync records/s`,
-      value: finsyncRate,
-      unit: 'records/s',
-      lowerIsBetter: false,
-      goal: `≥ ${fmtInt(GOAL_RATE)}`,
-      meets: finsyncRate >= GOAL_RATE,
-    },
-    {
-      benchmark,
-      figure: `${size}: ratio finsync/bare`,
-      value: ratio,
-      unit: '×',
-      lowerIsBetter: true,
-      goal: `≤ ${GOAL_RATIO}×`,
-      meets: ratio <= GOAL_RATIO,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync peak RSS (worst run)`,
-      value: finsyncPeak / 1024 / 1024,
-      unit: 'MB',
-      lowerIsBetter: true,
-      goal: `≤ ${fmtMb(GOAL_RSS)}`,
-      meets: finsyncPeak <= GOAL_RSS,
-    },
-    {
-      benchmark,
-      figure: `${size}: every invoice stored, run succeeded`,
-      value: complete ? 1 : 0,
-      unit: 'yes/no',
-      lowerIsBetter: false,
-      goal: 'yes',
-      meets: complete,
-    },
-  ]);
   const first = finsync[0]?.result;
-  if (first) {
-    printTable(
-      'finsync RSS as records arrive (run #1)',
-      ['records stored', 'elapsed', 'RSS', 'V8 heap used'],
-      [
-        ['0 (before run)', '0 ms', fmtMb(first.rssBefore), ''],
-        ...first.milestones.map((m) => [fmtInt(m.records), fmtS(m.ms), fmtMb(m.rss), fmtMb(m.heapUsed)]),
-      ],
-    );
-  }
   const answers = Object.entries(statuses)
     .map(([status, n]) => `${fmtInt(n)} × ${status}`)
     .join(', ');

@@ -18,28 +18,23 @@ import {
   fmtInt,
   fmtMb,
   fmtMs,
-  fmtRatio,
   fmtS,
   heading,
   isMain,
-  median,
   note,
   printTable,
   type Timed,
   tempDir,
-  verdict,
 } from './common.ts';
+import { summarizeFullLoad } from './full-load-summary.ts';
 import type { SageFinsyncMeasurement } from './sage-worker.ts';
-import { recordFigures, sized, sizeLabel } from './summary.ts';
+import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
 
 const PAYMENTS = Number(process.env.BENCH_SAGE_PAYMENTS ?? sized(50_000, 10_000));
 const REPEATS = Number(process.env.BENCH_SAGE_REPEATS ?? 3);
 const MILESTONES = [0.25, 0.5, 0.75, 1].map((f) => Math.round(PAYMENTS * f));
 const WORKER_TIMEOUT_MS = 180_000;
-const GOAL_RATIO = 1.5;
-const GOAL_RATE = 20_000;
-const GOAL_RSS = 300 * 1024 * 1024;
 
 interface EmulatorInfo {
   readonly url: string;
@@ -160,103 +155,20 @@ function report(
       ),
     ],
   );
-  const finsyncWall = median(finsync.map((t) => t.result.wallMs));
-  const bareWall = median(bare.map((t) => t.result.wallMs));
-  const ratio = finsyncWall / bareWall;
-  const finsyncRate = median(finsync.map((t) => rate(t.result)));
-  const finsyncPeak = Math.max(
-    ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
+  summarizeFullLoad(
+    {
+      benchmark: 'sage-full-load',
+      size: `${sizeLabel(PAYMENTS)} payments`,
+      title: `Summary (medians of ${REPEATS} runs each). Goals: ratio from issue 17; rate and RSS those of full-sync (bench/README.md)`,
+      bareRow: 'bare fetch loop',
+      bareFigure: 'bare fetch loop',
+      completeLabel: 'every payment stored, run succeeded',
+      expected: info.payments,
+    },
+    bare,
+    finsync,
   );
-  const complete = finsync.every(
-    (t) => t.result.run.status === 'success' && t.result.storeCountAfter === info.payments,
-  );
-  printTable(
-    `Summary (medians of ${REPEATS} runs each). Goals: ratio from issue 17; rate and RSS those of full-sync (bench/README.md)`,
-    ['figure', 'value', 'goal', 'verdict'],
-    [
-      ['bare fetch loop wall time', fmtS(bareWall), '', ''],
-      ['finsync wall time', fmtS(finsyncWall), '', ''],
-      ['finsync records/s', fmtInt(finsyncRate), `≥ ${fmtInt(GOAL_RATE)}`, verdict(finsyncRate >= GOAL_RATE)],
-      ['ratio finsync/bare', fmtRatio(ratio), `≤ ${GOAL_RATIO}×`, verdict(ratio <= GOAL_RATIO)],
-      [
-        'finsync peak RSS (worst run)',
-        fmtMb(finsyncPeak),
-        `≤ ${fmtMb(GOAL_RSS)}`,
-        verdict(finsyncPeak <= GOAL_RSS),
-      ],
-      [
-        'every payment stored, run succeeded',
-        complete ? 'yes' : 'no',
-        `${fmtInt(info.payments)} stored`,
-        verdict(complete),
-      ],
-    ],
-  );
-  const size = `${sizeLabel(PAYMENTS)} payments`;
-  const benchmark = 'sage-full-load';
-  recordFigures([
-    {
-      benchmark,
-      figure: `${size}: bare fetch loop wall time`,
-      value: bareWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync wall time`,
-      value: finsyncWall / 1000,
-      unit: 's',
-      lowerIsBetter: true,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync records/s`,
-      value: finsyncRate,
-      unit: 'records/s',
-      lowerIsBetter: false,
-      goal: `≥ ${fmtInt(GOAL_RATE)}`,
-      meets: finsyncRate >= GOAL_RATE,
-    },
-    {
-      benchmark,
-      figure: `${size}: ratio finsync/bare`,
-      value: ratio,
-      unit: '×',
-      lowerIsBetter: true,
-      goal: `≤ ${GOAL_RATIO}×`,
-      meets: ratio <= GOAL_RATIO,
-    },
-    {
-      benchmark,
-      figure: `${size}: finsync peak RSS (worst run)`,
-      value: finsyncPeak / 1024 / 1024,
-      unit: 'MB',
-      lowerIsBetter: true,
-      goal: `≤ ${fmtMb(GOAL_RSS)}`,
-      meets: finsyncPeak <= GOAL_RSS,
-    },
-    {
-      benchmark,
-      figure: `${size}: every payment stored, run succeeded`,
-      value: complete ? 1 : 0,
-      unit: 'yes/no',
-      lowerIsBetter: false,
-      goal: 'yes',
-      meets: complete,
-    },
-  ]);
   const first = finsync[0]?.result;
-  if (first) {
-    printTable(
-      'finsync RSS as records arrive (run #1)',
-      ['records stored', 'elapsed', 'RSS', 'V8 heap used'],
-      [
-        ['0 (before run)', '0 ms', fmtMb(first.rssBefore), ''],
-        ...first.milestones.map((m) => [fmtInt(m.records), fmtS(m.ms), fmtMb(m.rss), fmtMb(m.heapUsed)]),
-      ],
-    );
-  }
   const answers = Object.entries(statuses)
     .map(([status, n]) => `${fmtInt(n)} × ${status}`)
     .join(', ');
