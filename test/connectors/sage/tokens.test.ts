@@ -4,6 +4,8 @@ import { createSageConnector } from '../../../connectors/sage/connector.ts';
 import type { SageEmulator } from '../../../connectors/sage/emulator.ts';
 import { authorizeUrl } from '../../../connectors/sage/oauth.ts';
 import { sageStreams } from '../../../connectors/sage/streams.ts';
+import { SageTokens } from '../../../connectors/sage/tokens.ts';
+import type { Credentials } from '../../../connectors/types.ts';
 import { AuthError } from '../../../src/errors.ts';
 import {
   context,
@@ -150,5 +152,46 @@ describe('Sage tokens and access', () => {
         ['Sage Cash in Hand (1230)', 'GBP', 'current', -1_005],
       ],
     );
+  });
+
+  test('a refresh that lost a race to another holder of the grant adopts the stored rotation; unchanged, invalid_grant stays final', async () => {
+    // One durable store, two holders (as two processes): each saves only over the credentials it holds.
+    const shared = { credentials: credentialsFor(emu, undefined, 'user-single', now) };
+    const holder = () => {
+      let held = shared.credentials;
+      return {
+        save: async (next: Credentials) => {
+          if (shared.credentials !== held) throw new Error('replaced meanwhile');
+          shared.credentials = next;
+          held = next;
+        },
+        reload: async () => {
+          if (shared.credentials === held) return null;
+          held = shared.credentials;
+          return held;
+        },
+      };
+    };
+    now += 10 * 60_000;
+    const ctx = context(settingsFor(emu));
+    const [a, b] = [holder(), holder()].map(
+      (session) => new SageTokens({ credentials: shared.credentials, session, now: clock }),
+    );
+    const grants = emu.control.tokenGrants.refresh_token;
+    const replays = emu.control.replayedRefreshes;
+    const [ta, tb] = await Promise.all([a!.accessToken(ctx), b!.accessToken(ctx)]);
+    assert.equal(ta, tb, 'both use the one rotated access token');
+    assert.equal(emu.control.tokenGrants.refresh_token - grants, 1, 'one rotation');
+    assert.equal(emu.control.replayedRefreshes - replays, 1, "the loser's refused attempt");
+    assert.equal(shared.credentials['refresh_token'], emu.control.latestRefreshToken('user-single'));
+
+    // Nobody else rotated: the store still holds the refused token after the grace, so it is final.
+    emu.control.revokeAll();
+    now += 10 * 60_000;
+    ctx.sleeps.length = 0;
+    const c = new SageTokens({ credentials: shared.credentials, session: holder(), now: clock });
+    await assert.rejects(c.accessToken(ctx), AuthError);
+    assert.deepEqual(ctx.sleeps, [250, 500, 1_250], 'the store was re-read over the grace');
+    await assert.rejects(c.accessToken(ctx), AuthError);
   });
 });
