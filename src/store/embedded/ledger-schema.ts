@@ -116,6 +116,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX replay_keys_by_expiry ON replay_keys (expires_at);`,
   // A hand-off may reconnect an existing connection (new credentials for `name`) rather than create one.
   `ALTER TABLE link_sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'connect';`,
+  // A hand-off waiting for the person's choice after consent (which Sage business) holds the exchanged tokens,
+  // sealed by the app's keyring: ciphertext only.
+  `ALTER TABLE link_sessions ADD COLUMN pending TEXT;`,
 ];
 
 /** The schema version a folder has once `migrate` ran (SQLite's user_version). */
