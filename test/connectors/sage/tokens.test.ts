@@ -109,7 +109,7 @@ describe('Sage tokens and access', () => {
     );
   });
 
-  test('verify binds one business: the only one, or the lead one of several (the others named); reads the base currency', async () => {
+  test('verify binds one business: the only one, or the chosen one of several; several and none chosen is refused; reads the base currency', async () => {
     const connector = createSageConnector({ now: clock });
     const ctx = context(settingsFor(emu));
     const mint = (user: string) => {
@@ -121,11 +121,11 @@ describe('Sage tokens and access', () => {
         refresh_expires_at: new Date(now + 1e9).toISOString(),
       };
     };
-    const single = await connector.verify(mint('user-single'), ctx);
-    const several = await connector.verify(mint('user-multi'), ctx);
     const [gb, eu] = emu.control.businessIds;
+    const single = await connector.verify(mint('user-single'), ctx);
+    const chosen = await connector.verify({ ...mint('user-multi'), business_id: gb! }, ctx);
     assert.deepEqual(
-      [single, several].map((v) => [
+      [single, chosen].map((v) => [
         v.accountId,
         v.accountLabel,
         v.credentials['business_id'],
@@ -133,8 +133,18 @@ describe('Sage tokens and access', () => {
       ]),
       [
         [gb, `Emulated Sage Ltd (${gb})`, gb, 'GBP'],
-        [eu, `Emulated Sage Europe (${eu}); this Sage user also reaches Emulated Sage Ltd`, eu, 'EUR'],
+        [gb, `Emulated Sage Ltd (${gb})`, gb, 'GBP'],
       ],
+    );
+    await assert.rejects(
+      connector.verify(mint('user-multi'), ctx),
+      /reaches several businesses \(Emulated Sage Europe .*Emulated Sage Ltd .*\) and none was chosen/,
+    );
+    await assert.rejects(
+      connector.verify({ ...mint('user-europe'), business_id: gb!, business_name: 'Emulated Sage Ltd' }, ctx),
+      (error: unknown) =>
+        error instanceof AuthError &&
+        new RegExp(`reaches Emulated Sage Europe \\(${eu}\\), not Emulated Sage Ltd`).test(error.message),
     );
   });
 
