@@ -86,6 +86,11 @@ describe('the Sage business is chosen at connect', () => {
     assert.equal(options(forgedHtml).length, 2);
     assert.equal((await h.app.store.listConnections()).length, 0);
 
+    // Sage's answer replayed while the question is open: refused, and the question survives it.
+    const replayed = await fetch(`${h.target.url}/oauth/sage/callback?code=GB%2Fx&state=${state}`);
+    assert.equal(replayed.status, 400);
+    assert.ok((await h.app.store.linkSessions.peek(state, Date.now()))?.pending);
+
     // A forged state: nothing.
     const stranger = await choose('forged-state', GB);
     assert.equal(stranger.status, 400);
@@ -164,5 +169,28 @@ describe('the Sage business is chosen at connect', () => {
     assert.match(html, /Emulated Sage Europe .* is connected to finsync as &quot;sage-2&quot;/);
     const connection = await h.app.store.getConnection('sage-2');
     assert.equal(connection?.accountId, EU);
+  });
+
+  test('a choice made after the access token expired connects with the held refresh token; the rotated one is stored', async () => {
+    await h.app.store.removeConnection('sage-2', { deleteRecords: true });
+    const { page, state } = await consentAs('user-multi');
+    assert.equal(page.status, 200);
+    const held = h.sage.control.latestRefreshToken('user-multi');
+    h.sage.control.expireAccessTokens(); // the person took more than Sage's five minutes to choose
+    h.sage.control.clearRequests();
+    const answer = await choose(state, EU);
+    assert.equal(answer.status, 200, await answer.text());
+    const refreshes = h.sage.control.requests.filter((r) => r.kind === 'token');
+    assert.deepEqual(
+      refreshes.map((r) => [r.grantType, r.token, r.status]),
+      [['refresh_token', held, 200]],
+      'the held refresh token, used once',
+    );
+    const connection = (await h.app.store.getConnection('sage-2'))!;
+    assert.equal(connection.accountId, EU);
+    assert.equal(
+      h.app.finsync.credentialsOf(connection)['refresh_token'],
+      h.sage.control.latestRefreshToken('user-multi'),
+    );
   });
 });
