@@ -47,6 +47,34 @@ export interface OAuthConnect<S = unknown> extends ConnectModeBase<S> {
   readCallback(query: URLSearchParams): CallbackAnswer;
   /** Exchanges a grant for the credentials `verify` accepts whole (an authorization code for tokens). */
   exchange(grant: Readonly<Record<string, string>>, ctx: ConnectorContext<S>): Promise<Credentials>;
+  /**
+   * Optional: one grant reaches several accounts (Sage: businesses) and a connection is one of them. After
+   * the exchange the person is asked which, when there are several (src/services/connect-handoff.ts); a
+   * reconnect keeps the connection's own account without asking.
+   */
+  readonly accounts?: OAuthAccounts<S>;
+}
+
+/** One account a grant reaches: its id (the connection's account id once chosen) and its name as shown. */
+export interface AccountOption {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface OAuthAccounts<S = unknown> {
+  /** What one account is called in the question, and several: "business", "businesses". */
+  readonly noun: string;
+  readonly nouns: string;
+  /**
+   * The accounts the exchanged credentials reach, and the credentials to keep while the person chooses (a
+   * refresh needed to ask lands in them: a rotated refresh token must be the one kept).
+   */
+  list(
+    credentials: Credentials,
+    ctx: ConnectorContext<S>,
+  ): Promise<{ readonly credentials: Credentials; readonly accounts: readonly AccountOption[] }>;
+  /** The credentials `verify` checks and binds to `account` (the person's choice, or a reconnect's own). */
+  bind(credentials: Credentials, account: AccountOption): Credentials;
 }
 
 export interface LinkPageRequest {
@@ -91,8 +119,15 @@ export interface LinkPageConnect<S = unknown> extends ConnectModeBase<S> {
 /** The HTTP paths of an integration's browser hand-offs; config's OAuth redirect URI uses the same callback. */
 export function connectPaths(id: string): {
   readonly callback: string;
+  /** Where the choice page after consent posts the chosen account (OAuth modes with `accounts`). */
+  readonly choose: string;
   readonly linkPage: string;
   readonly linkComplete: string;
 } {
-  return { callback: `/oauth/${id}/callback`, linkPage: `/${id}/link`, linkComplete: `/${id}/link/complete` };
+  return {
+    callback: `/oauth/${id}/callback`,
+    choose: `/oauth/${id}/choose`,
+    linkPage: `/${id}/link`,
+    linkComplete: `/${id}/link/complete`,
+  };
 }

@@ -26,6 +26,13 @@ export type Credentials = Readonly<Record<string, string>>;
  */
 export interface CredentialSession {
   save(next: Credentials): Promise<void>;
+  /**
+   * The credentials the store holds now when they are no longer the ones this session holds (another process
+   * rotated the refresh token, or a reconnect replaced them): they become the session's own, so the next
+   * `save` replaces them. null when the store still holds the session's credentials. Absent: nothing to re-read
+   * (a verify before anything is stored).
+   */
+  reload?(): Promise<Credentials | null>;
 }
 
 /**

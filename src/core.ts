@@ -121,6 +121,12 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
       if (replaced) throw new CredentialsReplacedError();
       held.data = sealed.data;
     },
+    reload: async () => {
+      const stored = await store.getConnection(connection.name);
+      if (!stored || stored.credentials.data === held.data) return null;
+      held.data = stored.credentials.data;
+      return openCredentials(keyring, stored);
+    },
   });
   const engine = new SyncEngine({
     store,

@@ -11,12 +11,19 @@
  *   one sync run per connection holds the store's run lease, and `session.save` is a conditional write that
  *   refuses to replace credentials another process stored meanwhile (src/core.ts): two processes never
  *   both keep a rotation of the same grant.
- * - `invalid_grant` (an AuthError from `refresh`) is final: this manager repeats it without asking the
+ * - A refresh outside the run lease (`/finsync cash` asking balances) can race another process's refresh of
+ *   the same grant: the provider consumes the single-use refresh token once and answers the other
+ *   `invalid_grant`, although the winner is saving a new pair. So on `invalid_grant` the stored credentials are
+ *   re-read (`session.reload`), a few times over a short grace (the winner's save follows its answer by
+ *   milliseconds): if they changed, they are adopted (their access token when still fresh, else one more
+ *   refresh with their refresh token, once). Only when the store still holds the refused token after the grace
+ *   is `invalid_grant` final.
+ * - A final `invalid_grant` (an AuthError from `refresh`) is repeated by this manager without asking the
  *   provider again, so a connection turns "needs reconnect" once and nothing loops.
  */
 import { AuthError, InternalError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import { DEFAULT_RETRY, type RetryOptions, withRetries } from '../../src/retry.ts';
+import { DEFAULT_RETRY, type RetryOptions, realSleep, withRetries } from '../../src/retry.ts';
 import type { ConnectorContext, CredentialSession, Credentials } from '../types.ts';
 
 /** The token fields every rotating grant stores (all strings: Credentials is a string map). */
@@ -27,6 +34,12 @@ export interface RotatingTokenFields {
   readonly access_expires_at: string;
   readonly refresh_expires_at: string;
 }
+
+/**
+ * When the store is re-read after `invalid_grant` (ms after the refusal): a rotation by another process is
+ * normally saved by the time of the first read; the later ones cover a slow store write.
+ */
+export const RELOAD_GRACE_MS: readonly number[] = [0, 250, 750, 2_000];
 
 export interface RefreshRequest {
   readonly now: () => number;
@@ -61,7 +74,7 @@ export class RotatingTokens<C extends RotatingTokenFields, X extends ConnectorCo
   private unsaved: C | null = null;
   private inflight: Promise<string> | null = null;
   private failure: AuthError | null = null;
-  private readonly base: Credentials;
+  private base: Credentials;
   protected readonly now: () => number;
 
   constructor(
@@ -123,30 +136,29 @@ export class RotatingTokens<C extends RotatingTokenFields, X extends ConnectorCo
       );
     }
     if (!this.unsaved) {
-      const presented = this.current.refresh_token;
+      let grant: RotatingTokenFields;
       try {
-        // Transient failures retry with the same token: a lost answer is the provider's to forgive (Intuit keeps
-        // a replaced token for a while; Sage's emulator models a strict server, where it is invalid_grant).
-        const grant = await withRetries(
-          () =>
-            this.spec.refresh(presented, ctx, {
-              now: this.now,
-              ...(ctx.signal ? { signal: ctx.signal } : {}),
-            }),
-          {
-            ...DEFAULT_RETRY,
-            ...this.options.retry,
-            ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          },
-        );
-        registerSecret(grant.access_token);
-        registerSecret(grant.refresh_token);
-        this.unsaved = { ...this.current, ...grant };
+        grant = await this.grant(this.current.refresh_token, ctx);
       } catch (error) {
-        if (error instanceof AuthError) this.failure = error;
-        throw error;
+        if (!(error instanceof AuthError)) throw error;
+        // Refused: another process may have used the single-use token first and stored its rotation.
+        if (!(await this.adoptStored(session, ctx))) {
+          this.failure = error;
+          throw error;
+        }
+        ctx.log.info(
+          `${label} refresh token was rotated by another process; using the stored rotation`,
+          this.spec.logFields(this.current),
+        );
+        if (this.isFresh()) return this.current.access_token;
+        try {
+          grant = await this.grant(this.current.refresh_token, ctx);
+        } catch (again) {
+          if (again instanceof AuthError) this.failure = again;
+          throw again;
+        }
       }
+      this.unsaved = { ...this.current, ...grant };
       ctx.log.info(
         `${label} tokens refreshed; saving the rotated refresh token before use`,
         this.spec.logFields(this.current),
@@ -156,6 +168,51 @@ export class RotatingTokens<C extends RotatingTokenFields, X extends ConnectorCo
     this.current = this.unsaved;
     this.unsaved = null;
     return this.current.access_token;
+  }
+
+  /** One refresh_token grant; transient failures retry with the same token. */
+  private async grant(presented: string, ctx: X): Promise<RotatingTokenFields> {
+    // A lost answer is the provider's to forgive (Intuit keeps a replaced token for a while; Sage's emulator
+    // models a strict server, where it is invalid_grant).
+    const grant = await withRetries(
+      () =>
+        this.spec.refresh(presented, ctx, {
+          now: this.now,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        }),
+      {
+        ...DEFAULT_RETRY,
+        ...this.options.retry,
+        ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
+    );
+    registerSecret(grant.access_token);
+    registerSecret(grant.refresh_token);
+    return grant;
+  }
+
+  /**
+   * After `invalid_grant`: the stored credentials when another process replaced the ones this manager holds
+   * (re-read over a short grace), adopted as current; false when the store still holds the refused ones.
+   */
+  private async adoptStored(session: CredentialSession, ctx: X): Promise<boolean> {
+    if (!session.reload) return false;
+    const sleep = ctx.sleep ?? realSleep;
+    let waited = 0;
+    for (const at of RELOAD_GRACE_MS) {
+      if (at > waited) await sleep(at - waited, ctx.signal);
+      waited = at;
+      const stored = await session.reload();
+      if (!stored) continue;
+      const parsed = this.spec.parse(stored);
+      registerSecret(parsed.refresh_token);
+      registerSecret(parsed.access_token);
+      this.base = stored;
+      this.current = parsed;
+      return true;
+    }
+    return false;
   }
 
   private toCredentials(c: C): Credentials {

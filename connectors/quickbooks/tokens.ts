@@ -9,8 +9,9 @@
  *   handed to anyone. If the save fails, the pair is kept in memory and the save is retried before any use.
  * - Concurrent callers share one refresh (single flight); a caller whose token was rejected after someone
  *   else already refreshed gets the newer token without a second refresh.
- * - `invalid_grant` is final: an AuthError (the connection needs a reconnect) that this manager then repeats
- *   without asking Intuit again, so nothing loops.
+ * - `invalid_grant` is final once the store still holds the refused token (another process that rotated it
+ *   meanwhile has its rotation adopted instead): an AuthError (the connection needs a reconnect) that this
+ *   manager then repeats without asking Intuit again, so nothing loops.
  *
  * A crash after Intuit rotated the token but before the save completed leaves the store holding the previous
  * refresh token. Nothing on our side can close that window (the new token exists only in Intuit's answer),

@@ -3,13 +3,13 @@
  * call names one in `X-Business`. The connection is bound to one at connect and keeps it: its id is the
  * connection's account id, so the same business cannot be connected twice and a reconnect must reach it again.
  *
- * The choice: a business already named in the credentials (a re-check) stays; a user with one business gets
- * it; a user with several gets the business Sage itself routes calls to when no X-Business is sent, its lead
- * business (`GET /businesses/lead`, Sage's "Multi Business" guide). The connection's label names it and the
- * others, so a person who meant another one knows at once. Asking instead would need a follow-up step in the
- * OAuth hand-off that holds the exchanged tokens between two requests; finsync's hand-off has none yet.
+ * The choice is the person's: after consent, a user who reaches several businesses is asked which one this
+ * connection syncs (the hand-off's choice page, src/services/connect-handoff.ts, lists them through
+ * connect.ts), and the chosen id arrives here as `business_id`. A reconnect brings the connection's own
+ * business the same way. A user with one business gets it without a question. Credentials naming no business
+ * while the user reaches several are refused rather than bound to a business nobody chose.
  */
-import { AuthError } from '../../src/errors.ts';
+import { AuthError, UserInputError } from '../../src/errors.ts';
 import type { SageClient, SageObject } from './client.ts';
 
 export interface SageBusiness {
@@ -37,24 +37,29 @@ export async function listBusinesses(client: SageClient): Promise<readonly SageB
 
 export async function chooseBusiness(
   client: SageClient,
-  wanted: string | undefined,
+  wanted: { readonly id: string; readonly name?: string } | undefined,
 ): Promise<BusinessChoice> {
   const all = await listBusinesses(client);
   if (all.length === 0)
     throw new AuthError(
       'This Sage user reaches no business: sign in with a user of the business to connect.',
     );
-  const pick = (id: string) => all.find((b) => b.id === id);
-  let chosen = wanted ? pick(wanted) : all.length === 1 ? all[0] : undefined;
-  if (wanted && !chosen)
-    throw new AuthError(
-      'This Sage user no longer reaches the connected business: sign in with a user who does, or disconnect it.',
-    );
-  if (!chosen) {
-    const lead = asBusiness(await client.object('/businesses/lead'));
-    chosen = (lead && pick(lead.id)) ?? all[0]!;
+  const names = (list: readonly SageBusiness[]) => list.map((b) => `${b.name} (${b.id})`).join(', ');
+  if (wanted) {
+    const chosen = all.find((b) => b.id === wanted.id);
+    if (!chosen) {
+      const connected = wanted.name ?? wanted.id;
+      throw new AuthError(
+        `This Sage sign-in reaches ${names(all)}, not ${connected}, the business this connection syncs: sign in with a user of ${connected}, or connect the other business with /finsync connect sage.`,
+      );
+    }
+    return { chosen, others: all.filter((b) => b !== chosen) };
   }
-  return { chosen, others: all.filter((b) => b.id !== chosen.id) };
+  if (all.length > 1)
+    throw new UserInputError(
+      `This Sage user reaches several businesses (${names(all)}) and none was chosen: connect with /finsync connect sage and choose one after signing in.`,
+    );
+  return { chosen: all[0]!, others: [] };
 }
 
 function asBusiness(item: SageObject | undefined): SageBusiness | null {

@@ -1,11 +1,40 @@
 /**
  * How a Sage business connects: Sage's OAuth consent (oauth.ts does the HTTP). The callback's code is exchanged
- * for the user's tokens, which `verify` then checks whole and binds to one business. Sage's consent answers no
- * business (its tokens reach every business of the user), so the callback carries only the code.
+ * for the user's tokens. Sage's consent answers no business (its tokens reach every business of the user), so
+ * the businesses are listed with the fresh access token (`GET /businesses`, no X-Business) and the person
+ * chooses when there are several; `verify` then checks the grant reaches the chosen one and binds to it.
  */
-import type { CallbackAnswer, OAuthConnect } from '../connect-mode.ts';
+import type { CallbackAnswer, OAuthAccounts, OAuthConnect } from '../connect-mode.ts';
+import type { Credentials } from '../types.ts';
+import { listBusinesses } from './business.ts';
+import { SageClient } from './client.ts';
 import { authorizeUrl, exchangeCode } from './oauth.ts';
 import type { SageAppSettings } from './settings.ts';
+import { SageTokens } from './tokens.ts';
+
+const businesses: OAuthAccounts<SageAppSettings> = {
+  noun: 'business',
+  nouns: 'businesses',
+  list: async (credentials, ctx) => {
+    // The access token is minutes old: no refresh is expected, but one that happens is kept, not lost.
+    let latest: Credentials = credentials;
+    const tokens = new SageTokens({
+      credentials,
+      session: {
+        save: async (next) => {
+          latest = next;
+        },
+      },
+    });
+    const accounts = await listBusinesses(new SageClient(tokens, null, ctx));
+    return { credentials: latest, accounts };
+  },
+  bind: (credentials, business) => ({
+    ...credentials,
+    business_id: business.id,
+    business_name: business.name,
+  }),
+};
 
 function readCallback(query: URLSearchParams): CallbackAnswer {
   const refused = query.get('error');
@@ -21,6 +50,7 @@ export const sageConnect: OAuthConnect<SageAppSettings> = {
   consentHint: 'sign in with a Sage Accounting user of the business and allow read-only access',
   consentUrl: (settings, state) => authorizeUrl(settings, state),
   readCallback,
+  accounts: businesses,
   exchange: async (grant, ctx) => ({
     ...(await exchangeCode(ctx.settings, grant['code'] ?? '', {
       now: Date.now,

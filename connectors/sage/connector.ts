@@ -1,7 +1,8 @@
 /**
  * The Sage Business Cloud Accounting connector (API v3.1). A business connects through Sage's consent page
- * (connect.ts), never by typing keys, so `credentialFields` is empty; `verify` receives the exchanged tokens,
- * binds them to one business (business.ts) and reads its base currency. The app's own keys come from settings
+ * (connect.ts), never by typing keys, so `credentialFields` is empty; `verify` receives the exchanged tokens
+ * with the business the person chose (or the connection's own, on reconnect), checks the grant reaches it
+ * (business.ts) and reads its base currency. The app's own keys come from settings
  * (SAGE_CLIENT_ID, SAGE_CLIENT_SECRET). Plain `fetch` throughout: Sage publishes no Node SDK that reaches an
  * emulator; the wire types follow Sage's OpenAPI description.
  */
@@ -54,10 +55,10 @@ async function verify(
     },
     ...(options.now ? { now: options.now } : {}),
   });
-  const { chosen, others } = await chooseBusiness(
-    new SageClient(tokens, null, ctx, options),
-    input['business_id'] || undefined,
-  );
+  const wanted = input['business_id']
+    ? { id: input['business_id'], ...(input['business_name'] ? { name: input['business_name'] } : {}) }
+    : undefined;
+  const { chosen } = await chooseBusiness(new SageClient(tokens, null, ctx, options), wanted);
   const business = new SageClient(tokens, chosen.id, ctx, options);
   let baseCurrency: string | null = null;
   try {
@@ -73,8 +74,6 @@ async function verify(
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  const also =
-    others.length > 0 ? `; this Sage user also reaches ${others.map((b) => b.name).join(', ')}` : '';
   return {
     credentials: {
       ...latest,
@@ -82,7 +81,7 @@ async function verify(
       business_name: chosen.name,
       ...(baseCurrency ? { base_currency: baseCurrency } : {}),
     },
-    accountLabel: `${chosen.name} (${chosen.id})${also}`.slice(0, 200),
+    accountLabel: `${chosen.name} (${chosen.id})`.slice(0, 200),
     accountId: chosen.id,
   };
 }

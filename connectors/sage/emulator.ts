@@ -24,6 +24,8 @@ export const DEFAULT_BUSINESSES: readonly BusinessSpec[] = [
 export const DEFAULT_USERS: Readonly<Record<string, readonly string[]>> = {
   'user-single': ['0d40342d0287cd6b13555c54afca6c90'],
   'user-multi': ['7e61a0f1b2c34d5e8f90a1b2c3d4e5f6', '0d40342d0287cd6b13555c54afca6c90'],
+  // Reaches only the European business: a reconnect of the other one with it is refused.
+  'user-europe': ['7e61a0f1b2c34d5e8f90a1b2c3d4e5f6'],
 };
 
 export interface SageEmulatorOptions {

@@ -1,6 +1,7 @@
 /**
  * The HTTP side of the browser hand-offs, derived from the registry: every integration whose connect mode is
- * OAuth gets `GET /oauth/<id>/callback`; every link-page one gets `GET /<id>/link` and
+ * OAuth gets `GET /oauth/<id>/callback` (and `POST /oauth/<id>/choose` when one grant reaches several accounts,
+ * for the page that asks which); every link-page one gets `GET /<id>/link` and
  * `POST /<id>/link/complete`. Handlers only read the request, call the connect service and render its outcome
  * as a page (or JSON for the page's script) plus a Slack message to the person who started the connect.
  * Kept apart from src/webhooks: these are a person's browser coming back, not a provider's signed delivery.
@@ -10,7 +11,13 @@ import { connectPaths } from '../../connectors/connect-mode.ts';
 import { allIntegrations, type Integration } from '../../connectors/registry.ts';
 import type { Logger } from '../log.ts';
 import { handOffText } from '../messages/connect-handoff.ts';
-import { htmlHeaders, RESULT_PAGE_CSP, resultHtml } from '../security/html-page.ts';
+import {
+  CHOICE_PAGE_CSP,
+  choiceHtml,
+  htmlHeaders,
+  RESULT_PAGE_CSP,
+  resultHtml,
+} from '../security/html-page.ts';
 import type { ConnectService } from '../services/connect.ts';
 import type { HandOffOutcome } from '../services/connect-handoff.ts';
 import type { LinkSession } from '../services/link-sessions.ts';
@@ -41,7 +48,12 @@ function routesOf(deps: () => HandOffRouteDeps, integration: Integration): HandO
     case 'form':
       return [];
     case 'oauth':
-      return [{ path: paths.callback, method: ['GET'], handler: callback(deps, integration) }];
+      return [
+        { path: paths.callback, method: ['GET'], handler: callback(deps, integration) },
+        ...(integration.connect.accounts
+          ? [{ path: paths.choose, method: ['POST'], handler: choose(deps, integration) }]
+          : []),
+      ];
     case 'link':
       return [
         { path: paths.linkPage, method: ['GET'], handler: linkPage(deps, integration) },
@@ -94,52 +106,82 @@ async function tell(
 }
 
 function callback(lazyDeps: () => HandOffRouteDeps, integration: Integration): HandOffRoute['handler'] {
-  const name = integration.displayName;
-  const again = `Start again from Slack with /finsync connect ${integration.id}.`;
   return guarded(lazyDeps, async (deps, req, res) => {
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const outcome = await deps.connect.completeCallback(integration.id, query);
     await tell(deps, outcome, integration);
-    const notConnected = `${name} was not connected`;
-    switch (outcome.kind) {
-      case 'expired':
-      case 'invalid':
-        return page(
-          res,
-          400,
-          'This link has expired',
-          `It was already used, is older than 15 minutes, or did not come from finsync. Nothing was changed. ${again}`,
-        );
-      case 'refused':
-        return page(
-          res,
-          400,
-          notConnected,
-          `${name} did not grant access (${outcome.reason.slice(0, 80)}). Nothing was changed. You can close this window.`,
-        );
-      case 'malformed':
-        return page(res, 400, notConnected, `${outcome.reason} Nothing was changed.`);
-      case 'forbidden':
-        return page(res, 403, notConnected, 'Only finsync admins can connect systems. Nothing was changed.');
-      case 'connected':
-        return page(
-          res,
-          200,
-          outcome.session.purpose === 'reconnect' ? `${name} is reconnected` : `${name} is connected`,
-          outcome.session.purpose === 'reconnect'
-            ? `"${outcome.connection.name}" (${outcome.connection.accountLabel}) has new credentials. You can close this window and return to Slack.`
-            : `${outcome.connection.accountLabel} is connected to finsync as "${outcome.connection.name}". You can close this window and return to Slack.`,
-        );
-      case 'failed': {
-        const retry =
-          outcome.session.purpose === 'reconnect'
-            ? `Start again from Slack with /finsync reconnect ${outcome.session.name}.`
-            : again;
-        const title = outcome.session.purpose === 'reconnect' ? `${name} was not reconnected` : notConnected;
-        return page(res, 502, title, `${outcome.reason}. Nothing was changed. ${retry}`);
-      }
-    }
+    finish(res, outcome, integration);
   });
+}
+
+/** POST of the choice page (which account of several): form-encoded `state` and `account`. */
+function choose(lazyDeps: () => HandOffRouteDeps, integration: Integration): HandOffRoute['handler'] {
+  return guarded(lazyDeps, async (deps, req, res) => {
+    const raw = await readBody(req);
+    if (raw === null) return page(res, 413, 'Too large', 'Nothing was changed. Start again from Slack.');
+    const outcome = await deps.connect.completeChoice(integration.id, new URLSearchParams(raw));
+    await tell(deps, outcome, integration);
+    finish(res, outcome, integration);
+  });
+}
+
+/** How an OAuth hand-off's step ends in the browser: a question, or a plain page in words. */
+function finish(res: ServerResponse, outcome: HandOffOutcome, integration: Integration) {
+  const name = integration.displayName;
+  const again = `Start again from Slack with /finsync connect ${integration.id}.`;
+  const notConnected = `${name} was not connected`;
+  switch (outcome.kind) {
+    case 'expired':
+    case 'invalid':
+      return page(
+        res,
+        400,
+        'This link has expired',
+        `It was already used, is older than 15 minutes, or did not come from finsync. Nothing was changed. ${again}`,
+      );
+    case 'choose':
+      res.writeHead(outcome.problem ? 400 : 200, htmlHeaders(CHOICE_PAGE_CSP));
+      return void res.end(
+        choiceHtml({
+          title: `Choose the ${name} ${outcome.noun}`,
+          text: `This sign-in reaches ${outcome.accounts.length} ${outcome.nouns}. A connection syncs one: choose the ${outcome.noun} finsync connects as "${outcome.session.name}". To sync another one too, connect it again afterwards.`,
+          action: connectPaths(integration.id).choose,
+          hidden: { state: outcome.state },
+          field: 'account',
+          options: outcome.accounts.map((a) => ({ value: a.id, label: a.name, detail: a.id })),
+          submit: `Connect this ${outcome.noun}`,
+          ...(outcome.problem ? { problem: outcome.problem } : {}),
+        }),
+      );
+    case 'refused':
+      return page(
+        res,
+        400,
+        notConnected,
+        `${name} did not grant access (${outcome.reason.slice(0, 80)}). Nothing was changed. You can close this window.`,
+      );
+    case 'malformed':
+      return page(res, 400, notConnected, `${outcome.reason} Nothing was changed.`);
+    case 'forbidden':
+      return page(res, 403, notConnected, 'Only finsync admins can connect systems. Nothing was changed.');
+    case 'connected':
+      return page(
+        res,
+        200,
+        outcome.session.purpose === 'reconnect' ? `${name} is reconnected` : `${name} is connected`,
+        outcome.session.purpose === 'reconnect'
+          ? `"${outcome.connection.name}" (${outcome.connection.accountLabel}) has new credentials. You can close this window and return to Slack.`
+          : `${outcome.connection.accountLabel} is connected to finsync as "${outcome.connection.name}". You can close this window and return to Slack.`,
+      );
+    case 'failed': {
+      const retry =
+        outcome.session.purpose === 'reconnect'
+          ? `Start again from Slack with /finsync reconnect ${outcome.session.name}.`
+          : again;
+      const title = outcome.session.purpose === 'reconnect' ? `${name} was not reconnected` : notConnected;
+      return page(res, 502, title, `${outcome.reason}. Nothing was changed. ${retry}`);
+    }
+  }
 }
 
 function linkPage(lazyDeps: () => HandOffRouteDeps, integration: Integration): HandOffRoute['handler'] {

@@ -11,6 +11,8 @@ export function handOffText(outcome: HandOffOutcome, displayName: string): strin
   switch (outcome.kind) {
     case 'expired':
     case 'invalid':
+    // The person is answering in the browser; Slack hears how it ends.
+    case 'choose':
       return null;
     case 'refused':
       return `:no_entry: ${provider} did not grant access (${safe(outcome.reason, 80)}). Nothing was connected.`;

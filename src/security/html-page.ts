@@ -60,3 +60,48 @@ export function resultHtml(title: string, text: string): string {
     `<style>${RESULT_STYLE}</style><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`
   );
 }
+
+const CHOICE_STYLE = `${RESULT_STYLE}label{display:block;margin:.6rem 0;font-size:1.1rem}small{color:#555}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.problem{color:#a00}`;
+
+/** A choice page has no script; it may post its form to finsync only (`form-action 'self'`). */
+export const CHOICE_PAGE_CSP = contentSecurityPolicy({
+  'style-src': [cspHash(CHOICE_STYLE)],
+  'form-action': ["'self'"],
+});
+
+export interface ChoiceForm {
+  readonly title: string;
+  readonly text: string;
+  /** Same-origin path the form posts to (application/x-www-form-urlencoded). */
+  readonly action: string;
+  /** Hidden fields (the hand-off's state). */
+  readonly hidden: Readonly<Record<string, string>>;
+  /** The radio group's field name and its options; none is preselected: the choice is deliberate. */
+  readonly field: string;
+  readonly options: readonly { readonly value: string; readonly label: string; readonly detail?: string }[];
+  readonly submit: string;
+  readonly problem?: string;
+}
+
+/** A question with one answer among a few, as radio buttons and a submit button; all text escaped. */
+export function choiceHtml(form: ChoiceForm): string {
+  const hidden = Object.entries(form.hidden)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  const options = form.options
+    .map(
+      (o) =>
+        `<label><input type="radio" name="${escapeHtml(form.field)}" value="${escapeHtml(o.value)}" required> ` +
+        `${escapeHtml(o.label)}${o.detail ? ` <small>${escapeHtml(o.detail)}</small>` : ''}</label>`,
+    )
+    .join('');
+  const problem = form.problem ? `<p class="problem" role="alert">${escapeHtml(form.problem)}</p>` : '';
+  return (
+    `<!doctype html><html lang="en"><meta charset="utf-8">` +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    `<title>${escapeHtml(form.title)}</title><style>${CHOICE_STYLE}</style><body>` +
+    `<h1>${escapeHtml(form.title)}</h1>${problem}<p>${escapeHtml(form.text)}</p>` +
+    `<form method="post" action="${escapeHtml(form.action)}">${hidden}<fieldset><legend>${escapeHtml(form.title)}</legend>${options}</fieldset>` +
+    `<button type="submit">${escapeHtml(form.submit)}</button></form></body></html>`
+  );
+}

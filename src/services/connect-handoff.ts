@@ -4,12 +4,15 @@
  * who started the connect; a wrong, used or expired one changes nothing. Outcomes are data: the HTTP routes
  * (src/connect/routes.ts) turn them into pages and Slack messages.
  */
+
+import type { OAuthConnect } from '../../connectors/connect-mode.ts';
 import { integrationFor } from '../../connectors/registry.ts';
-import type { Credentials } from '../../connectors/types.ts';
+import type { ConnectorContext, Credentials } from '../../connectors/types.ts';
 import { errorMessage, FinsyncError } from '../errors.ts';
 import { redactText } from '../log.ts';
 import type { Connection } from '../store/types.ts';
 import type { ConnectServiceDeps } from './connect.ts';
+import { type AccountQuestion, accountStep, openHeld } from './connect-choice.ts';
 import type { LinkSession } from './link-sessions.ts';
 
 export type LinkPageOutcome =
@@ -24,6 +27,8 @@ export type HandOffOutcome =
   /** The person (or the provider) declined consent; `reason` is the callback's text, anyone's to write. */
   | { readonly kind: 'refused'; readonly session: LinkSession; readonly reason: string }
   | { readonly kind: 'malformed'; readonly session: LinkSession; readonly reason: string }
+  /** Consent was given to several accounts: the person chooses one (the tokens wait, sealed, in the session). */
+  | AccountQuestion
   /** No longer an admin when the provider sent them back: nothing was exchanged. */
   | { readonly kind: 'forbidden'; readonly session: LinkSession; readonly admins: string }
   /** Connected, or (session.purpose `reconnect`) the existing connection holds the new credentials. */
@@ -111,24 +116,88 @@ export async function completeCallback(
   if (answer.kind !== 'granted') return { ...answer, session };
   // Before any grant becomes tokens: is the person who started this still an admin? Asked of Slack now,
   // not the minute-old cache; a refused person's code is never exchanged, so no token exists to leak.
+  const refused = await unlessAdmin(deps, session, `${integration!.displayName} sent the person back`);
+  if (refused) return refused;
   const { finsync } = deps;
-  if (!(await finsync.deps.roles.isAdmin(session.userId, { fresh: true }))) {
-    await finsync.audit({
-      actor: session.userId,
-      action: 'connect systems',
-      connection: session.name,
-      outcome: 'refused',
-      detail: `not an admin when ${integration!.displayName} sent the person back`,
-    });
-    return { kind: 'forbidden', session, admins: finsync.deps.roles.describeAdmins() };
-  }
   const ctx = finsync.deps.connectorContext(provider);
   let credentials: Credentials;
   try {
     credentials = await mode.exchange(answer.grant, ctx);
+    if (mode.accounts) {
+      const step = await accountStep(deps, session, query.get('state')!, mode.accounts, credentials, ctx);
+      if (step.kind === 'choose') return step;
+      credentials = step.credentials;
+    }
   } catch (error) {
     return failed(deps, session, error);
   }
+  return connectOrRevoke(deps, session, credentials, mode, ctx);
+}
+
+/**
+ * POST of the choice page: the account chosen among those the grant reaches (never a posted id taken on
+ * trust: it must be one the session listed, and verify asks the provider again). The session is ended once,
+ * by the first submit; a second one finds it gone.
+ */
+export async function completeChoice(
+  deps: ConnectServiceDeps,
+  provider: string,
+  form: URLSearchParams,
+): Promise<HandOffOutcome> {
+  const integration = integrationFor(provider);
+  const mode = integration?.connect;
+  const state = form.get('state') ?? '';
+  if (mode?.kind !== 'oauth' || !mode.accounts) return { kind: 'expired' };
+  const waiting = await deps.sessions.peek(state);
+  if (waiting?.provider !== provider || !waiting.pending) return { kind: 'expired' };
+  const { accounts } = mode;
+  const offered = openHeld(deps, state, waiting.pending).accounts;
+  const choice = offered.find((a) => a.id === form.get('account'));
+  if (!choice)
+    return {
+      kind: 'choose',
+      session: waiting,
+      state,
+      noun: accounts.noun,
+      nouns: accounts.nouns,
+      accounts: offered,
+      problem: `That is not one of the ${accounts.nouns} this sign-in reaches: choose one of these.`,
+    };
+  const session = await deps.sessions.takePending(state);
+  if (!session?.pending) return { kind: 'expired' };
+  const held = openHeld(deps, state, session.pending);
+  const refused = await unlessAdmin(deps, session, `the ${accounts.noun} was chosen`);
+  if (refused) return refused;
+  const ctx = deps.finsync.deps.connectorContext(provider);
+  return connectOrRevoke(deps, session, accounts.bind(held.credentials, choice), mode, ctx);
+}
+
+/** Audited refusal when the person who started the hand-off is no longer an admin (asked of Slack now). */
+async function unlessAdmin(
+  deps: ConnectServiceDeps,
+  session: LinkSession,
+  when: string,
+): Promise<HandOffOutcome | null> {
+  const { finsync } = deps;
+  if (await finsync.deps.roles.isAdmin(session.userId, { fresh: true })) return null;
+  await finsync.audit({
+    actor: session.userId,
+    action: 'connect systems',
+    connection: session.name,
+    outcome: 'refused',
+    detail: `not an admin when ${when}`,
+  });
+  return { kind: 'forbidden', session, admins: finsync.deps.roles.describeAdmins() };
+}
+
+async function connectOrRevoke(
+  deps: ConnectServiceDeps,
+  session: LinkSession,
+  credentials: Credentials,
+  mode: OAuthConnect,
+  ctx: ConnectorContext,
+): Promise<HandOffOutcome> {
+  const { provider } = session;
   const outcome = await connectFor(deps, session, credentials, true);
   if (outcome.kind === 'failed' && mode.revoke) {
     // Tokens were issued but no connection holds them (refused, name taken, company unreadable): revoke

@@ -11,6 +11,7 @@ import type { CredentialField } from '../../connectors/types.ts';
 import type { Logger } from '../log.ts';
 import {
   completeCallback,
+  completeChoice,
   completeLink,
   type HandOffOutcome,
   type LinkPageOutcome,
@@ -157,6 +158,11 @@ export class ConnectService {
   /** An OAuth provider's redirect back to us. */
   completeCallback(provider: string, query: URLSearchParams): Promise<HandOffOutcome> {
     return completeCallback(this.deps, provider, query);
+  }
+
+  /** The choice page's posted answer (which account of several the connection syncs). */
+  completeChoice(provider: string, form: URLSearchParams): Promise<HandOffOutcome> {
+    return completeChoice(this.deps, provider, form);
   }
 
   private async startHandOff(request: PlanRequest, provider: string, name: string): Promise<string> {

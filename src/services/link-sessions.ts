@@ -18,7 +18,7 @@ export class LinkSessions {
   ) {}
 
   async create(
-    session: Omit<LinkSession, 'expiresAt' | 'viewId' | 'purpose'> & {
+    session: Omit<LinkSession, 'expiresAt' | 'viewId' | 'purpose' | 'pending'> & {
       readonly purpose?: LinkSession['purpose'];
     },
   ): Promise<string> {
@@ -44,6 +44,19 @@ export class LinkSessions {
   /** Uses a session up: a second call with the same state, in any process, returns null. */
   take(state: string): Promise<LinkSession | null> {
     return this.store.take(state, this.now());
+  }
+
+  /**
+   * Keeps a taken session, under its state and until its own expiry, holding `pending` (sealed by the caller)
+   * while the person chooses; only `takePending` ends it then.
+   */
+  async hold(state: string, session: LinkSession, pending: string): Promise<void> {
+    await this.store.put(state, { ...session, pending });
+  }
+
+  /** Uses a session holding a choice up: a second call with the same state, in any process, returns null. */
+  takePending(state: string): Promise<LinkSession | null> {
+    return this.store.takePending(state, this.now());
   }
 
   /** Binds the modal the flow was started from, to update it when the flow completes. */

@@ -1,5 +1,6 @@
 /**
- * The only web pages finsync serves (the Plaid Link page and the hand-offs' result pages), driven in a real
+ * The only web pages finsync serves (the Plaid Link page, the hand-offs' result pages and the choice of a Sage
+ * business after consent), driven in a real
  * headless Chromium as a person would use them: the link comes from Slack, the clicks go to the pages' own
  * buttons and script. Plaid's CDN is routed to the Plaid emulator, whose Link stand-in walks the sandbox flow
  * (user_good / pass_good), so the Link page runs unchanged under its real Content-Security-Policy.
@@ -245,5 +246,42 @@ describe('the pages finsync serves, in headless Chromium', () => {
       );
       assert.deepEqual(unexpected(problems), []);
     });
+  });
+
+  test('Sage: a user of several businesses chooses one on the page after consent; that one is connected', {
+    skip,
+  }, async () => {
+    const url = await linkFromSlack('connect sage', 'reply');
+    h.sage.control.setConsent({ user: 'user-multi' });
+    try {
+      await inWindow(async ({ page, problems }) => {
+        const landed = await page.goto(url);
+        assert.equal(landed?.status(), 200);
+        assert.equal(new URL(page.url()).pathname, '/oauth/sage/callback');
+        assert.equal(await page.locator('h1').textContent(), 'Choose the Sage Accounting business');
+        assert.deepEqual(await page.getByRole('radio').count(), 2);
+        // Nothing preselected: submitting without a choice stays on the question.
+        await page.getByRole('button', { name: 'Connect this business' }).click();
+        assert.equal(new URL(page.url()).pathname, '/oauth/sage/callback');
+        assert.equal(await h.app.store.getConnection('sage'), undefined);
+
+        await page.getByRole('radio', { name: /Emulated Sage Ltd/ }).check();
+        const [answer] = await Promise.all([
+          page.waitForNavigation(),
+          page.getByRole('button', { name: 'Connect this business' }).click(),
+        ]);
+        assert.equal(answer?.status(), 200);
+        assert.equal(new URL(page.url()).pathname, '/oauth/sage/choose');
+        const connection = await h.app.store.getConnection('sage');
+        assert.equal(connection?.accountId, '0d40342d0287cd6b13555c54afca6c90');
+        assert.deepEqual(await resultPage(page), {
+          title: 'Sage Accounting is connected',
+          text: `${connection!.accountLabel} is connected to finsync as "sage". You can close this window and return to Slack.`,
+        });
+        assert.deepEqual(problems, [], 'the form posted under the page CSP without a violation');
+      });
+    } finally {
+      h.sage.control.setConsent({ user: 'user-single' });
+    }
   });
 });

@@ -119,6 +119,9 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE link_sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT 'connect';`,
   // Payment requests made from Slack (Stripe Payment Links) and their state (payment-requests.ts).
   PAYMENT_REQUESTS_MIGRATION,
+  // A hand-off waiting for the person's choice after consent (which Sage business) holds the exchanged tokens,
+  // sealed by the app's keyring: ciphertext only.
+  `ALTER TABLE link_sessions ADD COLUMN pending TEXT;`,
 ];
 
 /** The schema version a folder has once `migrate` ran (SQLite's user_version). */

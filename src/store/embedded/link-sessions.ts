@@ -1,5 +1,6 @@
 /**
- * Link sessions (ports/link-sessions.ts) in the embedded SQLite database. `take` is one DELETE … RETURNING:
+ * Link sessions (ports/link-sessions.ts) in the embedded SQLite database. `take` (and `takePending`) is one
+ * DELETE … RETURNING:
  * SQLite runs it under its write lock, so of two processes taking one state only one gets the row.
  */
 import type { LinkSessionStore, StoredLinkSession } from '../ports/link-sessions.ts';
@@ -12,6 +13,7 @@ interface Row {
   view_id: string | null;
   expires_at: number;
   purpose: string;
+  pending: string | null;
 }
 
 const fromRow = (row: Row | undefined): StoredLinkSession | null =>
@@ -23,6 +25,7 @@ const fromRow = (row: Row | undefined): StoredLinkSession | null =>
         purpose: row.purpose === 'reconnect' ? 'reconnect' : 'connect',
         viewId: row.view_id,
         expiresAt: row.expires_at,
+        ...(row.pending === null ? {} : { pending: row.pending }),
       }
     : null;
 
@@ -31,14 +34,17 @@ export class SqliteLinkSessions implements LinkSessionStore {
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      insert: db.prepare<[string, string, string, string, string | null, number, string]>(
-        'INSERT INTO link_sessions (state, user_id, provider, name, view_id, expires_at, purpose) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, string, string, string | null, number, string, string | null]>(
+        'INSERT INTO link_sessions (state, user_id, provider, name, view_id, expires_at, purpose, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       peek: db.prepare<[string, number], Row>(
         'SELECT * FROM link_sessions WHERE state = ? AND expires_at > ?',
       ),
       take: db.prepare<[string, number], Row>(
-        'DELETE FROM link_sessions WHERE state = ? AND expires_at > ? RETURNING *',
+        'DELETE FROM link_sessions WHERE state = ? AND expires_at > ? AND pending IS NULL RETURNING *',
+      ),
+      takePending: db.prepare<[string, number], Row>(
+        'DELETE FROM link_sessions WHERE state = ? AND expires_at > ? AND pending IS NOT NULL RETURNING *',
       ),
       // An expired session is gone even if nobody purged it yet: taking it removes nothing and returns nothing.
       setViewId: db.prepare<[string | null, string]>('UPDATE link_sessions SET view_id = ? WHERE state = ?'),
@@ -47,7 +53,16 @@ export class SqliteLinkSessions implements LinkSessionStore {
   }
 
   async put(state: string, s: StoredLinkSession): Promise<void> {
-    this.statements.insert.run(state, s.userId, s.provider, s.name, s.viewId, s.expiresAt, s.purpose);
+    this.statements.insert.run(
+      state,
+      s.userId,
+      s.provider,
+      s.name,
+      s.viewId,
+      s.expiresAt,
+      s.purpose,
+      s.pending ?? null,
+    );
   }
 
   async peek(state: string, now: number): Promise<StoredLinkSession | null> {
@@ -56,6 +71,10 @@ export class SqliteLinkSessions implements LinkSessionStore {
 
   async take(state: string, now: number): Promise<StoredLinkSession | null> {
     return fromRow(this.statements.take.get(state, now));
+  }
+
+  async takePending(state: string, now: number): Promise<StoredLinkSession | null> {
+    return fromRow(this.statements.takePending.get(state, now));
   }
 
   async setViewId(state: string, viewId: string | null): Promise<boolean> {

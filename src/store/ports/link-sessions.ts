@@ -16,6 +16,11 @@ export interface StoredLinkSession {
   readonly viewId: string | null;
   /** Epoch ms; the session is gone from this instant on. */
   readonly expiresAt: number;
+  /**
+   * A hand-off past consent that waits for the person's choice: what it holds meanwhile (the exchanged tokens),
+   * sealed by the caller. Opaque to the store. Absent: the session waits for the provider's callback.
+   */
+  readonly pending?: string;
 }
 
 export interface LinkSessionStore {
@@ -23,8 +28,13 @@ export interface LinkSessionStore {
   put(state: string, session: StoredLinkSession): Promise<void>;
   /** The session while it has not expired or been taken, without using it up. */
   peek(state: string, now: number): Promise<StoredLinkSession | null>;
-  /** Uses the session up: it is returned once, to one caller, and only before it expires. */
+  /**
+   * Uses a session that waits for its callback (no `pending`) up: it is returned once, to one caller, and only
+   * before it expires. A session holding a choice is left alone (a replayed callback cannot end it).
+   */
   take(state: string, now: number): Promise<StoredLinkSession | null>;
+  /** Uses a session that holds a choice (`pending`) up, likewise once, to one caller, before it expires. */
+  takePending(state: string, now: number): Promise<StoredLinkSession | null>;
   /** Binds the modal to update; false when the session is gone. */
   setViewId(state: string, viewId: string | null): Promise<boolean>;
   /** Forgets expired sessions; returns how many. */

@@ -4,6 +4,8 @@ import { createSageConnector } from '../../../connectors/sage/connector.ts';
 import type { SageEmulator } from '../../../connectors/sage/emulator.ts';
 import { authorizeUrl } from '../../../connectors/sage/oauth.ts';
 import { sageStreams } from '../../../connectors/sage/streams.ts';
+import { SageTokens } from '../../../connectors/sage/tokens.ts';
+import type { Credentials } from '../../../connectors/types.ts';
 import { AuthError } from '../../../src/errors.ts';
 import {
   context,
@@ -107,7 +109,7 @@ describe('Sage tokens and access', () => {
     );
   });
 
-  test('verify binds one business: the only one, or the lead one of several (the others named); reads the base currency', async () => {
+  test('verify binds one business: the only one, or the chosen one of several; several and none chosen is refused; reads the base currency', async () => {
     const connector = createSageConnector({ now: clock });
     const ctx = context(settingsFor(emu));
     const mint = (user: string) => {
@@ -119,11 +121,11 @@ describe('Sage tokens and access', () => {
         refresh_expires_at: new Date(now + 1e9).toISOString(),
       };
     };
-    const single = await connector.verify(mint('user-single'), ctx);
-    const several = await connector.verify(mint('user-multi'), ctx);
     const [gb, eu] = emu.control.businessIds;
+    const single = await connector.verify(mint('user-single'), ctx);
+    const chosen = await connector.verify({ ...mint('user-multi'), business_id: gb! }, ctx);
     assert.deepEqual(
-      [single, several].map((v) => [
+      [single, chosen].map((v) => [
         v.accountId,
         v.accountLabel,
         v.credentials['business_id'],
@@ -131,8 +133,18 @@ describe('Sage tokens and access', () => {
       ]),
       [
         [gb, `Emulated Sage Ltd (${gb})`, gb, 'GBP'],
-        [eu, `Emulated Sage Europe (${eu}); this Sage user also reaches Emulated Sage Ltd`, eu, 'EUR'],
+        [gb, `Emulated Sage Ltd (${gb})`, gb, 'GBP'],
       ],
+    );
+    await assert.rejects(
+      connector.verify(mint('user-multi'), ctx),
+      /reaches several businesses \(Emulated Sage Europe .*Emulated Sage Ltd .*\) and none was chosen/,
+    );
+    await assert.rejects(
+      connector.verify({ ...mint('user-europe'), business_id: gb!, business_name: 'Emulated Sage Ltd' }, ctx),
+      (error: unknown) =>
+        error instanceof AuthError &&
+        new RegExp(`reaches Emulated Sage Europe \\(${eu}\\), not Emulated Sage Ltd`).test(error.message),
     );
   });
 
@@ -150,5 +162,46 @@ describe('Sage tokens and access', () => {
         ['Sage Cash in Hand (1230)', 'GBP', 'current', -1_005],
       ],
     );
+  });
+
+  test('a refresh that lost a race to another holder of the grant adopts the stored rotation; unchanged, invalid_grant stays final', async () => {
+    // One durable store, two holders (as two processes): each saves only over the credentials it holds.
+    const shared = { credentials: credentialsFor(emu, undefined, 'user-single', now) };
+    const holder = () => {
+      let held = shared.credentials;
+      return {
+        save: async (next: Credentials) => {
+          if (shared.credentials !== held) throw new Error('replaced meanwhile');
+          shared.credentials = next;
+          held = next;
+        },
+        reload: async () => {
+          if (shared.credentials === held) return null;
+          held = shared.credentials;
+          return held;
+        },
+      };
+    };
+    now += 10 * 60_000;
+    const ctx = context(settingsFor(emu));
+    const [a, b] = [holder(), holder()].map(
+      (session) => new SageTokens({ credentials: shared.credentials, session, now: clock }),
+    );
+    const grants = emu.control.tokenGrants.refresh_token;
+    const replays = emu.control.replayedRefreshes;
+    const [ta, tb] = await Promise.all([a!.accessToken(ctx), b!.accessToken(ctx)]);
+    assert.equal(ta, tb, 'both use the one rotated access token');
+    assert.equal(emu.control.tokenGrants.refresh_token - grants, 1, 'one rotation');
+    assert.equal(emu.control.replayedRefreshes - replays, 1, "the loser's refused attempt");
+    assert.equal(shared.credentials['refresh_token'], emu.control.latestRefreshToken('user-single'));
+
+    // Nobody else rotated: the store still holds the refused token after the grace, so it is final.
+    emu.control.revokeAll();
+    now += 10 * 60_000;
+    ctx.sleeps.length = 0;
+    const c = new SageTokens({ credentials: shared.credentials, session: holder(), now: clock });
+    await assert.rejects(c.accessToken(ctx), AuthError);
+    assert.deepEqual(ctx.sleeps, [250, 500, 1_250], 'the store was re-read over the grace');
+    await assert.rejects(c.accessToken(ctx), AuthError);
   });
 });

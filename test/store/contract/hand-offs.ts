@@ -46,6 +46,37 @@ export function handOffRules(open: OpenFreshStore): void {
     );
 
     test(
+      'a session holding a choice keeps it, is taken once only as pending (never by a replayed callback), and expires with its state',
+      withStore(open, async ({ store, openSecond }) => {
+        const other = await openSecond();
+        const waiting = session({ provider: 'sage', name: 'sage', pending: 'sealed-tokens' });
+        await store.linkSessions.put('state-3', waiting);
+        assert.deepEqual(
+          await other.linkSessions.peek('state-3', T0),
+          waiting,
+          'the sealed text comes back whole',
+        );
+        assert.equal(
+          await other.linkSessions.take('state-3', T0),
+          null,
+          'a replayed callback cannot take it',
+        );
+        const takes = await Promise.all([
+          store.linkSessions.takePending('state-3', T0),
+          other.linkSessions.takePending('state-3', T0),
+        ]);
+        assert.deepEqual(takes.filter(Boolean), [waiting], 'a double submit: exactly one taker gets it');
+        assert.equal(await store.linkSessions.peek('state-3', T0), null);
+
+        await store.linkSessions.put('state-4', session());
+        assert.equal(await other.linkSessions.takePending('state-4', T0), null, 'nothing pending to take');
+        assert.ok(await other.linkSessions.peek('state-4', T0), 'and it is left alone');
+        await store.linkSessions.put('state-5', session({ pending: 'sealed' }));
+        assert.equal(await other.linkSessions.takePending('state-5', T0 + 15 * 60_000), null, 'expired');
+      }),
+    );
+
+    test(
       'expired sessions are purged; live ones stay',
       withStore(open, async ({ store }) => {
         await store.linkSessions.put('old', session({ expiresAt: T0 }));
