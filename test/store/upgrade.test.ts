@@ -67,7 +67,7 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
     }
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 12);
+    assert.equal(SCHEMA_VERSION, 13);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
