@@ -13,7 +13,7 @@ import {
   renderView,
   type ShownButton,
 } from './render-blocks.ts';
-import { openInBrowser } from './sandbox-browser.ts';
+import { openInBrowser, type PageForm, submitForm } from './sandbox-browser.ts';
 import { ChannelWatcher, SANDBOX_CHANNEL, SANDBOX_USER } from './sandbox-channels.ts';
 import { type AskField, fillModal } from './sandbox-forms.ts';
 import type { SlackEmulator } from './slack-emulator.ts';
@@ -31,12 +31,14 @@ const ERROR_MARK = /^:(warning|x|lock|mag|no_entry|construction):/;
 
 export class SandboxSession {
   private responseCount = 0;
+  /** The question the last page opened asks, answered with `choose <n>`. */
+  private pageForm: PageForm | undefined;
   private readonly slack: SlackEmulator;
   private readonly target: { url: string; signingSecret: string };
 
   private readonly channels: ChannelWatcher;
 
-  private constructor(private readonly world: EmulatedWorld) {
+  private constructor(readonly world: EmulatedWorld) {
     this.slack = world.slack;
     this.target = world.target;
     this.channels = new ChannelWatcher(world);
@@ -229,12 +231,19 @@ export class SandboxSession {
           : this.findButton(what)?.url;
       if (!url) return { output: `No link to open${what ? ` named "${what}"` : ''}.`, ok: false };
       const result = await openInBrowser(this.world, url);
+      this.pageForm = result.form;
+      out.push(result.output);
+      ok = result.ok;
+    } else if (text.startsWith('choose ') && this.pageForm) {
+      // The last page opened asked a question (e.g. which Sage business): its form is posted with that answer.
+      const result = await submitForm(this.pageForm, Number(text.slice('choose '.length).trim()) - 1);
+      this.pageForm = result.form;
       out.push(result.output);
       ok = result.ok;
     } else {
       return {
         output:
-          'Type /finsync <command>, home, click <button>, open <link>, pay <request id>, revoke stripe, restore stripe, or exit.',
+          "Type /finsync <command>, home, click <button>, open <link>, choose <number> (a page's question), pay <request id>, revoke stripe, restore stripe, or exit.",
         ok: false,
       };
     }

@@ -39,3 +39,21 @@ test('optional fields say so when asked', async () => {
     `an optional field is marked: ${asked.join(' | ')}`,
   );
 });
+
+test("a page's question is answered at the prompt: a Sage user with several businesses chooses one", async () => {
+  session.world.sage.control.setConsent({ user: 'user-multi' });
+  const asked = await session.handle('/finsync connect sage', async (_label, fallback) => fallback);
+  assert.ok(asked.ok, asked.output);
+  const page = await session.handle('open', async (_label, fallback) => fallback);
+  assert.ok(page.ok, page.output);
+  assert.match(page.output, /1\. .+\n {2}2\. .+\nType choose <number> to answer\./);
+  const second = /2\. (.+)/.exec(page.output)![1]!;
+  const chosen = await session.handle('choose 2', async (_label, fallback) => fallback);
+  assert.ok(chosen.ok, chosen.output);
+  const sage = (await session.world.app.store.listConnections()).find((c) => c.provider === 'sage');
+  assert.ok(sage, chosen.output);
+  assert.ok(second.startsWith(sage.accountLabel.split(' (')[0]!), `${second} / ${sage.accountLabel}`);
+  // The question is gone once answered: a second answer is not sent.
+  const again = await session.handle('choose 1', async (_label, fallback) => fallback);
+  assert.equal(again.ok, false);
+});
