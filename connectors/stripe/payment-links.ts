@@ -40,6 +40,11 @@ export interface Settlement {
   /** Stripe's fee and what is left; null while Stripe has not made the balance transaction. */
   readonly fee: number | null;
   readonly net: number | null;
+  /**
+   * The currency of `fee` and `net`: the balance transaction's, which is the account's settlement currency
+   * (it differs from `currency` when Stripe converted the payment). Null with them.
+   */
+  readonly settlementCurrency: string | null;
 }
 
 /** The metadata key holding finsync's request id on the link and on the PaymentIntent. */
@@ -120,14 +125,15 @@ export function settlementOf(api: StripeApi, paymentIntentId: string): Promise<S
     const currency = String(intent.currency).toUpperCase();
     const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
     const txn = charge && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
-    // The balance transaction is in the settlement currency; when it differs, fee and net are not comparable
-    // with the request's amount, and finsync says so rather than mixing currencies.
-    const sameCurrency = txn !== null && String(txn.currency).toUpperCase() === currency;
+    // The balance transaction is in the settlement currency, which may differ from the request's (Stripe
+    // converted it): fee and net are told in that currency, never mixed into the request's.
+    const settlementCurrency = txn ? String(txn.currency).toUpperCase() : null;
     return {
       currency,
       received: stripeAmountToMinor(intent.amount_received, currency),
-      fee: txn && sameCurrency ? stripeAmountToMinor(txn.fee, currency) : null,
-      net: txn && sameCurrency ? stripeAmountToMinor(txn.net, currency) : null,
+      fee: txn && settlementCurrency ? stripeAmountToMinor(txn.fee, settlementCurrency) : null,
+      net: txn && settlementCurrency ? stripeAmountToMinor(txn.net, settlementCurrency) : null,
+      settlementCurrency,
     };
   });
 }

@@ -177,9 +177,11 @@ export function paymentPaidReply(request: PaymentRequest): SlackMessage {
   const head = partial
     ? `:warning: *Partly paid:* received ${formatMoney(received, c)} of ${formatMoney(request.amount, c)} (${formatMoney(request.amount - received, c)} missing)`
     : `:white_check_mark: *Paid:* received ${formatMoney(received, c)}`;
+  const settled = request.settlementCurrency ?? c;
+  const converted = settled !== c ? ` (Stripe converted it: settled in ${settled})` : '';
   const money =
     request.fee !== null && request.net !== null
-      ? `Stripe fee ${formatMoney(request.fee, c)} · net ${formatMoney(request.net, c)}`
+      ? `Stripe fee ${formatMoney(request.fee, settled)} · net ${formatMoney(request.net, settled)}${converted}`
       : 'Stripe has not reported the fee yet';
   const when = request.paidAt ? slackDate(request.paidAt) : 'just now';
   return {

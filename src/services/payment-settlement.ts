@@ -89,6 +89,7 @@ export class PaymentSettlement {
       received: settlement.received,
       fee: settlement.fee,
       net: settlement.net,
+      settlementCurrency: settlement.settlementCurrency,
       updatedAt: this.deps.now().toISOString(),
     });
     if (!paid) return false;

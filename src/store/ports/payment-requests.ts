@@ -63,6 +63,8 @@ export interface PaymentRequest {
   readonly received: number | null;
   readonly fee: number | null;
   readonly net: number | null;
+  /** The currency of `fee` and `net` when Stripe settled in another one than `currency`; absent: `currency`. */
+  readonly settlementCurrency?: string | null;
 }
 
 export type PaymentRequestPatch = Partial<

@@ -75,6 +75,7 @@ describe('payment links', () => {
       received: 1999,
       fee: payment.fee,
       net: 1999 - payment.fee,
+      settlementCurrency: 'EUR',
     });
     const open = await createPaymentLink(api(), link('key-off', 500));
     assert.equal((await deactivatePaymentLink(api(), open.id, 'key-off-deactivate')).active, false);
