@@ -14,6 +14,7 @@ import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
 import { discardLogger, measureWork } from './common.ts';
+import { measureEngineRun } from './engine-run.ts';
 import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
 export interface PayPalFinsyncMeasurement extends FinsyncMeasurement {
@@ -65,29 +66,12 @@ async function measureFinsync(request: FinsyncRequest): Promise<PayPalFinsyncMea
       actor: CLI_ACTOR,
     });
     const connectMs = performance.now() - connectStart;
-    const { result: run, ...measurement } = await measureWork(request.milestones, async (progress) => {
-      const result = await core.engine.run({
-        connection: CONNECTION,
-        trigger: 'cli',
-        triggeredBy: 'bench',
-        onProgress: (p) => progress(p.recordsSoFar),
-      });
-      const stored = await core.store.countRecords(CONNECTION);
-      return { records: stored, result };
+    const measured = await measureEngineRun(core, {
+      connection: CONNECTION,
+      milestones: request.milestones,
+      count: 'stored',
     });
-    return {
-      openMs,
-      connectMs,
-      accountLabel: connection.accountLabel,
-      ...measurement,
-      run: {
-        status: run.status,
-        streams: run.streams,
-        errorClass: run.errorClass,
-        errorMessage: run.errorMessage,
-      },
-      storeCountAfter: await core.store.countRecords(CONNECTION),
-    };
+    return { openMs, connectMs, accountLabel: connection.accountLabel, ...measured };
   } finally {
     await core.close();
   }

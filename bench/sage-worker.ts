@@ -15,6 +15,7 @@ import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
 import { discardLogger, measureWork } from './common.ts';
+import { measureEngineRun } from './engine-run.ts';
 import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
 export interface SageFinsyncMeasurement extends FinsyncMeasurement {
@@ -83,29 +84,13 @@ async function measureFinsync(request: FinsyncRequest): Promise<SageFinsyncMeasu
       fromOAuth: true,
     });
     const connectMs = performance.now() - connectStart;
-    const { result: run, ...measurement } = await measureWork(request.milestones, async (progress) => {
-      const result = await core.engine.run({
-        connection: CONNECTION,
-        trigger: 'cli',
-        triggeredBy: 'bench',
-        streams: [STREAM],
-        onProgress: (p) => progress(p.recordsSoFar),
-      });
-      return { records: Object.values(result.streams).reduce((sum, s) => sum + s.fetched, 0), result };
+    const measured = await measureEngineRun(core, {
+      connection: CONNECTION,
+      streams: [STREAM],
+      milestones: request.milestones,
+      count: 'fetched',
     });
-    return {
-      openMs,
-      connectMs,
-      accountLabel: connection.accountLabel,
-      ...measurement,
-      run: {
-        status: run.status,
-        streams: run.streams,
-        errorClass: run.errorClass,
-        errorMessage: run.errorMessage,
-      },
-      storeCountAfter: await core.store.countRecords(CONNECTION),
-    };
+    return { openMs, connectMs, accountLabel: connection.accountLabel, ...measured };
   } finally {
     await core.close();
   }
