@@ -157,6 +157,23 @@ describe('the exact JSON reader', () => {
     );
   });
 
+  test('digits inside strings, after escaped quotes and backslashes, are never touched', () => {
+    assert.deepEqual(parseExactJson('{"a":"x-1\\"2","b":-3,"c":"\\\\","d":5,"t":"12:30","n":[ -1.5e+3 , 0 ]}'), {
+      a: 'x-1"2',
+      b: '-3',
+      c: '\\',
+      d: '5',
+      t: '12:30',
+      n: ['-1.5e+3', '0'],
+    });
+  });
+
+  test('a number JSON does not allow is refused, not turned into a string', () => {
+    for (const body of ['{"a":1-2}', '{"a":012}', '{"a":1.}', '{"a":-}', '{"a":"open 1}', '{"a":1']) {
+      assert.throws(() => parseExactJson(body), /not JSON/, body);
+    }
+  });
+
   test('digits a double cannot hold survive', () => {
     assert.deepEqual(parseExactJson('[90071992547409.93, 0.30000000000000004]'), [
       '90071992547409.93',
