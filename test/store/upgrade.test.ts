@@ -67,7 +67,15 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
     }
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 13);
+    assert.equal(SCHEMA_VERSION, 14);
+    const indexes = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'",
+      )
+      .all()
+      .map((row) => row.name);
+    assert.ok(!indexes.includes('records_by_time'), 'the unused time index is dropped (14)');
+    assert.ok(indexes.includes('records_money_by_time_provider'), "the digest's index stays");
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

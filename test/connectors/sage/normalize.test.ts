@@ -158,14 +158,17 @@ describe('the exact JSON reader', () => {
   });
 
   test('digits inside strings, after escaped quotes and backslashes, are never touched', () => {
-    assert.deepEqual(parseExactJson('{"a":"x-1\\"2","b":-3,"c":"\\\\","d":5,"t":"12:30","n":[ -1.5e+3 , 0 ]}'), {
-      a: 'x-1"2',
-      b: '-3',
-      c: '\\',
-      d: '5',
-      t: '12:30',
-      n: ['-1.5e+3', '0'],
-    });
+    assert.deepEqual(
+      parseExactJson('{"a":"x-1\\"2","b":-3,"c":"\\\\","d":5,"t":"12:30","n":[ -1.5e+3 , 0 ]}'),
+      {
+        a: 'x-1"2',
+        b: '-3',
+        c: '\\',
+        d: '5',
+        t: '12:30',
+        n: ['-1.5e+3', '0'],
+      },
+    );
   });
 
   test('a number JSON does not allow is refused, not turned into a string', () => {
