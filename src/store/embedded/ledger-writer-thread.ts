@@ -2,8 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { LeaseLostError } from '../../errors.ts';
 import { openSqlite } from '../sqlite.ts';
-import type { PageWrite } from '../types.ts';
-import { SqliteLedger } from './ledger.ts';
+import { type PageRows, SqliteLedger } from './ledger.ts';
 
 /**
  * The writer's page cache. With SQLite's 2 MiB a 50,000-record load re-read index pages it had just written;
@@ -21,9 +20,9 @@ export function runLedgerWriter(file: string): void {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  port.on('message', ({ id, page }: { id: number; page: PageWrite }) => {
+  port.on('message', ({ id, page }: { id: number; page: PageRows }) => {
     try {
-      port.postMessage({ type: 'result', id, result: ledger.applyPage(page) });
+      port.postMessage({ type: 'result', id, result: ledger.applyRows(page) });
     } catch (error) {
       port.postMessage({
         type: 'error',

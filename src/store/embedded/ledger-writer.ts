@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { LeaseLostError, StorageError } from '../../errors.ts';
 import type { PageResult, PageWrite } from '../types.ts';
+import { toPageRows } from './ledger.ts';
 
 type Reply =
   | { readonly type: 'ready' }
@@ -88,7 +89,7 @@ export class LedgerWriter {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive while a write is on its way.
       this.worker.ref();
-      this.worker.postMessage({ id, page });
+      this.worker.postMessage({ id, page: toPageRows(page) });
     }).finally(() => {
       if (this.pending.size === 0) this.worker.unref();
     });
