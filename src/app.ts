@@ -19,6 +19,7 @@ import { SyncGroupReporter } from './notify/sync-group-reporter.ts';
 import { postJson, syncReporter } from './notify/sync-reporter.ts';
 import type { Sleep } from './retry.ts';
 import { AlertSettings } from './services/alert-settings.ts';
+import type { CashReport } from './services/cash.ts';
 import type { DebounceOptions, Finsync } from './services/finsync.ts';
 import type { LinkSession } from './services/link-sessions.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
@@ -144,6 +145,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             ),
   });
   groupReporter = new SyncGroupReporter({ groups: core.finsync.groups, log, postToResponseUrl: postJson });
+  // The cash line is the same text for as long as homeReport hands back the same (kept) report.
+  const cashLines = new WeakMap<CashReport, string>();
   const publishHome = homePublisher(
     core.finsync,
     log,
@@ -163,7 +166,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async (userId) => {
       const today = await core.cash.homeReport(userId);
-      return today ? cashHomeLine(today) : null;
+      if (!today) return null;
+      let line = cashLines.get(today);
+      if (line === undefined) cashLines.set(today, (line = cashHomeLine(today)));
+      return line;
     },
     async (userId) => {
       if (!(await core.payments.mayRequest(userId))) return null;

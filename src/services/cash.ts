@@ -120,6 +120,8 @@ export class CashService {
    * open under load. The key is read from the store, so a change by any process is seen at the next open.
    */
   private homeToday: { readonly key: string; readonly report: CashReport } | undefined;
+  /** The local day of the last Home open, reused until the clock leaves it (cutting a day in a zone is not free). */
+  private homeDay: DigestDay | undefined;
 
   constructor(private readonly deps: CashDeps) {}
 
@@ -129,11 +131,19 @@ export class CashService {
     const { store, timezone } = this.deps;
     const now = this.deps.now();
     const [ledger, status] = await Promise.all([store.ledgerVersion(), store.statusVersion()]);
-    const key = `${ledger}:${status}:${dayContaining(now, timezone).date}`;
+    const day = this.homeDayAt(now, timezone);
+    const key = `${ledger}:${status}:${day.date}`;
     if (this.homeToday?.key === key) return this.homeToday.report;
     const report = await this.compute({ kind: 'today' }, now, { balances: false });
     this.homeToday = { key, report };
     return report;
+  }
+
+  private homeDayAt(now: Date, timezone: string): DigestDay {
+    const day = this.homeDay;
+    if (day && day.timezone === timezone && now >= day.start && now < day.end) return day;
+    this.homeDay = dayContaining(now, timezone);
+    return this.homeDay;
   }
 
   /** May this person see cash figures (FINSYNC_MONEY_VIEWERS_GROUP, admins always)? Not audited. */
