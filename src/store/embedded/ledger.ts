@@ -55,7 +55,7 @@ export type RecordValues = [
  */
 export type PageRows = Omit<PageWrite, 'records'> & { readonly rows: readonly RecordValues[] };
 
-export function toValues(r: LedgerRecord): RecordValues {
+function toValues(r: LedgerRecord): RecordValues {
   return [
     r.connection,
     r.id,
