@@ -57,6 +57,18 @@ export function describeKnownBugReproductions(harness: () => Harness): void {
       assert.equal(reply.status, 200);
       assert.ok(Date.now() - started < 2_000);
     });
+    test('an action or form id named like an object property reaches no listener and is acked', async () => {
+      for (const actionId of ['constructor', '__proto__', 'toString']) {
+        const reply = await sendBlockAction(h.target, { actionId, userId: MEMBER });
+        assert.equal(reply.status, 200, actionId);
+      }
+      for (const callbackId of ['retired_form', 'constructor', 'hasOwnProperty']) {
+        const started = Date.now();
+        const reply = await sendViewSubmission(h.target, { callbackId, values: {}, userId: ADMIN });
+        assert.equal(reply.status, 200, callbackId);
+        assert.ok(Date.now() - started < 2_000, `${callbackId} is answered at once`);
+      }
+    });
     test('a usage hint does not repeat <!channel> in its notification text', async () => {
       const reply = await sendSlashCommand(h.target, { text: 'alerts <!channel>', userId: MEMBER });
       assert.doesNotMatch(JSON.stringify(reply.body), /<!channel>/);
