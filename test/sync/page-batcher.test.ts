@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Page } from '../../connectors/types.ts';
 import type { LedgerRecord } from '../../src/records.ts';
 import type { PageWrite } from '../../src/store/types.ts';
-import { PageBatcher, prefetched } from '../../src/sync/page-batcher.ts';
+import { BACKLOG_FACTOR, PageBatcher, prefetched } from '../../src/sync/page-batcher.ts';
 
 const rec = (id: string) => ({ id }) as LedgerRecord;
 
@@ -98,4 +98,80 @@ test('prefetched asks for the next page before the current one is handled, and p
     }
   }, /page 2 failed/);
   assert.deepEqual(seen, [0, 1]);
+});
+
+/** A batcher whose writes commit (or fail) only when the test says so. */
+function heldBatcher(maxRecords: number) {
+  const writes: { page: PageWrite; settle: (error?: Error) => void }[] = [];
+  const b = new PageBatcher(
+    {
+      connection: 'c',
+      stream: 's',
+      readId: 'r',
+      write: (page) =>
+        new Promise((resolve, reject) => {
+          writes.push({
+            page,
+            settle: (error) =>
+              error
+                ? reject(error)
+                : resolve({ inserted: page.records.length, updated: 0, unchanged: 0, deleted: 0 }),
+          });
+        }),
+      committed: () => {},
+    },
+    { maxRecords, maxAgeMs: 60_000 },
+  );
+  return { b, writes };
+}
+
+const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => rec(String(from + i)));
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+test('while a write commits, a due batch keeps growing and the read goes on; it is sent once the write is done', async () => {
+  const { b, writes } = heldBatcher(100);
+  await b.add(page(0, 100), [], { n: 1 });
+  assert.equal(writes.length, 1);
+  // The first write is still committing: these adds return at once, their records wait in one batch.
+  for (let i = 1; i <= 3; i++) await b.add(page(i * 100, 100), [], { n: i + 1 });
+  assert.equal(writes.length, 1, 'no second write while the first commits');
+  writes[0]!.settle();
+  await settled();
+  await b.add(page(400, 10), [], { n: 5 });
+  assert.deepEqual(
+    writes.map((w) => [w.page.records.length, w.page.cursor]),
+    [
+      [100, { n: 1 }],
+      [310, { n: 5 }],
+    ],
+  );
+  writes[1]!.settle();
+  await b.drain();
+});
+
+test(`a batch stops growing at ${BACKLOG_FACTOR}× its size: the read waits for the write`, async () => {
+  const { b, writes } = heldBatcher(100);
+  await b.add(page(0, 100), [], { n: 0 });
+  for (let i = 1; i < BACKLOG_FACTOR; i++) await b.add(page(i * 100, 100), [], { n: i });
+  let returned = false;
+  const blocked = b.add(page(BACKLOG_FACTOR * 100, 100), [], { n: BACKLOG_FACTOR }).then(() => {
+    returned = true;
+  });
+  await settled();
+  assert.equal(returned, false, 'the add waits while the batch is full and the write still commits');
+  writes[0]!.settle();
+  await blocked;
+  assert.equal(writes[1]!.page.records.length, BACKLOG_FACTOR * 100);
+  writes[1]!.settle();
+  await b.drain();
+});
+
+test('a failed write is never followed by a later page: the next batch fails the read instead', async () => {
+  const { b, writes } = heldBatcher(100);
+  await b.add(page(0, 100), [], { n: 1 });
+  await b.add(page(100, 100), [], { n: 2 });
+  writes[0]!.settle(new Error('disk full'));
+  await settled();
+  await assert.rejects(b.add(page(200, 100), [], { n: 3 }), /disk full/);
+  assert.equal(writes.length, 1, 'nothing after the failed write was sent');
 });
