@@ -22,8 +22,8 @@ export interface SqliteOptions {
  * WAL frames (4 KiB pages) after which a commit checkpoints them into the database file; SQLite's default is
  * 1,000. Each checkpoint copies and syncs what changed, so a bulk load checkpointed every few batches and paid
  * again for pages it kept rewriting (the records index). At 8,192 (32 MiB of WAL) a 50,000-payment load
- * checkpoints about once; set on every connection, so that a small commit on the main thread (a lease
- * renewal) does not take on a large checkpoint the writer deferred.
+ * checkpoints about once. Set on every connection: were the main thread's connections left at 1,000, their
+ * small commits (a lease renewal) would take on the checkpoints the writer defers.
  */
 const WAL_CHECKPOINT_PAGES = 8192;
 

@@ -1,8 +1,9 @@
 /**
  * Reads a stream's pages and commits them in batches: pages are fetched one ahead (the next request is in
  * flight while the current page is stored), and consecutive pages are written in one transaction of up to
- * `maxRecords` records with the cursor of the last page. A crash loses at most one batch of work, which the
- * next run re-reads from the committed cursor and upserts; it never loses or doubles a record.
+ * `maxRecords` records (more while a write commits, see below) with the cursor of the last page. A crash loses
+ * at most the batch being gathered and the one committing, which the next run re-reads from the committed
+ * cursor and upserts; it never loses or doubles a record.
  *
  * One write is in flight at a time: the next batch is fetched while the previous one commits (the store
  * may commit on another thread), and `drain` waits for the last. A batch that is due while the previous one
