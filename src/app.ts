@@ -167,8 +167,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async (userId) => {
       const today = await core.cash.homeReport(userId);
       if (!today) return null;
-      let line = cashLines.get(today);
-      if (line === undefined) cashLines.set(today, (line = cashHomeLine(today)));
+      const kept = cashLines.get(today);
+      if (kept !== undefined) return kept;
+      const line = cashHomeLine(today);
+      cashLines.set(today, line);
       return line;
     },
     async (userId) => {
