@@ -7,11 +7,13 @@
 import {
   fmtInt,
   fmtMb,
+  fmtMs,
   fmtRatio,
   fmtS,
   median,
   printTable,
   type Timed,
+  tempDir,
   verdict,
   type WorkerMeasurement,
 } from './common.ts';
@@ -52,6 +54,79 @@ export interface FullLoadFigures {
 }
 
 export const recordsPerSecond = (m: WorkerMeasurement): number => m.records / (m.wallMs / 1000);
+
+/**
+ * Runs the contenders `repeats` times, alternating bare then finsync, so both see a warm emulator equally often.
+ * Each finsync run gets a fresh data folder (named after `benchmark`), removed after it.
+ */
+export async function alternateRuns<F extends FinsyncOutcome>(
+  benchmark: string,
+  repeats: number,
+  bareRun: () => Promise<Timed<WorkerMeasurement>>,
+  finsyncRun: (dataDir: string) => Promise<Timed<F>>,
+): Promise<{ bare: Timed<WorkerMeasurement>[]; finsync: Timed<F>[] }> {
+  const bare: Timed<WorkerMeasurement>[] = [];
+  const finsync: Timed<F>[] = [];
+  for (let r = 0; r < repeats; r++) {
+    bare.push(await bareRun());
+    const data = tempDir(benchmark);
+    try {
+      finsync.push(await finsyncRun(data.path));
+    } finally {
+      data.remove();
+    }
+  }
+  return { bare, finsync };
+}
+
+/** The per-run table of a full-load benchmark: each contender's runs, every one in a fresh worker process. */
+export function printFullLoadRuns(
+  bare: readonly Timed<WorkerMeasurement>[],
+  finsync: readonly Timed<FinsyncOutcome>[],
+  labels: { readonly bare: string; readonly finsync: string },
+): void {
+  const row = (name: string, t: Timed<WorkerMeasurement>, status: string) => [
+    name,
+    fmtInt(t.result.records),
+    fmtS(t.result.wallMs),
+    `${fmtInt(recordsPerSecond(t.result))}/s`,
+    fmtMs(t.result.cpuMs),
+    fmtMs(t.emulatorCpuMs),
+    fmtInt(t.emulatorRequests),
+    fmtMb(t.result.rssBefore),
+    fmtMb(t.result.rssPeakSampled),
+    fmtMb(t.result.kernelPeakAfter),
+    fmtMb(t.result.heapAfterGc),
+    status,
+  ];
+  printTable(
+    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
+    [
+      'run',
+      'records',
+      'wall',
+      'records/s',
+      'CPU',
+      'emulator CPU',
+      'requests',
+      'RSS before',
+      'peak in run',
+      'process peak',
+      'heap after GC',
+      'run status',
+    ],
+    [
+      ...bare.map((t, i) => row(`${labels.bare} #${i + 1}`, t, '')),
+      ...finsync.map((t, i) =>
+        row(
+          `${labels.finsync} #${i + 1}`,
+          t,
+          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
+        ),
+      ),
+    ],
+  );
+}
 
 /** Prints the summary table, records its figures for the run's table, and prints finsync's RSS milestones. */
 export function summarizeFullLoad(

@@ -12,20 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { runInWorker, startChild } from './children.ts';
-import {
-  emulatorTimer,
-  fmtInt,
-  fmtMb,
-  fmtMs,
-  fmtS,
-  heading,
-  isMain,
-  note,
-  printTable,
-  type Timed,
-  tempDir,
-} from './common.ts';
-import { summarizeFullLoad } from './full-load-summary.ts';
+import { emulatorTimer, fmtInt, fmtMs, fmtS, heading, isMain, note, type Timed } from './common.ts';
+import { alternateRuns, printFullLoadRuns, summarizeFullLoad } from './full-load-summary.ts';
 import type { PayPalFinsyncMeasurement } from './paypal-worker.ts';
 import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
@@ -55,8 +43,6 @@ export async function run(): Promise<void> {
   const expected = await emulator.call<number>('expected');
   const keyBase64 = randomBytes(32).toString('base64');
   const timed = emulatorTimer(emulator);
-  const bare: Timed<WorkerMeasurement>[] = [];
-  const finsync: Timed<PayPalFinsyncMeasurement>[] = [];
   const request = {
     url: info.url,
     clientId: info.clientId,
@@ -64,10 +50,13 @@ export async function run(): Promise<void> {
     historyFrom: info.historyFrom,
   };
   let statuses: Record<string, number> = {};
+  let runs: { bare: Timed<WorkerMeasurement>[]; finsync: Timed<PayPalFinsyncMeasurement>[] };
   try {
-    for (let r = 0; r < REPEATS; r++) {
-      bare.push(
-        await timed(() =>
+    runs = await alternateRuns(
+      'paypal-full-load',
+      REPEATS,
+      () =>
+        timed(() =>
           runInWorker<WorkerMeasurement>(
             'paypal-worker.ts',
             'bare',
@@ -75,33 +64,26 @@ export async function run(): Promise<void> {
             WORKER_TIMEOUT_MS,
           ),
         ),
-      );
-      const data = tempDir('paypal-full-load');
-      try {
-        finsync.push(
-          await timed(() =>
-            runInWorker<PayPalFinsyncMeasurement>(
-              'paypal-worker.ts',
-              'finsync',
-              {
-                ...request,
-                dataDir: data.path,
-                keyBase64,
-                milestones: FRACTIONS.map((f) => Math.round(expected * f)),
-              },
-              WORKER_TIMEOUT_MS,
-            ),
+      (dataDir) =>
+        timed(() =>
+          runInWorker<PayPalFinsyncMeasurement>(
+            'paypal-worker.ts',
+            'finsync',
+            {
+              ...request,
+              dataDir,
+              keyBase64,
+              milestones: FRACTIONS.map((f) => Math.round(expected * f)),
+            },
+            WORKER_TIMEOUT_MS,
           ),
-        );
-      } finally {
-        data.remove();
-      }
-    }
+        ),
+    );
     statuses = await emulator.call<Record<string, number>>('statuses');
   } finally {
     await emulator.stop();
   }
-  report(bare, finsync, info, expected, emulatorReadyMs, statuses);
+  report(runs.bare, runs.finsync, info, expected, emulatorReadyMs, statuses);
 }
 
 function report(
@@ -112,46 +94,7 @@ function report(
   emulatorReadyMs: number,
   statuses: Record<string, number>,
 ): void {
-  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
-  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string) => [
-    name,
-    fmtInt(t.result.records),
-    fmtS(t.result.wallMs),
-    `${fmtInt(rate(t.result))}/s`,
-    fmtMs(t.result.cpuMs),
-    fmtMs(t.emulatorCpuMs),
-    fmtInt(t.emulatorRequests),
-    fmtMb(t.result.rssBefore),
-    fmtMb(t.result.rssPeakSampled),
-    fmtMb(t.result.kernelPeakAfter),
-    extra,
-  ];
-  printTable(
-    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
-    [
-      'run',
-      'records',
-      'wall',
-      'records/s',
-      'CPU',
-      'emulator CPU',
-      'requests',
-      'RSS before',
-      'peak in run',
-      'process peak',
-      'run status',
-    ],
-    [
-      ...bare.map((t, i) => runRow(`bare fetch loop #${i + 1} (rows)`, t, '')),
-      ...finsync.map((t, i) =>
-        runRow(
-          `finsync #${i + 1} (records)`,
-          t,
-          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
-        ),
-      ),
-    ],
-  );
+  printFullLoadRuns(bare, finsync, { bare: 'bare fetch loop (rows)', finsync: 'finsync (records)' });
   summarizeFullLoad(
     {
       benchmark: 'paypal-full-load',

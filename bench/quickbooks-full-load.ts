@@ -13,20 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenResponse } from '../connectors/quickbooks/emulator-oauth.ts';
 import { runInWorker, startChild } from './children.ts';
-import {
-  emulatorTimer,
-  fmtInt,
-  fmtMb,
-  fmtMs,
-  fmtS,
-  heading,
-  isMain,
-  note,
-  printTable,
-  type Timed,
-  tempDir,
-} from './common.ts';
-import { summarizeFullLoad } from './full-load-summary.ts';
+import { emulatorTimer, fmtInt, fmtMs, fmtS, heading, isMain, note, type Timed } from './common.ts';
+import { alternateRuns, printFullLoadRuns, summarizeFullLoad } from './full-load-summary.ts';
 import type { QuickBooksFinsyncMeasurement } from './quickbooks-worker.ts';
 import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
@@ -59,15 +47,16 @@ export async function run(): Promise<void> {
   const info = emulator.info;
   const keyBase64 = randomBytes(32).toString('base64');
   const timed = emulatorTimer(emulator);
-  const bare: Timed<WorkerMeasurement>[] = [];
-  const finsync: Timed<QuickBooksFinsyncMeasurement>[] = [];
   let statuses: Record<string, number> = {};
+  let runs: { bare: Timed<WorkerMeasurement>[]; finsync: Timed<QuickBooksFinsyncMeasurement>[] };
   try {
-    for (let r = 0; r < REPEATS; r++) {
-      // The bare SDK gets a token pair as if the person had just consented (no refresh is needed within the hour).
-      const tokens = await emulator.call<TokenResponse>('issueTokens');
-      bare.push(
-        await timed(() =>
+    runs = await alternateRuns(
+      'quickbooks-full-load',
+      REPEATS,
+      async () => {
+        // The bare SDK gets a token pair as if the person had just consented (no refresh is needed within the hour).
+        const tokens = await emulator.call<TokenResponse>('issueTokens');
+        return timed(() =>
           runInWorker<WorkerMeasurement>(
             'quickbooks-worker.ts',
             'bare',
@@ -81,36 +70,30 @@ export async function run(): Promise<void> {
             },
             WORKER_TIMEOUT_MS,
           ),
-        ),
-      );
-      const data = tempDir('quickbooks-full-load');
-      try {
-        finsync.push(
-          await timed(() =>
-            runInWorker<QuickBooksFinsyncMeasurement>(
-              'quickbooks-worker.ts',
-              'finsync',
-              {
-                dataDir: data.path,
-                keyBase64,
-                url: info.url,
-                clientId: info.clientId,
-                clientSecret: info.clientSecret,
-                milestones: MILESTONES,
-              },
-              WORKER_TIMEOUT_MS,
-            ),
-          ),
         );
-      } finally {
-        data.remove();
-      }
-    }
+      },
+      (dataDir) =>
+        timed(() =>
+          runInWorker<QuickBooksFinsyncMeasurement>(
+            'quickbooks-worker.ts',
+            'finsync',
+            {
+              dataDir,
+              keyBase64,
+              url: info.url,
+              clientId: info.clientId,
+              clientSecret: info.clientSecret,
+              milestones: MILESTONES,
+            },
+            WORKER_TIMEOUT_MS,
+          ),
+        ),
+    );
     statuses = await emulator.call<Record<string, number>>('statuses');
   } finally {
     await emulator.stop();
   }
-  report(bare, finsync, info, emulatorReadyMs, statuses);
+  report(runs.bare, runs.finsync, info, emulatorReadyMs, statuses);
 }
 
 function report(
@@ -120,46 +103,7 @@ function report(
   emulatorReadyMs: number,
   statuses: Record<string, number>,
 ): void {
-  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
-  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
-    name,
-    fmtInt(t.result.records),
-    fmtS(t.result.wallMs),
-    `${fmtInt(rate(t.result))}/s`,
-    fmtMs(t.result.cpuMs),
-    fmtMs(t.emulatorCpuMs),
-    fmtInt(t.emulatorRequests),
-    fmtMb(t.result.rssBefore),
-    fmtMb(t.result.rssPeakSampled),
-    fmtMb(t.result.kernelPeakAfter),
-    fmtMb(t.result.heapAfterGc),
-    ...extra,
-  ];
-  printTable(
-    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
-    [
-      'run',
-      'records',
-      'wall',
-      'records/s',
-      'CPU',
-      'emulator CPU',
-      'requests',
-      'RSS before',
-      'peak in run',
-      'process peak',
-      'heap after GC',
-      'run status',
-    ],
-    [
-      ...bare.map((t, i) => runRow(`bare node-quickbooks #${i + 1}`, t, [''])),
-      ...finsync.map((t, i) =>
-        runRow(`finsync #${i + 1}`, t, [
-          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
-        ]),
-      ),
-    ],
-  );
+  printFullLoadRuns(bare, finsync, { bare: 'bare node-quickbooks', finsync: 'finsync' });
   summarizeFullLoad(
     {
       benchmark: 'quickbooks-full-load',

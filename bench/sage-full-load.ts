@@ -13,20 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SageTokenResponse } from '../connectors/sage/emulator-oauth.ts';
 import { runInWorker, startChild } from './children.ts';
-import {
-  emulatorTimer,
-  fmtInt,
-  fmtMb,
-  fmtMs,
-  fmtS,
-  heading,
-  isMain,
-  note,
-  printTable,
-  type Timed,
-  tempDir,
-} from './common.ts';
-import { summarizeFullLoad } from './full-load-summary.ts';
+import { emulatorTimer, fmtInt, fmtMs, fmtS, heading, isMain, note, type Timed } from './common.ts';
+import { alternateRuns, printFullLoadRuns, summarizeFullLoad } from './full-load-summary.ts';
 import type { SageFinsyncMeasurement } from './sage-worker.ts';
 import { sized, sizeLabel } from './summary.ts';
 import type { WorkerMeasurement } from './sync-worker.ts';
@@ -54,16 +42,17 @@ export async function run(): Promise<void> {
   const info = emulator.info;
   const keyBase64 = randomBytes(32).toString('base64');
   const timed = emulatorTimer(emulator);
-  const bare: Timed<WorkerMeasurement>[] = [];
-  const finsync: Timed<SageFinsyncMeasurement>[] = [];
   let statuses: Record<string, number> = {};
+  let runs: { bare: Timed<WorkerMeasurement>[]; finsync: Timed<SageFinsyncMeasurement>[] };
   try {
-    for (let r = 0; r < REPEATS; r++) {
-      // The bare loop gets a token pair as if the person had just consented (its five minutes are enough).
-      await emulator.call('clear');
-      const tokens = await emulator.call<SageTokenResponse>('issueTokens');
-      bare.push(
-        await timed(() =>
+    runs = await alternateRuns(
+      'sage-full-load',
+      REPEATS,
+      async () => {
+        // The bare loop gets a token pair as if the person had just consented (its five minutes are enough).
+        await emulator.call('clear');
+        const tokens = await emulator.call<SageTokenResponse>('issueTokens');
+        return timed(() =>
           runInWorker<WorkerMeasurement>(
             'sage-worker.ts',
             'bare',
@@ -75,37 +64,31 @@ export async function run(): Promise<void> {
             },
             WORKER_TIMEOUT_MS,
           ),
-        ),
-      );
-      const data = tempDir('sage-full-load');
-      try {
-        finsync.push(
-          await timed(() =>
-            runInWorker<SageFinsyncMeasurement>(
-              'sage-worker.ts',
-              'finsync',
-              {
-                dataDir: data.path,
-                keyBase64,
-                url: info.url,
-                apiBase: info.apiBase,
-                clientId: info.clientId,
-                clientSecret: info.clientSecret,
-                milestones: MILESTONES,
-              },
-              WORKER_TIMEOUT_MS,
-            ),
-          ),
         );
-      } finally {
-        data.remove();
-      }
-    }
+      },
+      (dataDir) =>
+        timed(() =>
+          runInWorker<SageFinsyncMeasurement>(
+            'sage-worker.ts',
+            'finsync',
+            {
+              dataDir,
+              keyBase64,
+              url: info.url,
+              apiBase: info.apiBase,
+              clientId: info.clientId,
+              clientSecret: info.clientSecret,
+              milestones: MILESTONES,
+            },
+            WORKER_TIMEOUT_MS,
+          ),
+        ),
+    );
     statuses = await emulator.call<Record<string, number>>('statuses');
   } finally {
     await emulator.stop();
   }
-  report(bare, finsync, info, emulatorReadyMs, statuses);
+  report(runs.bare, runs.finsync, info, emulatorReadyMs, statuses);
 }
 
 function report(
@@ -115,46 +98,7 @@ function report(
   emulatorReadyMs: number,
   statuses: Record<string, number>,
 ): void {
-  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
-  const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
-    name,
-    fmtInt(t.result.records),
-    fmtS(t.result.wallMs),
-    `${fmtInt(rate(t.result))}/s`,
-    fmtMs(t.result.cpuMs),
-    fmtMs(t.emulatorCpuMs),
-    fmtInt(t.emulatorRequests),
-    fmtMb(t.result.rssBefore),
-    fmtMb(t.result.rssPeakSampled),
-    fmtMb(t.result.kernelPeakAfter),
-    fmtMb(t.result.heapAfterGc),
-    ...extra,
-  ];
-  printTable(
-    'Per run (each in a fresh worker process). CPU = the worker; emulator CPU and requests = the emulator child for that run',
-    [
-      'run',
-      'records',
-      'wall',
-      'records/s',
-      'CPU',
-      'emulator CPU',
-      'requests',
-      'RSS before',
-      'peak in run',
-      'process peak',
-      'heap after GC',
-      'run status',
-    ],
-    [
-      ...bare.map((t, i) => runRow(`bare fetch loop #${i + 1}`, t, [''])),
-      ...finsync.map((t, i) =>
-        runRow(`finsync #${i + 1}`, t, [
-          `${t.result.run.status}, ${fmtInt(t.result.storeCountAfter)} stored`,
-        ]),
-      ),
-    ],
-  );
+  printFullLoadRuns(bare, finsync, { bare: 'bare fetch loop', finsync: 'finsync' });
   summarizeFullLoad(
     {
       benchmark: 'sage-full-load',
