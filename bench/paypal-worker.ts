@@ -10,17 +10,13 @@
  * The measurement fields are those of sync-worker.ts, so the reports read the same.
  */
 import { loadConfig } from '../src/config.ts';
-import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
-import { discardLogger, measureWork } from './common.ts';
-import { measureEngineRun } from './engine-run.ts';
-import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
+import { measureWork } from './common.ts';
+import { type ConnectedRunMeasurement, measureConnectedRun } from './engine-run.ts';
+import type { WorkerMeasurement } from './sync-worker.ts';
 
-export interface PayPalFinsyncMeasurement extends FinsyncMeasurement {
-  readonly connectMs: number;
-  readonly accountLabel: string;
-}
+export type PayPalFinsyncMeasurement = ConnectedRunMeasurement;
 
 interface Request {
   readonly url: string;
@@ -49,32 +45,21 @@ async function measureFinsync(request: FinsyncRequest): Promise<PayPalFinsyncMea
     },
     { requireSlack: false },
   );
-  const log = discardLogger();
-  const openStart = performance.now();
-  const core = await createCore(config, { log, groupMembers: async () => [] });
-  const openMs = performance.now() - openStart;
-  try {
-    const connectStart = performance.now();
-    const connection = await core.finsync.connect({
-      provider: 'paypal',
-      name: CONNECTION,
-      input: {
-        client_id: request.clientId,
-        client_secret: request.clientSecret,
-        history_from: request.historyFrom,
-      },
-      actor: CLI_ACTOR,
-    });
-    const connectMs = performance.now() - connectStart;
-    const measured = await measureEngineRun(core, {
-      connection: CONNECTION,
-      milestones: request.milestones,
-      count: 'stored',
-    });
-    return { openMs, connectMs, accountLabel: connection.accountLabel, ...measured };
-  } finally {
-    await core.close();
-  }
+  return measureConnectedRun(
+    config,
+    (core) =>
+      core.finsync.connect({
+        provider: 'paypal',
+        name: CONNECTION,
+        input: {
+          client_id: request.clientId,
+          client_secret: request.clientSecret,
+          history_from: request.historyFrom,
+        },
+        actor: CLI_ACTOR,
+      }),
+    { connection: CONNECTION, milestones: request.milestones, count: 'stored' },
+  );
 }
 
 const isoSecond = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;

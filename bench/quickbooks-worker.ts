@@ -13,21 +13,16 @@
 import m from 'node-quickbooks';
 import { authorizeUrl, exchangeCode } from '../connectors/quickbooks/oauth.ts';
 import { loadConfig } from '../src/config.ts';
-import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
-import { discardLogger, measureWork } from './common.ts';
-import { measureEngineRun } from './engine-run.ts';
-import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
+import { measureWork } from './common.ts';
+import { type ConnectedRunMeasurement, measureConnectedRun } from './engine-run.ts';
+import type { WorkerMeasurement } from './sync-worker.ts';
 
 // Under nodenext the default import of this CommonJS package is typed as its module namespace.
 const QuickBooks = m as unknown as typeof m.default;
 
-export interface QuickBooksFinsyncMeasurement extends FinsyncMeasurement {
-  /** Consent redirect + code exchange + finsync.connect (verify and store), before the clock started. */
-  readonly connectMs: number;
-  readonly accountLabel: string;
-}
+export type QuickBooksFinsyncMeasurement = ConnectedRunMeasurement;
 
 interface FinsyncRequest {
   readonly dataDir: string;
@@ -79,33 +74,22 @@ async function measureFinsync(request: FinsyncRequest): Promise<QuickBooksFinsyn
     },
     { requireSlack: false },
   );
-  const log = discardLogger();
-  const openStart = performance.now();
-  const core = await createCore(config, { log, groupMembers: async () => [] });
-  const openMs = performance.now() - openStart;
-  try {
-    const connectStart = performance.now();
-    const settings = config.providers.quickbooks;
-    const { code, realmId } = await consent(authorizeUrl({ settings, state: 'bench-state' }));
-    const credentials = await exchangeCode({ settings, code, realmId });
-    const connection = await core.finsync.connect({
-      provider: 'quickbooks',
-      name: CONNECTION,
-      input: credentials,
-      actor: CLI_ACTOR,
-      fromOAuth: true,
-    });
-    const connectMs = performance.now() - connectStart;
-    const measured = await measureEngineRun(core, {
-      connection: CONNECTION,
-      streams: [STREAM],
-      milestones: request.milestones,
-      count: 'fetched',
-    });
-    return { openMs, connectMs, accountLabel: connection.accountLabel, ...measured };
-  } finally {
-    await core.close();
-  }
+  return measureConnectedRun(
+    config,
+    async (core) => {
+      const settings = config.providers.quickbooks;
+      const { code, realmId } = await consent(authorizeUrl({ settings, state: 'bench-state' }));
+      const credentials = await exchangeCode({ settings, code, realmId });
+      return core.finsync.connect({
+        provider: 'quickbooks',
+        name: CONNECTION,
+        input: credentials,
+        actor: CLI_ACTOR,
+        fromOAuth: true,
+      });
+    },
+    { connection: CONNECTION, streams: [STREAM], milestones: request.milestones, count: 'fetched' },
+  );
 }
 
 async function measureBare(request: BareRequest): Promise<WorkerMeasurement> {

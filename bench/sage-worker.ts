@@ -11,18 +11,13 @@
  */
 import { authorizeUrl, exchangeCode } from '../connectors/sage/oauth.ts';
 import { loadConfig } from '../src/config.ts';
-import { createCore } from '../src/core.ts';
 import { CLI_ACTOR } from '../src/security/roles.ts';
 import { serveParent } from './children.ts';
-import { discardLogger, measureWork } from './common.ts';
-import { measureEngineRun } from './engine-run.ts';
-import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
+import { measureWork } from './common.ts';
+import { type ConnectedRunMeasurement, measureConnectedRun } from './engine-run.ts';
+import type { WorkerMeasurement } from './sync-worker.ts';
 
-export interface SageFinsyncMeasurement extends FinsyncMeasurement {
-  /** Consent redirect + code exchange + finsync.connect (verify and store), before the clock started. */
-  readonly connectMs: number;
-  readonly accountLabel: string;
-}
+export type SageFinsyncMeasurement = ConnectedRunMeasurement;
 
 interface FinsyncRequest {
   readonly dataDir: string;
@@ -67,33 +62,22 @@ async function measureFinsync(request: FinsyncRequest): Promise<SageFinsyncMeasu
     },
     { requireSlack: false },
   );
-  const log = discardLogger();
-  const openStart = performance.now();
-  const core = await createCore(config, { log, groupMembers: async () => [] });
-  const openMs = performance.now() - openStart;
-  try {
-    const connectStart = performance.now();
-    const settings = config.providers.sage;
-    const code = await consent(authorizeUrl(settings, 'bench-state'));
-    const credentials = await exchangeCode(settings, code, { now: Date.now });
-    const connection = await core.finsync.connect({
-      provider: 'sage',
-      name: CONNECTION,
-      input: { ...credentials },
-      actor: CLI_ACTOR,
-      fromOAuth: true,
-    });
-    const connectMs = performance.now() - connectStart;
-    const measured = await measureEngineRun(core, {
-      connection: CONNECTION,
-      streams: [STREAM],
-      milestones: request.milestones,
-      count: 'fetched',
-    });
-    return { openMs, connectMs, accountLabel: connection.accountLabel, ...measured };
-  } finally {
-    await core.close();
-  }
+  return measureConnectedRun(
+    config,
+    async (core) => {
+      const settings = config.providers.sage;
+      const code = await consent(authorizeUrl(settings, 'bench-state'));
+      const credentials = await exchangeCode(settings, code, { now: Date.now });
+      return core.finsync.connect({
+        provider: 'sage',
+        name: CONNECTION,
+        input: { ...credentials },
+        actor: CLI_ACTOR,
+        fromOAuth: true,
+      });
+    },
+    { connection: CONNECTION, streams: [STREAM], milestones: request.milestones, count: 'fetched' },
+  );
 }
 
 async function measureBare(request: BareRequest): Promise<WorkerMeasurement> {
