@@ -7,8 +7,8 @@ import {
 } from '../../../connectors/plaid/emulator.ts';
 import type { PlaidSettings } from '../../../connectors/plaid/settings.ts';
 import type { ConnectorContext, Page, Stream, StreamCursor } from '../../../connectors/types.ts';
-import { silentLogger } from '../../../src/log.ts';
 import { draftsOf, type RecordDraft, recordId } from '../../../src/records.ts';
+import { type TestContext as SharedTestContext, testContext } from '../fakes.ts';
 
 export async function emulator(options: PlaidEmulatorOptions = {}): Promise<PlaidEmulator> {
   return startPlaidEmulator(options);
@@ -25,21 +25,10 @@ export function settingsFor(
   };
 }
 
-export interface TestContext extends ConnectorContext<PlaidSettings> {
-  /** Every backoff the code asked to wait, in ms; nothing really waits. */
-  readonly sleeps: number[];
-}
+export type TestContext = SharedTestContext<PlaidSettings>;
 
 export function context(settings: PlaidSettings): TestContext {
-  const sleeps: number[] = [];
-  return {
-    settings,
-    log: silentLogger(),
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  };
+  return testContext(settings);
 }
 
 /** Applies pages the way the sync engine does: upsert by record id, remove, then advance the cursor if given. */

@@ -6,16 +6,14 @@ import {
 } from '../../../connectors/quickbooks/emulator.ts';
 import { RealmLimiter } from '../../../connectors/quickbooks/limiter.ts';
 import type { QuickBooksAppSettings } from '../../../connectors/quickbooks/settings.ts';
-import type {
-  ConnectorContext,
-  CredentialSession,
-  Credentials,
-  Page,
-  Stream,
-  StreamCursor,
-} from '../../../connectors/types.ts';
-import { silentLogger } from '../../../src/log.ts';
-import { draftsOf, type RecordDraft } from '../../../src/records.ts';
+import type { Credentials } from '../../../connectors/types.ts';
+import {
+  MemoryStore,
+  MemoryLedger as SharedMemoryLedger,
+  type TestContext as SharedTestContext,
+  streamNamed,
+  testContext,
+} from '../fakes.ts';
 
 export function emulator(options: QuickBooksEmulatorOptions = {}): Promise<QuickBooksEmulator> {
   return startQuickBooksEmulator(options);
@@ -37,24 +35,6 @@ export function settingsFor(
   };
 }
 
-export interface TestContext extends ConnectorContext<QuickBooksAppSettings> {
-  /** Every wait the code asked for, in ms; nothing really waits. */
-  readonly sleeps: number[];
-}
-
-export function context(settings: QuickBooksAppSettings, sleep?: (ms: number) => Promise<void>): TestContext {
-  const sleeps: number[] = [];
-  return {
-    settings,
-    log: silentLogger(),
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      await sleep?.(ms);
-    },
-  };
-}
-
 /** Credentials as the connect flow stores them, minted straight from the emulator. */
 export function credentialsFor(
   emu: QuickBooksEmulator,
@@ -72,58 +52,24 @@ export function credentialsFor(
   };
 }
 
-/** A credential store like the app's: `save` is durable once it resolves; `events` records the order. */
-export class MemoryStore implements CredentialSession {
-  saves = 0;
-  constructor(
-    public credentials: Credentials,
-    readonly events: string[] = [],
-    private readonly delayMs = 0,
-  ) {}
-  async save(next: Credentials): Promise<void> {
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    this.credentials = next;
-    this.saves++;
-    this.events.push(`saved refresh=${next['refresh_token']} access=${next['access_token']}`);
-  }
+export type TestContext = SharedTestContext<QuickBooksAppSettings>;
+
+export function context(settings: QuickBooksAppSettings, sleep?: (ms: number) => Promise<void>): TestContext {
+  return testContext(settings, sleep);
 }
 
-/** A fresh limiter per test, so no test inherits another's pacing. */
-export function freshLimiter(): RealmLimiter {
-  return new RealmLimiter();
-}
-
-/** Applies pages the way the sync engine does: upsert by record id, remove, advance the cursor if given. */
-export class MemoryLedger {
-  readonly records = new Map<string, RecordDraft>();
-  cursor: StreamCursor | null = null;
-
-  async sync(stream: Stream, ctx: ConnectorContext): Promise<Page[]> {
-    const pages: Page[] = [];
-    for await (const page of stream.read(this.cursor, ctx)) {
-      pages.push(page);
-      for (const raw of page.objects) {
-        for (const record of draftsOf(stream.normalize(raw))) this.records.set(record.raw.id, record);
-      }
-      for (const id of page.removedIds ?? []) this.records.delete(id);
-      if (page.cursor) this.cursor = page.cursor;
-    }
-    return pages;
-  }
-
-  get(externalId: string): RecordDraft | undefined {
-    return this.records.get(externalId);
-  }
-
-  ids(): string[] {
+/** QuickBooks ids are numbers: held in numeric order. */
+export class MemoryLedger extends SharedMemoryLedger {
+  override ids(): string[] {
     return [...this.records.keys()].sort((a, b) => Number(a) - Number(b));
   }
 }
 
-export function streamNamed(streams: readonly Stream[], name: string): Stream {
-  const stream = streams.find((s) => s.name === name);
-  if (!stream) throw new Error(`no stream ${name}`);
-  return stream;
+export { MemoryStore, streamNamed };
+
+/** A fresh limiter per test, so no test inherits another's pacing. */
+export function freshLimiter(): RealmLimiter {
+  return new RealmLimiter();
 }
 
 /** Reads a dotted path ("Fault.Error.0.code") out of parsed JSON, for assertions. */

@@ -5,16 +5,14 @@ import {
   startSageEmulator,
 } from '../../../connectors/sage/emulator.ts';
 import type { SageAppSettings } from '../../../connectors/sage/settings.ts';
-import type {
-  ConnectorContext,
-  CredentialSession,
-  Credentials,
-  Page,
-  Stream,
-  StreamCursor,
-} from '../../../connectors/types.ts';
-import { silentLogger } from '../../../src/log.ts';
-import { draftsOf, type RecordDraft } from '../../../src/records.ts';
+import type { Credentials } from '../../../connectors/types.ts';
+import {
+  MemoryLedger,
+  MemoryStore,
+  type TestContext as SharedTestContext,
+  streamNamed,
+  testContext,
+} from '../fakes.ts';
 
 export function emulator(options: SageEmulatorOptions = {}): Promise<SageEmulator> {
   return startSageEmulator(options);
@@ -29,23 +27,6 @@ export function settingsFor(emu: SageEmulator): SageAppSettings {
     apiBase: emu.apiBase,
     country: 'gb',
     redirectUri: 'http://127.0.0.1:3000/oauth/sage/callback',
-  };
-}
-
-export interface TestContext extends ConnectorContext<SageAppSettings> {
-  /** Every wait the code asked for, in ms; nothing really waits. */
-  readonly sleeps: number[];
-}
-
-export function context(settings: SageAppSettings): TestContext {
-  const sleeps: number[] = [];
-  return {
-    settings,
-    log: silentLogger(),
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
   };
 }
 
@@ -68,44 +49,10 @@ export function credentialsFor(
   };
 }
 
-/** A credential store like the app's: `save` is durable once it resolves; `events` records the order. */
-export class MemoryStore implements CredentialSession {
-  saves = 0;
-  constructor(
-    public credentials: Credentials,
-    readonly events: string[] = [],
-  ) {}
-  async save(next: Credentials): Promise<void> {
-    this.credentials = next;
-    this.saves++;
-    this.events.push(`saved refresh=${next['refresh_token']} access=${next['access_token']}`);
-  }
+export type TestContext = SharedTestContext<SageAppSettings>;
+
+export function context(settings: SageAppSettings): TestContext {
+  return testContext(settings);
 }
 
-/** Applies pages the way the sync engine does: upsert by record id, remove, advance the cursor if given. */
-export class MemoryLedger {
-  readonly records = new Map<string, RecordDraft>();
-  cursor: StreamCursor | null = null;
-
-  async sync(stream: Stream, ctx: ConnectorContext): Promise<Page[]> {
-    const pages: Page[] = [];
-    for await (const page of stream.read(this.cursor, ctx)) {
-      pages.push(page);
-      for (const raw of page.objects)
-        for (const record of draftsOf(stream.normalize(raw))) this.records.set(record.raw.id, record);
-      for (const id of page.removedIds ?? []) this.records.delete(id);
-      if (page.cursor) this.cursor = page.cursor;
-    }
-    return pages;
-  }
-
-  ids(): string[] {
-    return [...this.records.keys()].sort();
-  }
-}
-
-export function streamNamed(streams: readonly Stream[], name: string): Stream {
-  const stream = streams.find((s) => s.name === name);
-  if (!stream) throw new Error(`no stream ${name}`);
-  return stream;
-}
+export { MemoryLedger, MemoryStore, streamNamed };
