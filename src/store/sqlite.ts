@@ -16,16 +16,13 @@ export interface SqliteOptions {
    * touches the records table and its index all over, and with 2 MiB it re-read pages it had just written.
    */
   readonly cacheMiB?: number;
+  /**
+   * WAL frames (4 KiB pages) after which a commit on this connection checkpoints them into the database file
+   * (SQLite's default: 1,000); 0: never, another connection checkpoints. embedded-store.ts and
+   * ledger-writer-thread.ts say who checkpoints the embedded store, and why.
+   */
+  readonly checkpointPages?: number;
 }
-
-/**
- * WAL frames (4 KiB pages) after which a commit checkpoints them into the database file; SQLite's default is
- * 1,000. Each checkpoint copies and syncs what changed, so a bulk load checkpointed every few batches and paid
- * again for pages it kept rewriting (the records index). At 8,192 (32 MiB of WAL) a 50,000-payment load
- * checkpoints about once. Set on every connection: were the main thread's connections left at 1,000, their
- * small commits (a lease renewal) would take on the checkpoints the writer defers.
- */
-const WAL_CHECKPOINT_PAGES = 8192;
 
 export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDatabase {
   const existed = file !== ':memory:' && existsSync(file);
@@ -39,7 +36,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDat
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    if (options.checkpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${options.checkpointPages}`);
     if (options.cacheMiB !== undefined) db.pragma(`cache_size = ${-Math.round(options.cacheMiB * 1024)}`);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

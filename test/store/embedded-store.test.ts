@@ -25,6 +25,30 @@ async function collect(store: EmbeddedStore): Promise<LedgerRecord[]> {
 }
 
 describe('embedded store', () => {
+  test("the writer thread checkpoints the WAL when idle; the main thread's commits never do", async () => {
+    const dir = tempDir();
+    const store = await EmbeddedStore.open(dir);
+    try {
+      // A commit on the main thread that took on a checkpoint stalled a Slack request 40-60 ms
+      // (bench/ack-latency.ts): that connection leaves checkpoints to the writer thread.
+      assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 0);
+      const size = () => statSync(join(dir, 'finsync.db')).size;
+      const waitFor = async (what: string, done: () => boolean) => {
+        for (const deadline = Date.now() + 10_000; !done(); await new Promise((r) => setTimeout(r, 100)))
+          assert.ok(Date.now() < deadline, what);
+      };
+      const walSize = () => statSync(join(dir, 'finsync.db-wal')).size;
+      await waitFor('the migrations are checkpointed', () => size() > 0);
+      const before = size();
+      // About 2 MB of rows written by the main thread's connection, none through the writer thread.
+      for (let i = 0; i < 4_000; i++) await store.replays.claim(`slack:${'x'.repeat(400)}:${i}`, 60_000, 0);
+      assert.ok(walSize() > 1_000_000, 'the rows are in the WAL');
+      await waitFor('the idle writer copies them into the database file', () => size() > before + 1_000_000);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a restart keeps connections, settings, records, cursors, runs and audit', async () => {
     const dir = tempDir();
     const store = await EmbeddedStore.open(dir);

@@ -78,7 +78,10 @@ export class EmbeddedStore implements Store {
   static async open(dataDir: string): Promise<EmbeddedStore> {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, DATABASE_FILE);
-    const ledger = new SqliteLedger(openSqlite(file));
+    // This connection (the main thread: Slack requests, runs, the outbox) never checkpoints the WAL: a small
+    // commit that crossed the threshold would copy everything a sync wrote before it, a 40-60 ms stall in the
+    // middle of a Slack request (bench/ack-latency.ts). The ledger writer thread checkpoints instead.
+    const ledger = new SqliteLedger(openSqlite(file, { checkpointPages: 0 }));
     await importLegacyDocuments(ledger.db, {
       connections: join(dataDir, 'connections.json'),
       settings: join(dataDir, 'settings.json'),
