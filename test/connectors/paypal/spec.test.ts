@@ -183,24 +183,41 @@ describe("the PayPal emulator against PayPal's OpenAPI files", { skip }, () => {
   });
 
   test('the verify-webhook-signature request and answer conform to the webhooks spec', async () => {
-    const delivery = emulator.control.signWebhook({
-      id: 'WH-SPEC-1',
-      event_type: 'PAYMENT.CAPTURE.COMPLETED',
-      resource: {},
-    });
-    const request = {
-      auth_algo: delivery.headers['paypal-auth-algo'],
-      cert_url: delivery.headers['paypal-cert-url'],
-      transmission_id: delivery.headers['paypal-transmission-id'],
-      transmission_sig: delivery.headers['paypal-transmission-sig'],
-      transmission_time: delivery.headers['paypal-transmission-time'],
-      webhook_id: emulator.control.webhookId,
-      webhook_event: JSON.parse(delivery.body) as unknown,
+    const requestFor = (id: string) => {
+      const delivery = emulator.control.signWebhook({
+        id,
+        event_type: 'PAYMENT.CAPTURE.COMPLETED',
+        resource: {},
+      });
+      return {
+        auth_algo: delivery.headers['paypal-auth-algo']!,
+        cert_url: delivery.headers['paypal-cert-url']!,
+        transmission_id: delivery.headers['paypal-transmission-id']!,
+        transmission_sig: delivery.headers['paypal-transmission-sig']!,
+        transmission_time: delivery.headers['paypal-transmission-time']!,
+        webhook_id: emulator.control.webhookId,
+        webhook_event: JSON.parse(delivery.body) as unknown,
+      };
     };
-    assert.deepEqual(
-      check(webhooks, request, { $ref: '#/components/schemas/verify_webhook_signature' }, 'request'),
-      [],
-    );
+    // The spec's pattern for transmission_sig, ^(?!\d+$)\w+\S+, wants a word character first. A signature is
+    // base64 (PayPal's real ones too) and starts with '+' or '/' in about 2 of 64 deliveries: that mismatch is
+    // the spec's own, and the only one tolerated. Many deliveries make both cases likely in every run.
+    let firstCharWord = 0;
+    for (let i = 0; i < 64; i += 1) {
+      const request = requestFor(`WH-SPEC-${i}`);
+      assert.match(request.transmission_sig, /^[A-Za-z0-9+/]{43}=$/);
+      const quirk = /^[+/]/.test(request.transmission_sig);
+      if (!quirk) firstCharWord += 1;
+      const problems = check(
+        webhooks,
+        request,
+        { $ref: '#/components/schemas/verify_webhook_signature' },
+        'request',
+      ).filter((problem) => !(quirk && problem.startsWith('request.transmission_sig: ')));
+      assert.deepEqual(problems, [], request.transmission_sig);
+    }
+    assert.ok(firstCharWord > 0);
+    const request = requestFor('WH-SPEC-VERIFY');
     const response = await fetch(`${emulator.url}/v1/notifications/verify-webhook-signature`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
