@@ -18,6 +18,10 @@ function previousVersionFolder(): string {
   const db = new Database(join(dir, DATABASE_FILE));
   db.exec(readFileSync(new URL('./fixtures/finsync-v9.sql', import.meta.url), 'utf8'));
   assert.equal(db.pragma('user_version', { simple: true }), 9);
+  // A read that died before its cursor left its record provisional (one mark per id in this version).
+  db.prepare(
+    "INSERT INTO provisional (connection, stream, id, read_id, adopted) VALUES ('stripe', 'balance_transactions', 'stripe:bt:1', 'dead-read', 0)",
+  ).run();
   db.close();
   return dir;
 }
@@ -62,12 +66,25 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
       // The outbox and incident sequences continue after the kept rows.
       const next = await store.incidents.create({ ...incident!, connection: 'plaid' });
       assert.ok(next.id > incident!.id);
+      // The dead read's mark survived the move to per-page marks (15): the next read adopts it, and as it
+      // does not deliver the record again, its cursor removes it.
+      assert.equal(await store.adoptProvisional('stripe', 'balance_transactions', 'next-read'), 1);
+      const done = await store.applyPage({
+        connection: 'stripe',
+        stream: 'balance_transactions',
+        records: [],
+        removedIds: [],
+        cursor: { since: 43 },
+        readId: 'next-read',
+      });
+      assert.equal(done.deleted, 1);
+      assert.equal(await store.countRecords('stripe'), 0);
     } finally {
       await store.close();
     }
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 14);
+    assert.equal(SCHEMA_VERSION, 15);
     const indexes = db
       .prepare<[], { name: string }>(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'",
@@ -76,6 +93,11 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
       .map((row) => row.name);
     assert.ok(!indexes.includes('records_by_time'), 'the unused time index is dropped (14)');
     assert.ok(indexes.includes('records_money_by_time_provider'), "the digest's index stays");
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((row) => row.name);
+    assert.ok(!tables.includes('provisional') && tables.includes('provisional_marks'), 'marks per page (15)');
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

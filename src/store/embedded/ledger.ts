@@ -132,6 +132,15 @@ function sameRow(a: RecordRow, b: RecordRow): boolean {
   );
 }
 
+/** Ids a read adopted (from cut-short reads) and did not deliver again: the provider no longer reports them. */
+const ABANDONED =
+  'SELECT value FROM provisional_marks, json_each(provisional_marks.ids) WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 1 EXCEPT SELECT value FROM provisional_marks, json_each(provisional_marks.ids) WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 0';
+
+/** A page's record ids as one provisional mark (a JSON array). */
+function idsOf(rows: readonly RecordValues[]): string {
+  return JSON.stringify(rows.map((values) => values[1]));
+}
+
 export class SqliteLedger {
   private readonly statements;
 
@@ -146,8 +155,11 @@ export class SqliteLedger {
       insertRecord: db.prepare<RecordValues>(
         `INSERT INTO records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connection, id) DO NOTHING`,
       ),
-      anyProvisional: db.prepare<[string, string], { one: number }>(
-        'SELECT 1 AS one FROM provisional WHERE connection = ? AND stream = ? LIMIT 1',
+      anyMarks: db.prepare<[string, string, string], { one: number }>(
+        'SELECT 1 AS one FROM provisional_marks WHERE connection = ? AND stream = ? AND read_id = ? LIMIT 1',
+      ),
+      anyAdopted: db.prepare<[string, string, string], { one: number }>(
+        'SELECT 1 AS one FROM provisional_marks WHERE connection = ? AND stream = ? AND read_id = ? AND adopted = 1 LIMIT 1',
       ),
       countAll: db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM record_counts'),
       countOne: db.prepare<[string], { n: number }>(
@@ -164,7 +176,7 @@ export class SqliteLedger {
         'INSERT INTO changes (connection, id, deleted) VALUES (?, ?, ?)',
       ),
       logAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
-        'INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM provisional WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 1',
+        `INSERT INTO changes (connection, id, deleted) SELECT connection, id, 1 FROM records WHERE connection = @connection AND id IN (${ABANDONED})`,
       ),
       bumpCount: db.prepare<{ connection: string; delta: number }>(
         'INSERT INTO record_counts (connection, count) VALUES (@connection, @delta) ON CONFLICT (connection) DO UPDATE SET count = count + @delta',
@@ -175,21 +187,25 @@ export class SqliteLedger {
       selectCursor: db.prepare<[string, string], { cursor: string }>(
         'SELECT cursor FROM cursors WHERE connection = ? AND stream = ?',
       ),
-      markProvisional: db.prepare<[string, string, string, string]>(
-        'INSERT INTO provisional (connection, stream, id, read_id, adopted) VALUES (?, ?, ?, ?, 0) ON CONFLICT (connection, stream, id) DO UPDATE SET read_id = excluded.read_id, adopted = 0',
+      // "Delivered by this read" (adopted = 0), a page's ids at a time: a read only ever keeps or removes what
+      // it marked itself.
+      markDelivered: db.prepare<[string, string, string, string]>(
+        'INSERT INTO provisional_marks (connection, stream, read_id, adopted, ids) VALUES (?, ?, ?, 0, ?)',
       ),
-      // A read only ever unmarks, keeps or removes what it marked itself (delivered, or adopted at its start).
-      unmarkProvisional: db.prepare<[string, string, string, string]>(
-        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND id = ? AND read_id = ?',
+      // Marked records that still exist (a read may have removed what it had stored).
+      countMarked: db.prepare<{ connection: string; stream: string }, { n: number }>(
+        'SELECT count(DISTINCT value) AS n FROM provisional_marks, json_each(provisional_marks.ids) WHERE provisional_marks.connection = @connection AND stream = @stream AND EXISTS (SELECT 1 FROM records WHERE records.connection = @connection AND records.id = value)',
       ),
+      // Every earlier read's marks of the stream become this read's, adopted (a read adopted by a read that
+      // was cut short in turn is adopted again, with its own deliveries).
       adoptProvisional: db.prepare<{ connection: string; stream: string; readId: string }>(
-        'UPDATE provisional SET read_id = @readId, adopted = 1 WHERE connection = @connection AND stream = @stream',
+        'UPDATE provisional_marks SET read_id = @readId, adopted = 1 WHERE connection = @connection AND stream = @stream',
       ),
       deleteAbandoned: db.prepare<{ connection: string; stream: string; readId: string }>(
-        'DELETE FROM records WHERE connection = @connection AND id IN (SELECT id FROM provisional WHERE connection = @connection AND stream = @stream AND read_id = @readId AND adopted = 1)',
+        `DELETE FROM records WHERE connection = @connection AND id IN (${ABANDONED})`,
       ),
       clearProvisional: db.prepare<[string, string, string]>(
-        'DELETE FROM provisional WHERE connection = ? AND stream = ? AND read_id = ?',
+        'DELETE FROM provisional_marks WHERE connection = ? AND stream = ? AND read_id = ?',
       ),
       lastChangeSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM changes'),
       statusVersion: db.prepare<[], { value: number }>(
@@ -233,17 +249,19 @@ export class SqliteLedger {
       }
       if (page.readId !== undefined) {
         const { connection, stream, readId } = page;
+        // Removed ids need no mark: their records are gone, and an adopted mark of a record that does not
+        // exist removes and logs nothing (the abandoned set is read from `records`).
         if (page.cursor === undefined) {
-          for (const values of page.rows) s.markProvisional.run(connection, stream, values[1], readId);
-          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id, readId);
-        } else if (s.anyProvisional.get(connection, stream)) {
+          if (page.rows.length > 0) s.markDelivered.run(connection, stream, readId, idsOf(page.rows));
+        } else if (s.anyMarks.get(connection, stream, readId)) {
           // This read reached a cursor: what it delivered stands; what it adopted from a cut-short read and
           // did not deliver again goes (the provider no longer reports it). Marks of any other read are not
           // this read's to judge: they stay provisional for the read that adopts them next.
-          for (const values of page.rows) s.unmarkProvisional.run(connection, stream, values[1], readId);
-          for (const id of page.removedIds) s.unmarkProvisional.run(connection, stream, id, readId);
-          s.logAbandoned.run({ connection, stream, readId });
-          deleted += s.deleteAbandoned.run({ connection, stream, readId }).changes;
+          if (s.anyAdopted.get(connection, stream, readId)) {
+            s.markDelivered.run(connection, stream, readId, idsOf(page.rows));
+            s.logAbandoned.run({ connection, stream, readId });
+            deleted += s.deleteAbandoned.run({ connection, stream, readId }).changes;
+          }
           s.clearProvisional.run(connection, stream, readId);
         }
       }
@@ -279,7 +297,11 @@ export class SqliteLedger {
 
   /** Makes earlier reads' provisional records this read's (PageWrite.readId, Store.adoptProvisional). */
   adoptProvisional(connection: string, stream: string, readId: string): number {
-    return this.statements.adoptProvisional.run({ connection, stream, readId }).changes;
+    return this.db.transaction(() => {
+      const marked = this.statements.countMarked.get({ connection, stream })?.n ?? 0;
+      this.statements.adoptProvisional.run({ connection, stream, readId });
+      return marked;
+    })();
   }
 
   /** Stores a cursor on its own (publish state, which goes with no records). */
@@ -332,7 +354,7 @@ export class SqliteLedger {
   removeConnectionData(connection: string, deleteRecords: boolean): number {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM cursors WHERE connection = ?').run(connection);
-      this.db.prepare('DELETE FROM provisional WHERE connection = ?').run(connection);
+      this.db.prepare('DELETE FROM provisional_marks WHERE connection = ?').run(connection);
       if (!deleteRecords) return 0;
       this.db
         .prepare(

@@ -126,6 +126,34 @@ export function ledgerRules(open: OpenFreshStore): void {
     );
 
     test(
+      'a cut-short read that stored a record twice and removed another: the next read removes only what still exists, once',
+      withStore(open, async ({ store }) => {
+        // The dead read stores a, b and c, then a again (its page moved), then learns b was removed.
+        await store.applyPage(
+          page({ records: [record('a', 1), record('b', 2), record('c', 3)], readId: 'r1' }),
+        );
+        await store.applyPage(page({ records: [record('a', 1)], readId: 'r1' }));
+        await store.applyPage(page({ removedIds: ['stripe:balance_transactions:b'], readId: 'r1' }));
+        const before = (await store.changesSince(0, 100)).length;
+        assert.equal(await store.adoptProvisional('stripe', 'balance_transactions', 'r2'), 2, 'a and c');
+        const done = await store.applyPage(
+          page({ records: [record('a', 1)], cursor: { since: 1 }, readId: 'r2' }),
+        );
+        assert.equal(done.deleted, 1, 'c only: b was already gone');
+        const logged = (await store.changesSince(0, 100)).slice(before);
+        assert.deepEqual(
+          logged.map((c) => [c.id, c.record]),
+          [['stripe:balance_transactions:c', null]],
+        );
+        assert.deepEqual(
+          (await collect(store.iterateRecords({}))).map((r) => r.raw.id),
+          ['a'],
+        );
+        assert.equal(await store.countRecords('stripe'), 1);
+      }),
+    );
+
+    test(
       'the change log lists every insert, update and delete in order, with the record as it is now',
       withStore(open, async ({ store }) => {
         await store.applyPage(page({ records: [record('a', 1), record('b', 2)] }));
