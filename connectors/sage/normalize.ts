@@ -234,12 +234,28 @@ function magnitude(raw: SageObject, key: string, currency: string): number {
   return minor;
 }
 
-/** `date` (YYYY-MM-DD) at 00:00:00.000Z. */
+/**
+ * `date` (YYYY-MM-DD, a day the calendar has) at 00:00:00.000Z. Checked by arithmetic, not `Date.parse`: V8
+ * parses "2025-02-30" as 2 March, which would have been stored as an instant that does not exist.
+ */
 function dateOf(raw: SageObject): string {
   const date = text(raw['date']);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !isDayOfCalendar(date))
     throw new InvalidDataError(`date "${date.slice(0, 20)}" is not a calendar date`, undefined);
   return `${date}T00:00:00.000Z`;
+}
+
+/** For a YYYY-MM-DD text: whether its month is 1–12 and its day exists in that month (Gregorian leap years). */
+function isDayOfCalendar(date: string): boolean {
+  const digit = (at: number) => date.charCodeAt(at) - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
 }
 
 function instant(value: unknown, what: string, id: string): string {

@@ -78,6 +78,29 @@ describe('Sage money', () => {
     );
   });
 
+  test('a date is a day the calendar has: leap days only in leap years, no 30 February, no month 13', () => {
+    const on = (date: string) =>
+      normalizeContactPayment(
+        wire(
+          `{"id":"p3","transaction_type":{"id":"CUSTOMER_RECEIPT"},"date":"${date}","total_amount":"1.00","currency":{"id":"GBP"}}`,
+        ),
+      ).occurredAt;
+    assert.equal(on('2024-02-29'), '2024-02-29T00:00:00.000Z');
+    assert.equal(on('2000-02-29'), '2000-02-29T00:00:00.000Z');
+    assert.equal(on('2025-12-31'), '2025-12-31T00:00:00.000Z');
+    for (const bad of [
+      '2025-02-29',
+      '1900-02-29',
+      '2025-02-30',
+      '2025-04-31',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '2025-1-01',
+    ])
+      assert.throws(() => on(bad), InvalidDataError, bad);
+  });
+
   test('the business base currency stands in for a payment without one', () => {
     const raw = wire(
       '{"id":"p2","transaction_type":{"id":"CUSTOMER_RECEIPT"},"date":"2025-03-04","total_amount":"9.99"}',
