@@ -132,6 +132,10 @@ async function* readIncremental(
     ...(from ? { updated_or_created_since: from } : {}),
   };
   const seen = new Map(Object.entries(previous.seen));
+  // Each object this read kept, with its `updated_at` as ms, in order: the next cursor's window is cut from
+  // these without parsing every date a second time (a 50,000-object load parsed 100,000).
+  const readIds: string[] = [];
+  const readMs: number[] = [];
   let latestMs = previous.since ? Date.parse(previous.since) : Number.NEGATIVE_INFINITY;
   let latest = previous.since;
   const removed: string[] = [];
@@ -152,6 +156,8 @@ async function* readIncremental(
       if (id && updated !== null) {
         seen.set(id, updated);
         const ms = Date.parse(updated);
+        readIds.push(id);
+        readMs.push(ms);
         if (ms > latestMs) {
           latestMs = ms;
           latest = updated;
@@ -171,9 +177,7 @@ async function* readIncremental(
           deleted = await client.list(deleted.next);
         }
       }
-      const keepFrom = latestMs - UPDATED_OVERLAP_MS;
-      const window: Record<string, string> = {};
-      for (const [id, updated] of seen) if (Date.parse(updated) >= keepFrom) window[id] = updated;
+      const window = overlapWindow(previous.seen, readIds, readMs, seen, latestMs - UPDATED_OVERLAP_MS);
       const next: IncrementalCursor = {
         since: latest,
         seen: window,
@@ -185,6 +189,28 @@ async function* readIncremental(
     yield { objects };
     page = await client.list(page.next);
   }
+}
+
+/**
+ * The `seen` of the next cursor: every object whose latest `updated_at` is at or after `keepFrom`. Objects of
+ * the previous window come first, then this read's in the order read, so an object's last reading decides.
+ */
+function overlapWindow(
+  previous: Readonly<Record<string, string>>,
+  readIds: readonly string[],
+  readMs: readonly number[],
+  seen: ReadonlyMap<string, string>,
+  keepFrom: number,
+): Record<string, string> {
+  const window = new Map<string, string>();
+  for (const [id, updated] of Object.entries(previous))
+    if (Date.parse(updated) >= keepFrom) window.set(id, updated);
+  for (let i = 0; i < readIds.length; i++) {
+    const id = readIds[i]!;
+    if (readMs[i]! >= keepFrom) window.set(id, seen.get(id)!);
+    else window.delete(id);
+  }
+  return Object.fromEntries(window);
 }
 
 async function* readWhole(
