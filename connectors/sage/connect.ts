@@ -2,13 +2,16 @@
  * How a Sage business connects: Sage's OAuth consent (oauth.ts does the HTTP). The callback's code is exchanged
  * for the user's tokens. Sage's consent answers no business (its tokens reach every business of the user), so
  * the businesses are listed with the fresh access token (`GET /businesses`, no X-Business) and the person
- * chooses when there are several; `verify` then checks the grant reaches the chosen one and binds to it.
+ * chooses when there are several; `verify` then checks the grant reaches the chosen one and binds to it. On
+ * disconnect (or a connect that did not complete) the refresh token is revoked at Sage.
  */
+
+import { AuthError } from '../../src/errors.ts';
 import type { CallbackAnswer, OAuthAccounts, OAuthConnect } from '../connect-mode.ts';
 import type { Credentials } from '../types.ts';
 import { listBusinesses } from './business.ts';
 import { SageClient } from './client.ts';
-import { authorizeUrl, exchangeCode } from './oauth.ts';
+import { authorizeUrl, exchangeCode, revokeRefreshToken } from './oauth.ts';
 import type { SageAppSettings } from './settings.ts';
 import { SageTokens } from './tokens.ts';
 
@@ -57,4 +60,13 @@ export const sageConnect: OAuthConnect<SageAppSettings> = {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     })),
   }),
+  revoke: {
+    where: 'at Sage',
+    // Sage revokes refresh tokens only; the stored one is the latest of the rotation (tokens.ts saves each).
+    revoke: async (credentials, ctx) => {
+      const token = credentials['refresh_token'];
+      if (!token) throw new AuthError('the stored credentials hold no refresh token to revoke');
+      await revokeRefreshToken(ctx.settings, token, ctx.signal);
+    },
+  },
 };

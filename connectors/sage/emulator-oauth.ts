@@ -3,7 +3,9 @@
  * and redirects back with a code, or with `error=access_denied`), and the token endpoint (authorization_code
  * and refresh_token grants, the app's keys in the form body as Sage's guide shows). Refresh tokens rotate on
  * every use and each works exactly once: presenting a replaced one answers `invalid_grant` (strict, as Sage
- * documents it). Access tokens expire after `accessTtlSeconds` (Sage: 300).
+ * documents it). Access tokens expire after `accessTtlSeconds` (Sage: 300). `POST /revoke` (the app's keys and
+ * `token`, a refresh token) ends the grant's refreshes and answers `{"success":"ok"}`; as Sage documents,
+ * access tokens cannot be revoked and work until they expire.
  */
 import { randomBytes } from 'node:crypto';
 import type { Reply } from './emulator-wire.ts';
@@ -28,7 +30,10 @@ export interface SageTokenResponse {
 interface Grant {
   readonly user: string;
   latest: string;
+  /** The person removed the app's access at Sage: nothing of the grant works any more. */
   revoked: boolean;
+  /** The app revoked its refresh token (`POST /revoke`): no refresh works; issued access tokens still do. */
+  refreshRevoked: boolean;
 }
 
 const CODE_TTL_MS = 60_000;
@@ -37,6 +42,8 @@ export class SageOAuthServer {
   /** Who consents next (a user id of the emulator's users), or a refusal. */
   consent: { user: string; deny: boolean };
   readonly grants = { authorization_code: 0, refresh_token: 0 };
+  /** Successful `POST /revoke` calls. */
+  revocations = 0;
   /** Refresh grants that presented a token already used (refused with invalid_grant). */
   replayedRefreshes = 0;
   private readonly codes = new Map<string, { user: string; redirectUri: string; expiresAt: number }>();
@@ -97,7 +104,8 @@ export class SageOAuthServer {
     if (grant === 'refresh_token') {
       const record = this.refreshTokens.get(form.get('refresh_token') ?? '');
       const chain = record ? this.chains[record.grant] : undefined;
-      if (!record || !chain || chain.revoked || record.expiresAt <= this.now()) return invalidGrant;
+      if (!record || !chain || chain.revoked || chain.refreshRevoked || record.expiresAt <= this.now())
+        return invalidGrant;
       if (record.used) {
         this.replayedRefreshes++;
         return invalidGrant;
@@ -107,6 +115,23 @@ export class SageOAuthServer {
       return { status: 200, body: this.rotate(record.grant) };
     }
     return { status: 400, body: { error: 'unsupported_grant_type' } };
+  }
+
+  /** Revokes the grant of a refresh token (any of its chain's, used or not). An unknown token is no error. */
+  revoke(form: URLSearchParams): Reply {
+    if (
+      form.get('client_id') !== this.options.clientId ||
+      form.get('client_secret') !== this.options.clientSecret
+    )
+      return { status: 401, body: { error: 'invalid_client' } };
+    const token = form.get('token');
+    if (!token)
+      return { status: 400, body: { error: 'invalid_request', error_description: 'token is required' } };
+    const record = this.refreshTokens.get(token);
+    const chain = record ? this.chains[record.grant] : undefined;
+    if (chain) chain.refreshRevoked = true;
+    this.revocations++;
+    return { status: 200, body: { success: 'ok' } };
   }
 
   /** The user a bearer token acts for, or why not. */
@@ -120,7 +145,7 @@ export class SageOAuthServer {
 
   /** A fresh grant for `user`, as if they had just consented. */
   issue(user: string): SageTokenResponse {
-    this.chains.push({ user, latest: '', revoked: false });
+    this.chains.push({ user, latest: '', revoked: false, refreshRevoked: false });
     return this.rotate(this.chains.length - 1);
   }
 

@@ -43,12 +43,14 @@ export interface SageEmulatorOptions {
 export interface SageFault {
   readonly status: number;
   readonly times?: number;
+  /** Which requests fail: API calls (the default) or `POST /revoke`. */
+  readonly on?: 'api' | 'revoke';
   /** Seconds, for a 429's Retry-After. */
   readonly retryAfter?: number;
 }
 
 export interface SageLoggedRequest {
-  readonly kind: 'api' | 'token' | 'authorize';
+  readonly kind: 'api' | 'token' | 'authorize' | 'revoke';
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly business: string | null;
@@ -68,7 +70,9 @@ export interface SageEmulatorControl {
   expireAccessTokens(): void;
   readonly tokenGrants: { readonly authorization_code: number; readonly refresh_token: number };
   readonly replayedRefreshes: number;
-  /** The next `times` API requests fail this way. */
+  /** Successful `POST /revoke` calls. */
+  readonly revocations: number;
+  /** The next `times` API (or revoke) requests fail this way. */
   failNext(fault: SageFault): void;
   readonly requests: readonly SageLoggedRequest[];
   clearRequests(): void;
@@ -104,6 +108,7 @@ export async function startSageEmulator(options: SageEmulatorOptions = {}): Prom
     options.consentUser ?? Object.keys(users)[0] ?? 'user-single',
   );
   const faults: { status: number; left: number; retryAfter?: number }[] = [];
+  const revokeFaults: { status: number; left: number }[] = [];
   const requests: SageLoggedRequest[] = [];
   const world = {
     businessesOf: (user: string) => (users[user] ?? []).flatMap((id) => businesses.get(id) ?? []),
@@ -134,6 +139,22 @@ export async function startSageEmulator(options: SageEmulatorOptions = {}): Prom
         business: null,
         token: form.get('refresh_token'),
         grantType,
+        status: reply.status,
+      });
+      return send(res, reply);
+    }
+    if (req.method === 'POST' && url.pathname === '/revoke') {
+      const form = new URLSearchParams(await readBody(req));
+      const fault = revokeFaults[0];
+      if (fault && --fault.left <= 0) revokeFaults.shift();
+      const reply: Reply = fault
+        ? { status: fault.status, body: { error: 'server_error', error_description: 'emulator failure' } }
+        : oauth.revoke(form);
+      log({
+        kind: 'revoke',
+        business: null,
+        token: form.get('token'),
+        grantType: null,
         status: reply.status,
       });
       return send(res, reply);
@@ -193,12 +214,17 @@ export async function startSageEmulator(options: SageEmulatorOptions = {}): Prom
     get replayedRefreshes() {
       return oauth.replayedRefreshes;
     },
+    get revocations() {
+      return oauth.revocations;
+    },
     failNext: (fault) =>
-      faults.push({
-        status: fault.status,
-        left: fault.times ?? 1,
-        ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }),
-      }),
+      fault.on === 'revoke'
+        ? revokeFaults.push({ status: fault.status, left: fault.times ?? 1 })
+        : faults.push({
+            status: fault.status,
+            left: fault.times ?? 1,
+            ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }),
+          }),
     requests,
     clearRequests: () => {
       requests.length = 0;

@@ -1,5 +1,6 @@
 /**
- * Sage's OAuth 2.0 (authorization code): the consent URL, the code exchange and refresh at its token endpoint.
+ * Sage's OAuth 2.0 (authorization code): the consent URL, the code exchange and refresh at its token endpoint,
+ * and the refresh token's revocation at its revoke endpoint (on disconnect).
  * Sage has no official Node SDK that can be pointed at another host, so these are plain `fetch` calls shaped
  * after Sage's authentication guide: the app's keys go in the form body, answers carry `expires_in` (minutes
  * of access) and `refresh_token_expires_in`, and a used or revoked refresh token answers `invalid_grant`.
@@ -93,36 +94,31 @@ export function refreshGrant(
   );
 }
 
+/** Sage's revoke endpoint sits beside its token endpoint (https://oauth.accounting.sage.com/revoke). */
+export function revokeUrl(tokenUrl: string): string {
+  return new URL('revoke', tokenUrl).toString();
+}
+
+/**
+ * Revokes the grant's refresh token (disconnect): Sage then refuses every refresh of it. Sage cannot revoke
+ * access tokens; one already issued works for the rest of its few minutes, and finsync no longer holds it.
+ */
+export async function revokeRefreshToken(
+  settings: SageAppSettings,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const sage = sageSettings(settings);
+  await postForm(sage, revokeUrl(sage.tokenUrl), { token: refreshToken }, signal);
+}
+
 async function tokenRequest(
   sage: SageSettings,
   form: Record<string, string>,
   request: RefreshRequest,
 ): Promise<RotatingTokenFields> {
   const sentAt = request.now();
-  const body = new URLSearchParams({ ...form, client_id: sage.clientId, client_secret: sage.clientSecret });
-  const signal = request.signal
-    ? AbortSignal.any([request.signal, AbortSignal.timeout(TIMEOUT_MS)])
-    : AbortSignal.timeout(TIMEOUT_MS);
-  let response: Response;
-  try {
-    response = await fetch(sage.tokenUrl, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: body.toString(),
-      signal,
-    });
-  } catch {
-    throw new TransientError(`Sage's token endpoint did not answer (${new URL(sage.tokenUrl).host})`);
-  }
-  const text = await response.text().catch(() => '');
-  let data: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = text === '' ? null : JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) data = parsed as Record<string, unknown>;
-  } catch {
-    data = {};
-  }
-  if (!response.ok) throw tokenError(response, data);
+  const data = await postForm(sage, sage.tokenUrl, form, request.signal);
   const { access_token, refresh_token, expires_in, refresh_token_expires_in } = data;
   if (
     typeof access_token !== 'string' ||
@@ -143,7 +139,45 @@ async function tokenRequest(
   };
 }
 
-function tokenError(response: Response, fields: Record<string, unknown>): Error {
+/** A form POST with the app's keys to one of Sage's OAuth endpoints; its JSON answer, or a typed error. */
+async function postForm(
+  sage: SageSettings,
+  url: string,
+  form: Record<string, string>,
+  cancel: AbortSignal | undefined,
+): Promise<Record<string, unknown>> {
+  const body = new URLSearchParams({ ...form, client_id: sage.clientId, client_secret: sage.clientSecret });
+  const signal = cancel
+    ? AbortSignal.any([cancel, AbortSignal.timeout(TIMEOUT_MS)])
+    : AbortSignal.timeout(TIMEOUT_MS);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      signal,
+    });
+  } catch {
+    throw new TransientError(`Sage's ${endpointName(url)} did not answer (${new URL(url).host})`);
+  }
+  const text = await response.text().catch(() => '');
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) data = parsed as Record<string, unknown>;
+  } catch {
+    data = {};
+  }
+  if (!response.ok) throw tokenError(response, data, endpointName(url));
+  return data;
+}
+
+function endpointName(url: string): string {
+  return new URL(url).pathname.endsWith('/revoke') ? 'revoke endpoint' : 'token endpoint';
+}
+
+function tokenError(response: Response, fields: Record<string, unknown>, endpoint: string): Error {
   const error = typeof fields['error'] === 'string' ? fields['error'] : `HTTP ${response.status}`;
   const description =
     typeof fields['error_description'] === 'string' ? `: ${fields['error_description']}` : '';
@@ -156,9 +190,11 @@ function tokenError(response: Response, fields: Record<string, unknown>): Error 
     );
   if (response.status === 429)
     return new RateLimitError(
-      `Sage's token endpoint is throttling (${reason})`,
+      `Sage's ${endpoint} is throttling (${reason})`,
       retryAfterMs(response.headers.get('retry-after')),
     );
-  if (response.status >= 500) return new TransientError(`Sage's token endpoint failed (${reason})`);
-  return new InvalidRequestError(`Sage refused the token request (${reason})`);
+  if (response.status >= 500) return new TransientError(`Sage's ${endpoint} failed (${reason})`);
+  return new InvalidRequestError(
+    `Sage refused the ${endpoint === 'revoke endpoint' ? 'revocation' : 'token request'} (${reason})`,
+  );
 }

@@ -196,11 +196,17 @@ describe('Sage Accounting through its consent page', () => {
     assert.equal(after, h.sage.control.latestRefreshToken('user-single'));
   });
 
-  test('the same business connected again is refused, naming its connection', async () => {
+  test('the same business connected again is refused, naming its connection, and the unused grant is revoked', async () => {
+    const revocations = h.sage.control.revocations;
     const { page } = await consentAndReturn(await consentUrl('connect sage'));
     assert.notEqual(page.status, 200);
     assert.match(await page.text(), /already connected as .*sage.*\/finsync reconnect sage/s);
     assert.equal((await h.app.store.listConnections()).length, 1);
+    // Tokens no connection holds would otherwise stay live at Sage for a month.
+    assert.equal(h.sage.control.revocations, revocations + 1);
+    const revoked = h.sage.control.requests.findLast((r) => r.kind === 'revoke')?.token;
+    const stored = h.app.finsync.credentialsOf((await h.app.store.getConnection('sage'))!)['refresh_token'];
+    assert.ok(revoked && revoked !== stored, "the refused grant's token, not the connection's");
   });
 
   test('reconnect through consent keeps the connection business without asking; a grant that cannot reach it is refused naming both', async () => {

@@ -108,3 +108,23 @@ export async function connectQuickBooks(h: Harness, realmId: string, name = 'qui
     fromOAuth: true,
   });
 }
+
+/**
+ * Connects the Sage emulator's consenting user (by default the one with a single business) as `name`, with
+ * tokens the emulator minted, as the OAuth callback would after consent (no browser round trip).
+ */
+export async function connectSage(h: Harness, name = 'sage'): Promise<void> {
+  const t = h.sage.control.issueTokens();
+  await h.app.finsync.connect({
+    provider: 'sage',
+    name,
+    input: {
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      access_expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString(),
+      refresh_expires_at: new Date(Date.now() + t.refresh_token_expires_in * 1000).toISOString(),
+    },
+    actor: ADMIN,
+    fromOAuth: true,
+  });
+}
