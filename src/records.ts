@@ -13,6 +13,7 @@ export const RECORD_KINDS = [
   'deposit',
   'purchase',
   'customer',
+  'supplier',
   'account',
   'balance',
 ] as const;

@@ -13,8 +13,9 @@
  *   into a bank account: those receipts are the money in; counting the deposit would count it twice.
  * - sales_invoices (+, receivable) and purchase_invoices (−, payable): claims, not cash; their payments are
  *   the contact_payments that settle them.
- * - contacts, bank_accounts, ledger_accounts: reference records, amount 0 and no currency (bank balances are
- *   asked live by `balances()`, never stored as movements).
+ * - contacts (kind `customer`, or `supplier` for a vendor that is not also a customer), bank_accounts,
+ *   ledger_accounts: reference records, amount 0 and no currency (bank balances are asked live by
+ *   `balances()`, never stored as movements).
  * Transactions are dated by their `date` (a calendar date, stored at 00:00:00.000Z: provider `dates:
  * 'calendar'`); reference records by `created_at`.
  */
@@ -142,12 +143,16 @@ export const normalizePurchaseInvoice = invoiceNormalizer(
   'Purchase invoice',
 );
 
-function referenceNormalizer(stream: string, rawType: string, kind: RecordKind): SageNormalizer {
+function referenceNormalizer(
+  stream: string,
+  rawType: string,
+  kindOf: (raw: SageObject) => RecordKind,
+): SageNormalizer {
   return (raw) =>
     withId(raw, (id) => {
       const name = text(raw['displayed_as']) || text(raw['name']) || `${rawType} ${id}`;
       return draft(stream, rawType, id, {
-        kind,
+        kind: kindOf(raw),
         amount: 0,
         currency: null,
         occurredAt: instant(raw['created_at'] ?? raw['updated_at'], 'created_at', id),
@@ -159,9 +164,28 @@ function referenceNormalizer(stream: string, rawType: string, kind: RecordKind):
     });
 }
 
-export const normalizeContact = referenceNormalizer('contacts', 'Contact', 'customer');
-export const normalizeBankAccount = referenceNormalizer('bank_accounts', 'BankAccount', 'account');
-export const normalizeLedgerAccount = referenceNormalizer('ledger_accounts', 'LedgerAccount', 'account');
+/**
+ * A contact's kind from its `contact_types` (Sage's ids CUSTOMER and VENDOR, shown as "Supplier"): a supplier
+ * only when it is a vendor and not also a customer; a contact that is both, or whose types are missing, stays
+ * a customer (what every contact was before suppliers had a kind of their own).
+ */
+function contactKind(raw: SageObject): RecordKind {
+  const types = Array.isArray(raw['contact_types']) ? (raw['contact_types'] as unknown[]) : [];
+  const ids = new Set(
+    types.map((type) =>
+      typeof type === 'object' && type !== null ? text((type as SageObject)['id']).toUpperCase() : '',
+    ),
+  );
+  return ids.has('VENDOR') && !ids.has('CUSTOMER') ? 'supplier' : 'customer';
+}
+
+export const normalizeContact = referenceNormalizer('contacts', 'Contact', contactKind);
+export const normalizeBankAccount = referenceNormalizer('bank_accounts', 'BankAccount', () => 'account');
+export const normalizeLedgerAccount = referenceNormalizer(
+  'ledger_accounts',
+  'LedgerAccount',
+  () => 'account',
+);
 
 /** Sage's status id (DRAFT, UNPAID, PART_PAID, PAID, VOID…) in lower case; a void reason means void. */
 function invoiceStatus(raw: SageObject): string {

@@ -4,6 +4,7 @@ import { parseExactJson } from '../../../connectors/sage/exact-json.ts';
 import {
   normalizeBankDeposit,
   normalizeBankTransfer,
+  normalizeContact,
   normalizeContactPayment,
   normalizeOtherPayment,
   normalizePurchaseInvoice,
@@ -99,6 +100,18 @@ describe('Sage money', () => {
       '2025-1-01',
     ])
       assert.throws(() => on(bad), InvalidDataError, bad);
+  });
+
+  test('a contact is a supplier when Sage types it a vendor only; a customer otherwise', () => {
+    const kind = (types: string) =>
+      normalizeContact(
+        wire(`{"id":"c1","displayed_as":"Acme (A1)","created_at":"2025-01-02T03:04:05Z"${types}}`),
+      ).kind;
+    const ref = (id: string) => `{"id":"${id}","displayed_as":"${id}"}`;
+    assert.equal(kind(`,"contact_types":[${ref('VENDOR')}]`), 'supplier');
+    assert.equal(kind(`,"contact_types":[${ref('CUSTOMER')}]`), 'customer');
+    assert.equal(kind(`,"contact_types":[${ref('CUSTOMER')},${ref('VENDOR')}]`), 'customer');
+    assert.equal(kind(''), 'customer');
   });
 
   test('the business base currency stands in for a payment without one', () => {
