@@ -29,6 +29,7 @@ import {
   type Harness,
   MEMBER,
   startHarness,
+  syncNowAndWait,
 } from '../helpers/app-harness.ts';
 import { checkBlockKit } from '../helpers/block-kit.ts';
 
@@ -50,15 +51,7 @@ async function command(text: string, userId = ADMIN, channelId = ALERTS): Promis
 }
 
 async function syncOnce(): Promise<void> {
-  await h.app.finsync.syncNow({
-    target: 'stripe',
-    trigger: 'manual',
-    actor: ADMIN,
-    notify: { kind: 'none' },
-  });
-  await h.app.core.engine.drain();
-  await h.app.core.jobs.drain();
-  await h.app.core.incidents.drain();
+  await syncNowAndWait(h, 'stripe');
 }
 
 function submitForm(
@@ -345,13 +338,7 @@ describe('reconnecting QuickBooks through Intuit consent', () => {
   });
 
   test('consent for the same company replaces the tokens in place, named in Slack', async () => {
-    await q.app.finsync.syncNow({
-      target: 'books',
-      trigger: 'manual',
-      actor: ADMIN,
-      notify: { kind: 'none' },
-    });
-    await q.app.core.jobs.drain();
+    await syncNowAndWait(q, 'books');
     const records = await q.app.store.countRecords('books');
     assert.ok(records > 0);
     const before = (await q.app.store.getConnection('books'))!;

@@ -13,6 +13,7 @@ import { allProviders, type EmulatorOptions } from '../../connectors/registry.ts
 import { EMULATOR_SECRET_KEY } from '../../connectors/stripe/emulator.ts';
 import { type EmulatedWorld, emulatorOf, startEmulatedWorld } from '../../src/sandbox/emulated-world.ts';
 import type { Finsync } from '../../src/services/finsync.ts';
+import { waitFor } from './wait-for.ts';
 
 export const ADMIN = 'UADMIN0001';
 export const MEMBER = 'UMEMBER001';
@@ -127,4 +128,25 @@ export async function connectSage(h: Harness, name = 'sage'): Promise<void> {
     actor: ADMIN,
     fromOAuth: true,
   });
+}
+
+/**
+ * `/finsync sync <target>` as `actor`, then waits until the run it queued has ended, its job and incident
+ * bookkeeping with it. syncNow answers once the job is queued, maybe before it starts; draining the engine
+ * and the jobs then waits for nothing, so the run itself is waited for.
+ */
+export async function syncNowAndWait(h: Harness, target: string, actor = ADMIN): Promise<void> {
+  const runsBefore = (await h.app.store.listRuns(target, 1_000)).length;
+  const [start] = await h.app.finsync.syncNow({ target, trigger: 'manual', actor, notify: { kind: 'none' } });
+  if (start?.outcome !== 'queued') throw new Error(`the sync of ${target} was not queued: ${start?.outcome}`);
+  await waitFor(
+    `the sync of ${target} to end`,
+    async () => {
+      const runs = await h.app.store.listRuns(target, 1_000);
+      return runs.length > runsBefore && runs.every((run) => run.status !== 'running');
+    },
+    10_000,
+  );
+  await h.app.core.jobs.drain();
+  await h.app.core.incidents.drain();
 }

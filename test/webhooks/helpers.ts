@@ -7,6 +7,9 @@ import { SYNC_NOW_JOB } from '../../src/scheduler/sync-scheduler.ts';
 import type { SyncJob } from '../../src/services/finsync.ts';
 import type { SyncRun } from '../../src/store/types.ts';
 import { type Harness, type HarnessOptions, startHarness } from '../helpers/app-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+export { waitFor };
 
 /** Short enough for tests, longer than the harness's 200 ms scheduler poll. */
 export const TEST_DEBOUNCE = { debounceMs: 300, maxWaitMs: 2_000 };
@@ -64,18 +67,6 @@ export async function postStreamed(h: Harness, provider: string, bytes: number):
   } as RequestInit);
   await response.arrayBuffer();
   return response.status;
-}
-
-export async function waitFor(
-  what: string,
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs = 4_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Webhook sync jobs stored and not yet started (a started one-off job has no next run). */

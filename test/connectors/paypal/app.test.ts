@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sendSlashCommand, sendViewSubmission, stateValue } from '../../../src/sandbox/slack-requests.ts';
-import { ADMIN, type Harness } from '../../helpers/app-harness.ts';
+import { ADMIN, type Harness, syncNowAndWait } from '../../helpers/app-harness.ts';
 import {
   pendingWebhookJobs,
   postWebhook,
@@ -174,15 +174,7 @@ describe('PayPal in the app', () => {
 
   test("a withdrawn Transaction Search permission alerts at once, naming the fix and PayPal's debug_id", async () => {
     h.paypal.control.setTransactionSearch(false);
-    await h.app.finsync.syncNow({
-      target: 'paypal',
-      trigger: 'manual',
-      actor: ADMIN,
-      notify: { kind: 'none' },
-    });
-    await h.app.core.engine.drain();
-    await h.app.core.jobs.drain();
-    await h.app.core.incidents.drain();
+    await syncNowAndWait(h, 'paypal');
     h.paypal.control.setTransactionSearch(true);
     const connection = await h.app.store.getConnection('paypal');
     assert.equal(connection?.state, 'needs_reconnect');
