@@ -137,6 +137,44 @@ describe('one store folder, several processes', () => {
     assert.deepEqual(await storedIds(dataDir), ['a', 'b']);
   });
 
+  test('a read adopting provisional rows while another process commits pages waits its turn, never "database is locked"', async () => {
+    const dataDir = newDir();
+    const setup = await EmbeddedStore.open(dataDir);
+    await setup.close();
+    // Another process commits 300 pages as fast as it can.
+    const many = page(
+      Array.from({ length: 20 }, (_, j) => `w-${j}`),
+      'writer-read',
+    );
+    const ops: StoreOp[] = [{ op: 'applyMany', page: many.page, times: 300 }];
+    const writer = child(dataDir, ops);
+    let done = false;
+    void writer.then(
+      () => {
+        done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
+    // Meanwhile this process starts reads of another stream, again and again: each adoption reads the marks,
+    // then writes them. A transaction that read first could not take the write lock once the other process had
+    // committed since its read: SQLite answered "database is locked" at once (seen in `finsync sync all`).
+    const store = await EmbeddedStore.open(dataDir);
+    let adoptions = 0;
+    try {
+      while (!done) {
+        await store.adoptProvisional('plaid', 'accounts', `reader-${adoptions}`);
+        adoptions++;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    } finally {
+      await store.close();
+    }
+    await writer;
+    assert.ok(adoptions > 10, `adopted ${adoptions} times while the other process wrote`);
+  });
+
   test('two processes changing settings and connections at once: every change survives', async () => {
     const dataDir = newDir();
     const setup = await EmbeddedStore.open(dataDir);

@@ -11,6 +11,8 @@ import type { Connection, PageWrite } from '../../src/store/types.ts';
 
 export type StoreOp =
   | { readonly op: 'apply'; readonly page: PageWrite }
+  /** `times` commits of `page`, each with its record ids suffixed `-<i>` (new records every time). */
+  | { readonly op: 'applyMany'; readonly page: PageWrite; readonly times: number }
   | { readonly op: 'adopt'; readonly connection: string; readonly stream: string; readonly readId: string }
   /** `times` read-modify-writes of a numeric setting, each adding 1. */
   | { readonly op: 'increment'; readonly key: string; readonly times: number }
@@ -34,6 +36,17 @@ try {
     switch (op.op) {
       case 'apply':
         process.stdout.write(`${JSON.stringify(await store.applyPage(op.page))}\n`);
+        break;
+      case 'applyMany':
+        for (let i = 0; i < op.times; i++)
+          await store.applyPage({
+            ...op.page,
+            records: op.page.records.map((r) => ({
+              ...r,
+              id: `${r.id}-${i}`,
+              raw: { ...r.raw, id: `${r.raw.id}-${i}` },
+            })),
+          });
         break;
       case 'adopt':
         process.stdout.write(

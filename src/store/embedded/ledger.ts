@@ -297,11 +297,16 @@ export class SqliteLedger {
 
   /** Makes earlier reads' provisional records this read's (PageWrite.readId, Store.adoptProvisional). */
   adoptProvisional(connection: string, stream: string, readId: string): number {
-    return this.db.transaction(() => {
-      const marked = this.statements.countMarked.get({ connection, stream })?.n ?? 0;
-      this.statements.adoptProvisional.run({ connection, stream, readId });
-      return marked;
-    })();
+    // IMMEDIATE: a transaction that reads first and writes second cannot upgrade once another connection (the
+    // writer thread, another process) has committed since its read; SQLite answers "database is locked" at
+    // once instead of waiting. Taking the write lock first waits (busy_timeout) like every other write.
+    return this.db
+      .transaction(() => {
+        const marked = this.statements.countMarked.get({ connection, stream })?.n ?? 0;
+        this.statements.adoptProvisional.run({ connection, stream, readId });
+        return marked;
+      })
+      .immediate();
   }
 
   /** Stores a cursor on its own (publish state, which goes with no records). */

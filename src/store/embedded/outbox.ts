@@ -106,14 +106,18 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async insert({ key, channel, method, args, dependsOn }: NewOutboxItem, now: number): Promise<boolean> {
-    return this.db.transaction(() => {
-      if (this.statements.byKey.get(key)) return false;
-      if (this.reaches([...dependsOn], key))
-        throw new InvalidRequestError(`outbox message ${key} would wait for itself through its references`);
-      const json = JSON.stringify(args);
-      this.statements.insert.run(key, channel, method, json, JSON.stringify(dependsOn), now);
-      return true;
-    })();
+    // IMMEDIATE: this reads before it writes, and a deferred transaction whose snapshot another connection
+    // committed past cannot take the write lock: SQLite answers "database is locked" without waiting.
+    return this.db
+      .transaction(() => {
+        if (this.statements.byKey.get(key)) return false;
+        if (this.reaches([...dependsOn], key))
+          throw new InvalidRequestError(`outbox message ${key} would wait for itself through its references`);
+        const json = JSON.stringify(args);
+        this.statements.insert.run(key, channel, method, json, JSON.stringify(dependsOn), now);
+        return true;
+      })
+      .immediate();
   }
 
   /** Whether `target` is among the keys, or among what they wait for, transitively. */
