@@ -84,7 +84,7 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
     }
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 15);
+    assert.equal(SCHEMA_VERSION, 16);
     const indexes = db
       .prepare<[], { name: string }>(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'",
@@ -98,6 +98,15 @@ test('a folder of the previous version opens, keeps all its data, and gains the 
       .all()
       .map((row) => row.name);
     assert.ok(!tables.includes('provisional') && tables.includes('provisional_marks'), 'marks per page (15)');
+    const recordsSql = db
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'records'")
+      .get()?.sql;
+    assert.ok(recordsSql && !/WITHOUT ROWID/i.test(recordsSql), 'records kept in arrival order (16)');
+    const moneyIndex = db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_index_info('records_money_by_time_provider')")
+      .all()
+      .map((row) => row.name);
+    assert.deepEqual(moneyIndex, ['occurred_at', 'provider', 'currency', 'amount', 'connection']);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,8 +2,8 @@
  * The digest's queries (ports/digest.ts) as SQL aggregates on the embedded store.
  *
  * Money is summed by SQLite's integer `sum()` (exact 64-bit arithmetic, read back as BigInt), over the
- * `records_money_by_time_provider` index (occurred_at, provider, currency, amount WHERE money_movement = 1,
- * plus the primary key (connection, id) that every entry of a WITHOUT ROWID table's index carries): one range
+ * `records_money_by_time_provider` index (occurred_at, provider, currency, amount, connection WHERE
+ * money_movement = 1; schema 16): one range
  * scan of the day's instants and one seek to the day's calendar dates, neither reading the table, nothing
  * loaded into JavaScript. If a sum ever left 64 bits, SQLite raises "integer overflow" and the same rows are
  * summed in BigInt instead.
@@ -55,9 +55,8 @@ function dayMoneyRows(calendarDateProviders: readonly string[]): string {
 }
 
 /**
- * The day's money by connection and currency (parameters as dayMoneyRows). The records table is WITHOUT
- * ROWID with primary key (connection, id), so every index entry carries `connection`: grouping by it still
- * reads only `records_money_by_time_provider`. Exported for the query-plan test.
+ * The day's money by connection and currency (parameters as dayMoneyRows). `records_money_by_time_provider`
+ * ends with `connection`, so grouping by it still reads only that index. Exported for the query-plan test.
  */
 export function moneyByConnectionSql(calendarDateProviders: readonly string[]): string {
   return `SELECT connection, provider, currency,

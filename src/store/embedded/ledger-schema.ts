@@ -141,6 +141,37 @@ const MIGRATIONS: readonly string[] = [
      SELECT connection, stream, read_id, adopted, json_group_array(id) FROM provisional
      GROUP BY connection, stream, read_id, adopted;
    DROP TABLE provisional;`,
+  // The records table keeps rows in the order they arrive (a rowid table) instead of in (connection, id) order
+  // (WITHOUT ROWID). Provider ids are random, so every insert landed at a random place among wide rows: each
+  // page's commit rewrote leaves all over the table. Now rows append, and only the narrow (connection, id)
+  // index takes random inserts. Applying 50,000 Sage-like records in pages of 2,000: plain better-sqlite3 with
+  // the same columns and indexes 0.98-1.14 s -> 0.56-0.67 s (WAL frames 8,000 -> 3,900); through SqliteLedger
+  // ~1.05 s -> 0.71-0.86 s. End to end, alternating old and new: Sage 50k mean 1.65 s -> 1.44 s, Stripe 20k
+  // 0.95 s -> 0.84 s. The digest's index names `connection` itself now: a rowid table's index carries the
+  // rowid, not the primary key. The copy is paid once on upgrade (about 4 s per million records); the old
+  // table's pages stay in the file as free pages that later writes reuse (VACUUM returns them).
+  `CREATE TABLE records_by_arrival (
+     connection TEXT NOT NULL,
+     id TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     stream TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     currency TEXT,
+     occurred_at TEXT NOT NULL,
+     description TEXT NOT NULL,
+     counterparty TEXT,
+     status TEXT NOT NULL,
+     money_movement INTEGER NOT NULL,
+     raw_type TEXT NOT NULL,
+     raw_id TEXT NOT NULL,
+     PRIMARY KEY (connection, id)
+   );
+   INSERT INTO records_by_arrival SELECT * FROM records;
+   DROP TABLE records;
+   ALTER TABLE records_by_arrival RENAME TO records;
+   CREATE INDEX records_money_by_time_provider ON records (occurred_at, provider, currency, amount, connection)
+     WHERE money_movement = 1;`,
 ];
 
 /** The schema version a folder has once `migrate` ran (SQLite's user_version). */
