@@ -5,18 +5,11 @@ import {
   quickbooksSettings,
   refreshGrant,
 } from '../../connectors/quickbooks/oauth.ts';
-import { sendSlashCommand, sendViewSubmission, stateValue } from '../../src/sandbox/slack-requests.ts';
+import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, connectQuickBooks, type Harness, startHarness } from '../helpers/app-harness.ts';
-import { checkBlockKit } from '../helpers/block-kit.ts';
+import { storedRefreshToken, submitDisconnect } from '../helpers/disconnect.ts';
 
 let h: Harness;
-
-/** The refresh token the connection holds now (the one a revoke must kill). */
-async function storedRefreshToken(name: string): Promise<string> {
-  const connection = await h.app.store.getConnection(name);
-  assert.ok(connection);
-  return h.app.finsync.credentialsOf(connection)['refresh_token']!;
-}
 
 /** Intuit's answer to a refresh with `token`: true when it still works. */
 async function refreshWorks(token: string): Promise<boolean> {
@@ -30,19 +23,6 @@ async function refreshWorks(token: string): Promise<boolean> {
   }
 }
 
-async function disconnect(name: string): Promise<string> {
-  const reply = await sendViewSubmission(h.target, {
-    callbackId: 'disconnect_submit',
-    userId: ADMIN,
-    privateMetadata: JSON.stringify({ connection: name, channelId: null }),
-    values: { delete_records: { value: stateValue.checkboxes([]) } },
-  });
-  const body = reply.body as { response_action: string; view: unknown };
-  assert.equal(body.response_action, 'update');
-  assert.deepEqual(checkBlockKit(body.view as never, 'modal'), []);
-  return JSON.stringify(body.view);
-}
-
 describe('disconnecting QuickBooks revokes its grant at Intuit', () => {
   before(async () => {
     h = await startHarness({ emulators: { stripe: { count: 10 } } });
@@ -53,7 +33,7 @@ describe('disconnecting QuickBooks revokes its grant at Intuit', () => {
 
   test('the confirmation says so; afterwards the refresh token is dead at Intuit, and the answer and audit say so', async () => {
     await connectQuickBooks(h, h.quickbooks.control.realmIds[0]!, 'books');
-    const token = await storedRefreshToken('books');
+    const token = await storedRefreshToken(h, 'books');
 
     await sendSlashCommand(h.target, { text: 'disconnect books', userId: ADMIN });
     const modal = await h.slack.waitForCall('views.open', (c) =>
@@ -61,7 +41,7 @@ describe('disconnecting QuickBooks revokes its grant at Intuit', () => {
     );
     assert.match(JSON.stringify(modal.args['view']), /access is revoked at Intuit/);
 
-    const answer = await disconnect('books');
+    const answer = await submitDisconnect(h, 'books');
     assert.match(answer, /Disconnected \*books\*; finsync's access was revoked at Intuit/);
     assert.equal(await h.app.store.getConnection('books'), undefined);
     assert.equal(await refreshWorks(token), false, 'the refresh token the connection held is dead at Intuit');
@@ -73,9 +53,9 @@ describe('disconnecting QuickBooks revokes its grant at Intuit', () => {
 
   test('a revoke Intuit fails still disconnects, and says the access could not be revoked and why', async () => {
     await connectQuickBooks(h, h.quickbooks.control.realmIds[0]!, 'books-2');
-    const token = await storedRefreshToken('books-2');
+    const token = await storedRefreshToken(h, 'books-2');
     h.quickbooks.control.failNext(1, '500', '/oauth2/v1/tokens/revoke');
-    const answer = await disconnect('books-2');
+    const answer = await submitDisconnect(h, 'books-2');
     assert.match(answer, /could not be revoked at Intuit \(Intuit's token endpoint failed/);
     assert.match(answer, /remove finsync's access there by hand/);
     assert.ok(!answer.includes(token), 'no token in the answer');

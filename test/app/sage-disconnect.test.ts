@@ -6,17 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { refreshGrant, SageInvalidGrantError } from '../../connectors/sage/oauth.ts';
-import { sendSlashCommand, sendViewSubmission, stateValue } from '../../src/sandbox/slack-requests.ts';
+import { sendSlashCommand } from '../../src/sandbox/slack-requests.ts';
 import { ADMIN, connectSage, type Harness, startHarness } from '../helpers/app-harness.ts';
-import { checkBlockKit } from '../helpers/block-kit.ts';
+import { storedRefreshToken, submitDisconnect } from '../helpers/disconnect.ts';
 
 let h: Harness;
-
-async function storedRefreshToken(name: string): Promise<string> {
-  const connection = await h.app.store.getConnection(name);
-  assert.ok(connection);
-  return h.app.finsync.credentialsOf(connection)['refresh_token']!;
-}
 
 /** Sage's answer to a refresh with `token`: true when it still works (which uses it up: Sage rotates). */
 async function refreshWorks(token: string): Promise<boolean> {
@@ -27,19 +21,6 @@ async function refreshWorks(token: string): Promise<boolean> {
     if (error instanceof SageInvalidGrantError) return false;
     throw error;
   }
-}
-
-async function disconnect(name: string): Promise<string> {
-  const reply = await sendViewSubmission(h.target, {
-    callbackId: 'disconnect_submit',
-    userId: ADMIN,
-    privateMetadata: JSON.stringify({ connection: name, channelId: null }),
-    values: { delete_records: { value: stateValue.checkboxes([]) } },
-  });
-  const body = reply.body as { response_action: string; view: unknown };
-  assert.equal(body.response_action, 'update');
-  assert.deepEqual(checkBlockKit(body.view as never, 'modal'), []);
-  return JSON.stringify(body.view);
 }
 
 describe('disconnecting Sage revokes its grant at Sage', () => {
@@ -60,7 +41,7 @@ describe('disconnecting Sage revokes its grant at Sage', () => {
       notify: { kind: 'none' },
     });
     assert.equal(run.status, 'success', run.errorMessage ?? '');
-    const token = await storedRefreshToken('books');
+    const token = await storedRefreshToken(h, 'books');
 
     await sendSlashCommand(h.target, { text: 'disconnect books', userId: ADMIN });
     const modal = await h.slack.waitForCall('views.open', (c) =>
@@ -69,7 +50,7 @@ describe('disconnecting Sage revokes its grant at Sage', () => {
     assert.match(JSON.stringify(modal.args['view']), /access is revoked at Sage/);
 
     const before = h.sage.control.revocations;
-    const answer = await disconnect('books');
+    const answer = await submitDisconnect(h, 'books');
     assert.match(answer, /Disconnected \*books\*; finsync's access was revoked at Sage/);
     assert.equal(h.sage.control.revocations, before + 1);
     const revoke = h.sage.control.requests.findLast((r) => r.kind === 'revoke');
@@ -84,9 +65,9 @@ describe('disconnecting Sage revokes its grant at Sage', () => {
 
   test('a revoke Sage fails still disconnects, and says the access could not be revoked and why', async () => {
     await connectSage(h, 'books-2');
-    const token = await storedRefreshToken('books-2');
+    const token = await storedRefreshToken(h, 'books-2');
     h.sage.control.failNext({ status: 500, on: 'revoke' });
-    const answer = await disconnect('books-2');
+    const answer = await submitDisconnect(h, 'books-2');
     assert.match(answer, /could not be revoked at Sage \(Sage's revoke endpoint failed/);
     assert.match(answer, /remove finsync's access there by hand/);
     assert.ok(!answer.includes(token), 'no token in the answer');

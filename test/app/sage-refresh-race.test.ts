@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, type Harness, startHarness } from '../helpers/app-harness.ts';
+import { ADMIN, connectSage, type Harness, startHarness } from '../helpers/app-harness.ts';
 import { runCli } from '../sync/helpers.ts';
 
 let h: Harness;
@@ -70,19 +70,7 @@ const storedRefresh = async () =>
 describe('a Sage token refresh racing another process', () => {
   before(async () => {
     h = await startHarness();
-    const t = h.sage.control.issueTokens('user-single');
-    await h.app.finsync.connect({
-      provider: 'sage',
-      name: 'sage',
-      input: {
-        access_token: t.access_token,
-        refresh_token: t.refresh_token,
-        access_expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString(),
-        refresh_expires_at: new Date(Date.now() + t.refresh_token_expires_in * 1000).toISOString(),
-      },
-      actor: ADMIN,
-      fromOAuth: true,
-    });
+    await connectSage(h, 'sage', 'user-single');
   });
   after(async () => {
     await h.close();

@@ -114,8 +114,8 @@ export async function connectQuickBooks(h: Harness, realmId: string, name = 'qui
  * Connects the Sage emulator's consenting user (by default the one with a single business) as `name`, with
  * tokens the emulator minted, as the OAuth callback would after consent (no browser round trip).
  */
-export async function connectSage(h: Harness, name = 'sage'): Promise<void> {
-  const t = h.sage.control.issueTokens();
+export async function connectSage(h: Harness, name = 'sage', user?: string): Promise<void> {
+  const t = h.sage.control.issueTokens(user);
   await h.app.finsync.connect({
     provider: 'sage',
     name,
