@@ -4,8 +4,8 @@ import { INCIDENTS_MIGRATION } from './incidents.ts';
 import { createTableSql } from './jobs/sqlite-jobs-table.ts';
 import { PAYMENT_REQUESTS_MIGRATION } from './payment-requests.ts';
 
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE records (
+/** The columns of `records`, as the first migration declared them and the sixteenth re-declares them. */
+const RECORDS_COLUMNS = `
      connection TEXT NOT NULL,
      id TEXT NOT NULL,
      provider TEXT NOT NULL,
@@ -20,8 +20,10 @@ const MIGRATIONS: readonly string[] = [
      money_movement INTEGER NOT NULL,
      raw_type TEXT NOT NULL,
      raw_id TEXT NOT NULL,
-     PRIMARY KEY (connection, id)
-   ) WITHOUT ROWID;
+     PRIMARY KEY (connection, id)`;
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE records (${RECORDS_COLUMNS}) WITHOUT ROWID;
    CREATE INDEX records_by_time ON records (occurred_at);
    CREATE TABLE record_counts (connection TEXT PRIMARY KEY, count INTEGER NOT NULL);
    CREATE TABLE cursors (
@@ -150,23 +152,7 @@ const MIGRATIONS: readonly string[] = [
   // 0.95 s -> 0.84 s. The digest's index names `connection` itself now: a rowid table's index carries the
   // rowid, not the primary key. The copy is paid once on upgrade (about 4 s per million records); the old
   // table's pages stay in the file as free pages that later writes reuse (VACUUM returns them).
-  `CREATE TABLE records_by_arrival (
-     connection TEXT NOT NULL,
-     id TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     stream TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     amount INTEGER NOT NULL,
-     currency TEXT,
-     occurred_at TEXT NOT NULL,
-     description TEXT NOT NULL,
-     counterparty TEXT,
-     status TEXT NOT NULL,
-     money_movement INTEGER NOT NULL,
-     raw_type TEXT NOT NULL,
-     raw_id TEXT NOT NULL,
-     PRIMARY KEY (connection, id)
-   );
+  `CREATE TABLE records_by_arrival (${RECORDS_COLUMNS});
    INSERT INTO records_by_arrival SELECT * FROM records;
    DROP TABLE records;
    ALTER TABLE records_by_arrival RENAME TO records;
