@@ -109,7 +109,14 @@ export async function revokeRefreshToken(
   signal?: AbortSignal,
 ): Promise<void> {
   const sage = sageSettings(settings);
-  await postForm(sage, revokeUrl(sage.tokenUrl), { token: refreshToken }, signal);
+  try {
+    await postForm(sage, revokeUrl(sage.tokenUrl), { token: refreshToken }, signal);
+  } catch (error) {
+    // A refresh token Sage already refuses (used, expired, revoked) leaves nothing to revoke: its grant can no
+    // longer mint access tokens. RFC 7009 answers 200 for such a token; `invalid_grant` would mean the same.
+    if (error instanceof SageInvalidGrantError) return;
+    throw error;
+  }
 }
 
 async function tokenRequest(

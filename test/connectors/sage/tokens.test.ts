@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createSageConnector } from '../../../connectors/sage/connector.ts';
 import type { SageEmulator } from '../../../connectors/sage/emulator.ts';
-import { authorizeUrl } from '../../../connectors/sage/oauth.ts';
+import {
+  authorizeUrl,
+  refreshGrant,
+  revokeRefreshToken,
+  SageInvalidGrantError,
+} from '../../../connectors/sage/oauth.ts';
 import { sageStreams } from '../../../connectors/sage/streams.ts';
 import { SageTokens } from '../../../connectors/sage/tokens.ts';
 import type { Credentials } from '../../../connectors/types.ts';
-import { AuthError } from '../../../src/errors.ts';
+import { AuthError, TransientError } from '../../../src/errors.ts';
 import {
   context,
   credentialsFor,
@@ -26,6 +33,34 @@ describe('Sage tokens and access', () => {
     emu = await emulator({ now: clock });
   });
   after(async () => emu.close());
+
+  test('revoking a refresh token ends its refreshes; a token Sage already refuses is revoked already; a 5xx is an error', async () => {
+    const issued = emu.control.issueTokens();
+    await revokeRefreshToken(settingsFor(emu), issued.refresh_token);
+    await assert.rejects(
+      refreshGrant(settingsFor(emu), issued.refresh_token, { now: clock }),
+      SageInvalidGrantError,
+    );
+    // A revoke endpoint answering as a token endpoint does for a dead token, then one failing.
+    let status = 400;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status === 400 ? { error: 'invalid_grant' } : { error: 'server_error' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const elsewhere = { ...settingsFor(emu), tokenUrl: `http://127.0.0.1:${port}/token` };
+    try {
+      await revokeRefreshToken(elsewhere, 'dead-token');
+      status = 503;
+      await assert.rejects(revokeRefreshToken(elsewhere, 'live-token'), TransientError);
+      assert.deepEqual(paths, ['/revoke', '/revoke'], 'beside the token endpoint');
+    } finally {
+      server.close();
+    }
+  });
 
   test('the consent link asks for read-only access, the country, and carries the state', () => {
     const url = new URL(authorizeUrl(settingsFor(emu), 'st4te'));
