@@ -21,7 +21,7 @@
  * - A final `invalid_grant` (an AuthError from `refresh`) is repeated by this manager without asking the
  *   provider again, so a connection turns "needs reconnect" once and nothing loops.
  */
-import { AuthError, InternalError } from '../../src/errors.ts';
+import { AuthError, InternalError, TransientError } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
 import { DEFAULT_RETRY, type RetryOptions, realSleep, withRetries } from '../../src/retry.ts';
 import type { ConnectorContext, CredentialSession, Credentials } from '../types.ts';
@@ -33,6 +33,40 @@ export interface RotatingTokenFields {
   /** ISO 8601 instants. */
   readonly access_expires_at: string;
   readonly refresh_expires_at: string;
+}
+
+/**
+ * The rotating pair from a token endpoint's JSON answer. Both tokens are registered as secrets (never logged);
+ * lifetimes count from when the request was sent, an early estimate being the safe side. `refreshTtlKey` names
+ * the refresh token's lifetime field (Intuit: `x_refresh_token_expires_in`; Sage: `refresh_token_expires_in`).
+ * A missing field is a TransientError naming `provider`.
+ */
+export function rotatingTokenFieldsFrom(
+  data: Readonly<Record<string, unknown>>,
+  refreshTtlKey: string,
+  sentAt: number,
+  provider: string,
+): RotatingTokenFields {
+  const { access_token, refresh_token, expires_in } = data;
+  const refreshTtl = data[refreshTtlKey];
+  if (
+    typeof access_token !== 'string' ||
+    typeof refresh_token !== 'string' ||
+    typeof expires_in !== 'number' ||
+    typeof refreshTtl !== 'number'
+  ) {
+    throw new TransientError(
+      `${provider} answered the token request without access_token/refresh_token/expires_in`,
+    );
+  }
+  registerSecret(access_token);
+  registerSecret(refresh_token);
+  return {
+    access_token,
+    refresh_token,
+    access_expires_at: new Date(sentAt + expires_in * 1000).toISOString(),
+    refresh_expires_at: new Date(sentAt + refreshTtl * 1000).toISOString(),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   UserInputError,
 } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
+import { rotatingTokenFieldsFrom } from '../oauth/rotating-tokens.ts';
 import type { Credentials } from '../types.ts';
 import type { QuickBooksAppSettings } from './settings.ts';
 
@@ -151,26 +152,7 @@ async function tokenRequest(
   const sentAt = (options.now ?? Date.now)();
   const body = await post(qb, qb.tokenUrl, new URLSearchParams(form), options);
   const data = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const { access_token, refresh_token, expires_in, x_refresh_token_expires_in } = data;
-  if (
-    typeof access_token !== 'string' ||
-    typeof refresh_token !== 'string' ||
-    typeof expires_in !== 'number' ||
-    typeof x_refresh_token_expires_in !== 'number'
-  ) {
-    throw new TransientError(
-      'Intuit answered the token request without access_token/refresh_token/expires_in',
-    );
-  }
-  registerSecret(access_token);
-  registerSecret(refresh_token);
-  // Lifetimes count from when the request was sent: an early estimate is the safe side.
-  return {
-    access_token,
-    refresh_token,
-    access_expires_at: new Date(sentAt + expires_in * 1000).toISOString(),
-    refresh_expires_at: new Date(sentAt + x_refresh_token_expires_in * 1000).toISOString(),
-  };
+  return rotatingTokenFieldsFrom(data, 'x_refresh_token_expires_in', sentAt, 'Intuit');
 }
 
 /** POSTs a form with the app's Basic credentials; Intuit's OAuth errors become typed errors. */

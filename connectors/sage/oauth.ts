@@ -14,7 +14,11 @@ import {
   TransientError,
 } from '../../src/errors.ts';
 import { registerSecret } from '../../src/log.ts';
-import type { RefreshRequest, RotatingTokenFields } from '../oauth/rotating-tokens.ts';
+import {
+  type RefreshRequest,
+  type RotatingTokenFields,
+  rotatingTokenFieldsFrom,
+} from '../oauth/rotating-tokens.ts';
 import { retryAfterMs } from './faults.ts';
 import type { SageAppSettings } from './settings.ts';
 
@@ -126,24 +130,7 @@ async function tokenRequest(
 ): Promise<RotatingTokenFields> {
   const sentAt = request.now();
   const data = await postForm(sage, sage.tokenUrl, form, request.signal);
-  const { access_token, refresh_token, expires_in, refresh_token_expires_in } = data;
-  if (
-    typeof access_token !== 'string' ||
-    typeof refresh_token !== 'string' ||
-    typeof expires_in !== 'number' ||
-    typeof refresh_token_expires_in !== 'number'
-  ) {
-    throw new TransientError('Sage answered the token request without access_token/refresh_token/expires_in');
-  }
-  registerSecret(access_token);
-  registerSecret(refresh_token);
-  // Lifetimes count from when the request was sent: an early estimate is the safe side.
-  return {
-    access_token,
-    refresh_token,
-    access_expires_at: new Date(sentAt + expires_in * 1000).toISOString(),
-    refresh_expires_at: new Date(sentAt + refresh_token_expires_in * 1000).toISOString(),
-  };
+  return rotatingTokenFieldsFrom(data, 'refresh_token_expires_in', sentAt, 'Sage');
 }
 
 /** A form POST with the app's keys to one of Sage's OAuth endpoints; its JSON answer, or a typed error. */
