@@ -26,6 +26,7 @@ import {
   tempDir,
   verdict,
 } from './common.ts';
+import { recordsPerSecond } from './full-load-summary.ts';
 import { recordFigures, sized, sizeLabel } from './summary.ts';
 import type { FinsyncMeasurement, WorkerMeasurement } from './sync-worker.ts';
 
@@ -135,12 +136,11 @@ function report(
   emulatorReadyMs: number,
   expected: ExpectedRecords,
 ): void {
-  const rate = (m: WorkerMeasurement) => m.records / (m.wallMs / 1000);
   const runRow = (name: string, t: Timed<WorkerMeasurement>, extra: string[]) => [
     name,
     fmtInt(t.result.records),
     fmtS(t.result.wallMs),
-    `${fmtInt(rate(t.result))}/s`,
+    `${fmtInt(recordsPerSecond(t.result))}/s`,
     fmtMs(t.result.cpuMs),
     fmtMs(t.emulatorCpuMs),
     fmtMb(t.result.rssBefore),
@@ -153,7 +153,7 @@ function report(
   const finsyncWall = mean(finsync.map((t) => t.result.wallMs));
   const bareWall = mean(bare.map((t) => t.result.wallMs));
   const ratio = finsyncWall / bareWall;
-  const finsyncRate = mean(finsync.map((t) => rate(t.result)));
+  const finsyncRate = mean(finsync.map((t) => recordsPerSecond(t.result)));
   const finsyncPeak = Math.max(
     ...finsync.map((t) => Math.max(t.result.rssPeakSampled, t.result.kernelPeakAfter)),
   );
