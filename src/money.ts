@@ -78,7 +78,7 @@ export function decimalToMinor(value: string | number, currency: string): number
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) {
     throw new InvalidDataError(`amount "${text.slice(0, 40)}" is not a decimal number`, undefined);
   }
-  const sign = match[1] === '-' ? -1n : 1n;
+  const negative = match[1] === '-';
   let digits = (match[2] ?? '') + (match[3] ?? '');
   // Position of the decimal point counted from the right end of `digits`.
   let scale = (match[3] ?? '').length - Number(match[4] ?? '0');
@@ -98,12 +98,19 @@ export function decimalToMinor(value: string | number, currency: string): number
     }
     digits = digits.slice(0, digits.length - excess);
   }
-  const minor = sign * BigInt(digits === '' ? '0' : digits);
-  if (minor > BigInt(Number.MAX_SAFE_INTEGER) || minor < -BigInt(Number.MAX_SAFE_INTEGER)) {
+  // Up to 15 digits the integer is below 2^53, so Number reads it exactly: no BigInt per record on the sync path.
+  if (digits.length <= 15) {
+    const magnitude = digits === '' ? 0 : Number(digits);
+    return magnitude === 0 ? 0 : negative ? -magnitude : magnitude;
+  }
+  const minor = (negative ? -1n : 1n) * BigInt(digits);
+  if (minor > MAX_SAFE_MINOR || minor < -MAX_SAFE_MINOR) {
     throw new InvalidDataError(`amount "${text.slice(0, 40)}" is too large`, undefined);
   }
   return Number(minor) === 0 ? 0 : Number(minor);
 }
+
+const MAX_SAFE_MINOR = BigInt(Number.MAX_SAFE_INTEGER);
 
 function numberToText(value: number): string {
   if (!Number.isFinite(value))

@@ -40,6 +40,25 @@ describe('money', () => {
     assert.throws(() => decimalToMinor('99999999999999999', 'USD'), /too large/);
   });
 
+  test('amounts of up to 15 digits (read with Number) and longer ones (read with BigInt) agree at the edge', () => {
+    assert.equal(decimalToMinor('9999999999999.99', 'USD'), 999_999_999_999_999, '15 digits');
+    assert.equal(decimalToMinor('-9999999999999.99', 'USD'), -999_999_999_999_999);
+    assert.equal(decimalToMinor('10000000000000.00', 'USD'), 1_000_000_000_000_000, '16 digits');
+    assert.equal(decimalToMinor('90071992547409.91', 'USD'), Number.MAX_SAFE_INTEGER);
+    assert.equal(decimalToMinor('-90071992547409.91', 'USD'), -Number.MAX_SAFE_INTEGER);
+    assert.throws(() => decimalToMinor('90071992547409.92', 'USD'), /too large/);
+    assert.equal(decimalToMinor('000000000000000012.30', 'USD'), 1230, 'leading zeros, 20 digits');
+    assert.ok(Object.is(decimalToMinor('-0.00', 'USD'), 0), 'never -0');
+    // Every length from 1 to 16 digits, both signs: the result is the BigInt reading of the same digits.
+    for (let length = 1; length <= 16; length++) {
+      const digits = '1234567890123456'.slice(0, length);
+      for (const sign of ['', '-']) {
+        const expected = Number(BigInt(`${sign}${digits}`));
+        assert.equal(decimalToMinor(`${sign}${digits}`, 'JPY'), expected, `${sign}${digits}`);
+      }
+    }
+  });
+
   test('formatting uses the currency’s own decimals', () => {
     assert.equal(minorToDecimal(1234, 'USD'), '12.34');
     assert.equal(minorToDecimal(-5, 'KWD'), '-0.005');
