@@ -200,7 +200,11 @@ export interface Store extends StatusQueries {
   saveCursor(connection: string, stream: string, cursor: StreamCursor): Promise<void>;
   countRecords(connection?: string): Promise<number>;
   iterateRecords(query: RecordQuery): AsyncIterable<LedgerRecord>;
-  /** The change log after `afterSeq`, oldest first (what destinations publish). */
+  /**
+   * The change log after `afterSeq`, oldest first (what destinations publish). Pages are logged in the order
+   * they commit; within one page, its updates come before its inserts, then its removals (each entry carries
+   * the record as it is now, so the order inside a page never changes what a destination ends up with).
+   */
   changesSince(afterSeq: number, limit: number): Promise<readonly LedgerChange[]>;
   /**
    * Before a read of a stream starts (under its run's lease): provisional records left by earlier reads that

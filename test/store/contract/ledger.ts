@@ -154,6 +154,32 @@ export function ledgerRules(open: OpenFreshStore): void {
     );
 
     test(
+      'one page logs each of its updates, inserts and removals once: updates first, then inserts in page order, then removals',
+      withStore(open, async ({ store }) => {
+        await store.applyPage(page({ records: [record('a', 1), record('b', 2), record('gone', 3)] }));
+        const before = (await store.changesSince(0, 100)).length;
+        const result = await store.applyPage(
+          page({
+            records: [record('c', 4), record('a', 9), record('b', 2), record('d', 5), record('c', 6)],
+            removedIds: ['stripe:balance_transactions:gone'],
+          }),
+        );
+        assert.deepEqual(result, { inserted: 2, updated: 2, unchanged: 1, deleted: 1 });
+        const logged = (await store.changesSince(0, 100)).slice(before);
+        assert.deepEqual(
+          logged.map((c) => [c.id.split(':')[2], c.record?.amount ?? null]),
+          [
+            ['a', 9],
+            ['c', 6], // c's second reading in the page updated it: logged as an update…
+            ['c', 6], // …and as an insert, each with c as it is now
+            ['d', 5],
+            ['gone', null],
+          ],
+        );
+      }),
+    );
+
+    test(
       'the change log lists every insert, update and delete in order, with the record as it is now',
       withStore(open, async ({ store }) => {
         await store.applyPage(page({ records: [record('a', 1), record('b', 2)] }));
