@@ -40,9 +40,54 @@ export class SageClient {
     private readonly options: SageClientOptions = {},
   ) {}
 
-  /** One list page: `path` with `params`, or a `$next` link as Sage gave it. */
-  async list(pathOrNext: string, params?: Readonly<Record<string, string>>): Promise<SageListPage> {
-    const body = await this.get(pathOrNext, params);
+  /**
+   * Every page of a list, in order, following `$next`. Each next page is asked for as soon as the current
+   * page's text has arrived, before it is parsed: Sage writes its paging keys (`$total`, `$page`, `$next`)
+   * ahead of `$items`, so the link is read from the envelope's head (nextFromHead), and Sage prepares that
+   * page while this one is parsed and stored. The link read early is only a hint: the parsed page's `$next`
+   * decides, and a different one is asked for afresh. At most one page is asked for ahead of the one the
+   * caller waits for, and only once the caller waits for it, so a slow consumer never makes the read run
+   * ahead. A failure of the page asked for early surfaces when the caller reaches that page.
+   */
+  async *pages(path: string, params?: Readonly<Record<string, string>>): AsyncGenerator<SageListPage> {
+    let entry = this.ahead(path, params);
+    for (;;) {
+      entry.wanted = true;
+      if (entry.hint && !entry.next) entry.next = this.ahead(entry.hint);
+      const page = await entry.page;
+      yield page;
+      if (page.next === null) return;
+      entry = entry.next?.link === page.next ? entry.next : this.ahead(page.next);
+    }
+  }
+
+  /** Asks for one page; once wanted, its text's `$next` asks for the following one at once (see `pages`). */
+  private ahead(link: string, params?: Readonly<Record<string, string>>): AheadPage {
+    const entry: AheadPage = {
+      link,
+      wanted: false,
+      hint: null,
+      next: null,
+      page: this.list(link, params, (hint) => {
+        entry.hint ??= hint;
+        if (entry.wanted && entry.hint && !entry.next) entry.next = this.ahead(entry.hint);
+      }),
+    };
+    // Observed now, awaited when the caller reaches it: a failure meanwhile is not "unhandled".
+    entry.page.catch(() => undefined);
+    return entry;
+  }
+
+  /**
+   * One list page: `path` with `params`, or a `$next` link as Sage gave it. `onHead` hears the `$next` its text
+   * shows ahead of `$items`, before the page is parsed (for `pages`).
+   */
+  async list(
+    pathOrNext: string,
+    params?: Readonly<Record<string, string>>,
+    onHead?: (next: string | null) => void,
+  ): Promise<SageListPage> {
+    const body = await this.get(pathOrNext, params, onHead);
     if (typeof body !== 'object' || body === null || !Array.isArray((body as SageObject)['$items']))
       throw new TransientError(`Sage answered ${pathOrNext.split('?')[0]} without an $items list`);
     const envelope = body as SageObject;
@@ -61,10 +106,14 @@ export class SageClient {
     return body;
   }
 
-  private async get(pathOrNext: string, params?: Readonly<Record<string, string>>): Promise<unknown> {
+  private async get(
+    pathOrNext: string,
+    params?: Readonly<Record<string, string>>,
+    onHead?: (next: string | null) => void,
+  ): Promise<unknown> {
     const url = this.url(pathOrNext, params);
     const what = `GET ${url.pathname}`;
-    return withRetries(() => this.attempt(url, what), {
+    return withRetries(() => this.attempt(url, what, onHead), {
       ...DEFAULT_RETRY,
       ...this.options.retry,
       sleep: this.ctx.sleep ?? realSleep,
@@ -92,16 +141,16 @@ export class SageClient {
   }
 
   /** One request; a refused access token is refreshed (or replaced by a newer one) and the request sent once more. */
-  private async attempt(url: URL, what: string): Promise<unknown> {
+  private async attempt(url: URL, what: string, onHead?: (next: string | null) => void): Promise<unknown> {
     const token = await this.tokens.accessToken(this.ctx);
     try {
-      return await this.send(url, what, token);
+      return await this.send(url, what, token, onHead);
     } catch (error) {
       if (!(error instanceof SageTokenRejectedError)) throw error;
     }
     const next = await this.tokens.rejected(token, this.ctx);
     try {
-      return await this.send(url, what, next);
+      return await this.send(url, what, next, onHead);
     } catch (error) {
       if (error instanceof SageTokenRejectedError)
         throw new AuthError(`${error.message} (also after refreshing the access token)`);
@@ -109,7 +158,12 @@ export class SageClient {
     }
   }
 
-  private async send(url: URL, what: string, token: string): Promise<unknown> {
+  private async send(
+    url: URL,
+    what: string,
+    token: string,
+    onHead?: (next: string | null) => void,
+  ): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     const signal = this.ctx.signal ? AbortSignal.any([this.ctx.signal, timeout]) : timeout;
     let response: Response;
@@ -128,7 +182,13 @@ export class SageClient {
       if (this.ctx.signal?.aborted) throw error;
       throw new TransientError(`Sage did not answer ${what} (${url.host})`);
     }
-    if (response.ok) return parseExactJson(text);
+    if (response.ok) {
+      if (onHead) {
+        const next = nextFromHead(text);
+        if (next !== undefined) onHead(next);
+      }
+      return parseExactJson(text);
+    }
     let body: unknown = null;
     try {
       body = text === '' ? null : JSON.parse(text);
@@ -136,6 +196,38 @@ export class SageClient {
       body = null;
     }
     throw mapSageError(response.status, body, response.headers.get('retry-after'), what);
+  }
+}
+
+interface AheadPage {
+  readonly link: string;
+  readonly page: Promise<SageListPage>;
+  /** Whether the caller waits for this page (only then may the page after it be asked for). */
+  wanted: boolean;
+  /** The `$next` its text showed ahead of `$items`, once it arrived. */
+  hint: string | null;
+  /** The page asked for from `hint`. */
+  next: AheadPage | null;
+}
+
+/** `$next` between a list answer's opening and its `$items` key (a JSON string literal: escapes decoded). */
+const HEAD_NEXT = /^\s*\{[\s\S]*?"\$next"\s*:\s*(null|"(?:[^"\\]|\\.)*")/;
+
+/**
+ * The `$next` a list answer's text shows ahead of `$items` (Sage writes `$total`, `$page`, `$next`, `$back`,
+ * `$items_per_page`, then `$items`): a link, null on the last page, or undefined when the head does not show it.
+ * Read without parsing the page, and only a hint: `pages` trusts the parsed `$next`.
+ */
+export function nextFromHead(text: string): string | null | undefined {
+  const items = text.indexOf('"$items"');
+  if (items < 0) return undefined;
+  const match = HEAD_NEXT.exec(text.slice(0, items));
+  if (!match) return undefined;
+  try {
+    const next = JSON.parse(match[1]!) as unknown;
+    return typeof next === 'string' && next !== '' ? next : null;
+  } catch {
+    return undefined;
   }
 }
 

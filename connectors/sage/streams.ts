@@ -140,8 +140,7 @@ async function* readIncremental(
   let latest = previous.since;
   const removed: string[] = [];
   // Pages before the last carry no cursor: the next page may still move `since`.
-  let page = await client.list(`/${def.name}`, params);
-  for (;;) {
+  for await (const page of client.pages(`/${def.name}`, params)) {
     const objects: SageObject[] = [];
     for (const item of page.items) {
       const id = typeof item['id'] === 'string' ? item['id'] : null;
@@ -167,15 +166,12 @@ async function* readIncremental(
     if (page.next === null) {
       // Deletions since the previous read's start (exclusive at Sage), with a margin for clock skew.
       if (previous.deletedSince) {
-        let deleted = await client.list(`/${def.name}`, {
+        const deletions = client.pages(`/${def.name}`, {
           deleted_since: previous.deletedSince,
           items_per_page: params['items_per_page']!,
         });
-        for (;;) {
+        for await (const deleted of deletions)
           for (const item of deleted.items) if (typeof item['id'] === 'string') removed.push(item['id']);
-          if (deleted.next === null) break;
-          deleted = await client.list(deleted.next);
-        }
       }
       const window = overlapWindow(previous.seen, readIds, readMs, seen, latestMs - UPDATED_OVERLAP_MS);
       const next: IncrementalCursor = {
@@ -187,7 +183,6 @@ async function* readIncremental(
       return;
     }
     yield { objects };
-    page = await client.list(page.next);
   }
 }
 
@@ -223,11 +218,11 @@ async function* readWhole(
     ? (cursor['ids'] as unknown[]).filter((id) => typeof id === 'string')
     : [];
   const seen = new Set<string>();
-  let page = await client.list(`/${def.name}`, {
+  const pages = client.pages(`/${def.name}`, {
     attributes: 'all',
     items_per_page: String(Math.min(options.itemsPerPage ?? ITEMS_PER_PAGE, ITEMS_PER_PAGE)),
   });
-  for (;;) {
+  for await (const page of pages) {
     for (const item of page.items) if (typeof item['id'] === 'string') seen.add(item['id']);
     if (page.next === null) {
       const removedIds = known.filter((id) => !seen.has(id));
@@ -235,7 +230,6 @@ async function* readWhole(
       return;
     }
     yield { objects: page.items };
-    page = await client.list(page.next);
   }
 }
 
