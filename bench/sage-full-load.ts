@@ -126,10 +126,10 @@ function report(
     'Both contenders page `GET /contact_payments?attributes=all&items_per_page=200` and follow `$next`, one request',
   );
   note(
-    'in flight at a time (finsync fetches the next page while it stores the current one, and adds the deleted_since',
+    'in flight at a time (finsync asks for the next page as soon as the current page arrives, reading `$next` ahead of',
   );
   note(
-    'request that closes an incremental read). Amounts are half decimal strings, half number literals: finsync reads',
+    '`$items`, and parses and stores the current page meanwhile). Amounts are half decimal strings, half number literals: finsync reads',
   );
   note(
     'them exactly from the body text (connectors/sage/exact-json.ts), the bare loop with response.json().',
