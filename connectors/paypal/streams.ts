@@ -9,7 +9,9 @@
  * appears between the two reads is found in `Y` (money) and never mistaken for a non-money one.
  *
  * A window PayPal refuses with `400 RESULTSET_TOO_LARGE` (more than 10,000 rows) is halved and read again
- * (down to one second). The next window is fetched while the current one is stored. Each window's rows (newest version of each id, by `transaction_updated_date`) go out
+ * (down to one second). Windows after the first are sized from the rows the last one held (WindowPlanner), so a
+ * busy account is read in windows of about 2,000 rows rather than up to 10,000. The next window is fetched while
+ * the current one is stored. Each window's rows (newest version of each id, by `transaction_updated_date`) go out
  * in pages of 500; its last page carries the cursor `{ until: window end, pendingFrom }`, so a crash resumes
  * at the last committed window, re-reading the overlap before it; records are upserted by id, nothing doubles.
  */
@@ -19,7 +21,7 @@ import { paypalInstantMs } from './dates.ts';
 import { ResultSetTooLargeError } from './faults.ts';
 import { externalIdOf, hasFeeRecord, normalizeRow, type PayPalRow, STREAM, versionOf } from './normalize.ts';
 import type { PayPalContext, PayPalSettings } from './settings.ts';
-import { type PayPalCursor, parseCursor, planRead, splitWindow, windowsOf } from './windows.ts';
+import { type PayPalCursor, parseCursor, planRead, type Window, WindowPlanner } from './windows.ts';
 import type { PayPalTransactionDetail } from './wire.ts';
 
 /** PayPal's largest `page_size`. */
@@ -34,11 +36,6 @@ export interface PayPalStreamOptions {
   readonly overlapMs?: number;
   readonly windowMs?: number;
   readonly pageSize?: number;
-}
-
-interface Window {
-  readonly start: number;
-  readonly end: number;
 }
 
 export function paypalTransactionsStream(options: PayPalStreamOptions): Stream<PayPalRow, PayPalSettings> {
@@ -69,31 +66,30 @@ async function* readTransactions(
     ctx.log.warn('PayPal: a row pending for over 31 days is no longer re-read; its last status stays');
   }
   let pendingFrom: number | undefined;
-  const todo: Window[] = windowsOf(plan.startMs, plan.endMs, options.windowMs).reverse();
+  const windows = new WindowPlanner(plan.startMs, plan.endMs, options.windowMs);
   // The next window is fetched while the engine stores this one's pages: fetching and storing overlap.
   const fetchWindow = (window: Window): Promise<Fetched> =>
     readWindow(api, window, pageSize).then(
       (rows) => ({ ok: true, rows }),
       (error: unknown) => ({ ok: false, error }),
     );
-  let window = todo.pop();
+  let window = windows.next();
   let fetched = window ? fetchWindow(window) : undefined;
   while (window && fetched) {
     const result = await fetched;
     if (!result.ok) {
-      const halves = result.error instanceof ResultSetTooLargeError ? splitWindow(window) : null;
-      if (!halves) throw result.error;
+      if (!(result.error instanceof ResultSetTooLargeError) || !windows.refused(window)) throw result.error;
       ctx.log.info('PayPal window holds too many rows; reading it in two halves', {
         start: new Date(window.start).toISOString(),
         end: new Date(window.end).toISOString(),
       });
-      todo.push(halves[1], halves[0]);
-      window = todo.pop();
+      window = windows.next();
       fetched = window ? fetchWindow(window) : undefined;
       continue;
     }
     const rows = result.rows;
-    const next = todo.pop();
+    windows.held(window, rows.length);
+    const next = windows.next();
     const nextFetched = next ? fetchWindow(next) : undefined;
     for (const row of rows) {
       if (row.detail.transaction_info.transaction_status?.toUpperCase() !== 'P') continue;

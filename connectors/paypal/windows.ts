@@ -74,25 +74,71 @@ export function planRead(
   return { startMs: floorSecond(Math.max(start, oldest, 0)), endMs, pendingGivenUp };
 }
 
-/** Consecutive windows of at most `windowMs` covering [startMs, endMs]; each starts where the last ended. */
-export function windowsOf(
-  startMs: number,
-  endMs: number,
-  windowMs = MAX_WINDOW_MS,
-): { start: number; end: number }[] {
-  const windows: { start: number; end: number }[] = [];
-  for (let start = startMs; start < endMs; start += windowMs) {
-    windows.push({ start, end: Math.min(start + windowMs, endMs) });
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The rows a window is sized to hold once the read has seen how dense the account is. A window is read
+ * whole (its `N` and `Y` answers classified together, streams.ts) while the next one is fetched: 31-day
+ * windows of a busy account held up to 10,000 rows each (PayPal's cap) twice over, which put a 100,000-row
+ * load's peak RSS at ~380 MB. At 2,000 rows both reads of a window are 4 pages of 500 each.
+ */
+export const TARGET_WINDOW_ROWS = 2_000;
+
+/**
+ * The windows of one read over [startMs, endMs], in order, each starting where the last ended (a span with
+ * nothing in it is still read once, as one empty window). The first is `maxMs` long; each next one is sized
+ * from the rows the last one held: TARGET_WINDOW_ROWS at the density it showed, between one second and
+ * `maxMs`, in whole seconds. A window PayPal refused (`refused`) is halved, and its halves come next.
+ */
+export class WindowPlanner {
+  private from: number;
+  private lengthMs: number;
+  private started = false;
+  /** Halves of refused windows, the next one last. */
+  private readonly halves: Window[] = [];
+
+  constructor(
+    startMs: number,
+    private readonly endMs: number,
+    private readonly maxMs = MAX_WINDOW_MS,
+  ) {
+    this.from = startMs;
+    this.lengthMs = maxMs;
   }
-  if (windows.length === 0) windows.push({ start: startMs, end: Math.max(startMs, endMs) });
-  return windows;
+
+  next(): Window | undefined {
+    const half = this.halves.pop();
+    if (half) return half;
+    if (this.started && this.from >= this.endMs) return undefined;
+    this.started = true;
+    const window = {
+      start: this.from,
+      end: Math.max(this.from, Math.min(this.from + this.lengthMs, this.endMs)),
+    };
+    this.from = window.end;
+    return window;
+  }
+
+  /** The rows a window held: sizes the windows after it. */
+  held(window: Window, rows: number): void {
+    const density = Math.max(rows, 1) / Math.max(window.end - window.start, 1000);
+    this.lengthMs = Math.min(this.maxMs, Math.max(1000, floorSecond(TARGET_WINDOW_ROWS / density)));
+  }
+
+  /** PayPal refused the window as too large: its halves are read next. False when it is one second already. */
+  refused(window: Window): boolean {
+    const halves = splitWindow(window);
+    if (!halves) return false;
+    this.halves.push(halves[1], halves[0]);
+    return true;
+  }
 }
 
 /** Halves a window PayPal refused as too large, at a whole second; null when it is one second already. */
-export function splitWindow(window: {
-  start: number;
-  end: number;
-}): [{ start: number; end: number }, { start: number; end: number }] | null {
+export function splitWindow(window: Window): [Window, Window] | null {
   const middle = floorSecond(window.start + (window.end - window.start) / 2);
   if (middle <= window.start || middle >= window.end) return null;
   return [

@@ -3,7 +3,13 @@ import { describe, test } from 'node:test';
 import { paypalInstantMs } from '../../../connectors/paypal/dates.ts';
 import { kindOfEventCode, normalizeRow } from '../../../connectors/paypal/normalize.ts';
 import { classifyRows } from '../../../connectors/paypal/streams.ts';
-import { planRead, splitWindow, windowsOf } from '../../../connectors/paypal/windows.ts';
+import {
+  planRead,
+  splitWindow,
+  TARGET_WINDOW_ROWS,
+  type Window,
+  WindowPlanner,
+} from '../../../connectors/paypal/windows.ts';
 import type { PayPalTransactionDetail } from '../../../connectors/paypal/wire.ts';
 import { InvalidDataError } from '../../../src/errors.ts';
 
@@ -128,13 +134,54 @@ describe('paypal normalization', () => {
     assert.equal(rows[0]!.detail.transaction_info.transaction_status, 'S');
   });
 
+  test('windows after the first are sized from the rows the last one held, contiguous, whole seconds', () => {
+    const day = 86_400_000;
+    const planner = new WindowPlanner(0, 60 * day);
+    const first = planner.next()!;
+    assert.deepEqual(first, { start: 0, end: 31 * day });
+    planner.held(first, 7_750); // 250 rows a day
+    const second = planner.next()!;
+    assert.equal(second.start, first.end);
+    assert.equal(second.end - second.start, Math.floor(((TARGET_WINDOW_ROWS / 250) * day) / 1000) * 1000);
+    assert.equal((second.end - second.start) % 1000, 0);
+    planner.held(second, 0); // a quiet stretch: back to the longest window PayPal allows
+    const third = planner.next()!;
+    assert.deepEqual(third, { start: second.end, end: Math.min(second.end + 31 * day, 60 * day) });
+    // A refused window's halves come next, then the windows go on from where it ended.
+    const busy = new WindowPlanner(0, 10 * day);
+    const whole = busy.next()!;
+    assert.equal(busy.refused(whole), true);
+    assert.deepEqual(busy.next(), { start: 0, end: 5 * day });
+    assert.deepEqual(busy.next(), { start: 5 * day, end: 10 * day });
+    assert.equal(busy.next(), undefined);
+    assert.equal(busy.refused({ start: 0, end: 1000 }), false, 'one second cannot be halved');
+    // However dense, a window is at least a second.
+    const dense = new WindowPlanner(0, 40 * day);
+    const split = dense.next()!;
+    dense.held({ start: split.start, end: split.start + 1000 }, 5_000); // 5,000 rows in one second
+    const tiny = dense.next()!;
+    assert.equal(tiny.end - tiny.start, 1000);
+  });
+
   test('windows: at most 31 days, contiguous; a first read starts at history_from; later ones re-read 4 hours', () => {
     const day = 86_400_000;
-    const windows = windowsOf(0, 70 * day);
+    const sparse = new WindowPlanner(0, 70 * day);
+    const windows: Window[] = [];
+    for (let w = sparse.next(); w; w = sparse.next()) {
+      windows.push(w);
+      sparse.held(w, 10); // a quiet account: windows stay as long as PayPal allows
+    }
     assert.deepEqual(
-      windows.map((w) => (w.end - w.start) / day),
-      [31, 31, 8],
+      windows.map((w) => [w.start / day, w.end / day]),
+      [
+        [0, 31],
+        [31, 62],
+        [62, 70],
+      ],
     );
+    const empty = new WindowPlanner(5 * day, 5 * day);
+    assert.deepEqual(empty.next(), { start: 5 * day, end: 5 * day }, 'an empty span is read once');
+    assert.equal(empty.next(), undefined);
     assert.deepEqual(splitWindow({ start: 0, end: 10_000 }), [
       { start: 0, end: 5000 },
       { start: 5000, end: 10_000 },
