@@ -24,15 +24,12 @@ export interface BusinessChoice {
 
 export async function listBusinesses(client: SageClient): Promise<readonly SageBusiness[]> {
   const found: SageBusiness[] = [];
-  let page = await client.list('/businesses', { items_per_page: '200' });
-  for (;;) {
+  for await (const page of client.pages('/businesses', { items_per_page: '200' }))
     for (const item of page.items) {
       const business = asBusiness(item);
       if (business) found.push(business);
     }
-    if (page.next === null) return found;
-    page = await client.list(page.next);
-  }
+  return found;
 }
 
 export async function chooseBusiness(

@@ -80,9 +80,9 @@ export class SageClient {
 
   /**
    * One list page: `path` with `params`, or a `$next` link as Sage gave it. `onHead` hears the `$next` its text
-   * shows ahead of `$items`, before the page is parsed (for `pages`).
+   * shows ahead of `$items`, before the page is parsed. Lists are read through `pages`.
    */
-  async list(
+  private async list(
     pathOrNext: string,
     params?: Readonly<Record<string, string>>,
     onHead?: (next: string | null) => void,

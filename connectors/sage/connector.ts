@@ -109,8 +109,7 @@ async function balances(
   const asOf = new Date((options.now ?? Date.now)()).toISOString();
   const base = credentials['base_currency'];
   const found: AccountBalance[] = [];
-  let page = await client.list('/bank_accounts', { attributes: 'all', items_per_page: '200' });
-  for (;;) {
+  for await (const page of client.pages('/bank_accounts', { attributes: 'all', items_per_page: '200' })) {
     for (const account of page.items) {
       const balance = account['balance'];
       if (typeof balance !== 'string' || account['deleted_at']) continue;
@@ -130,7 +129,6 @@ async function balances(
         asOf,
       });
     }
-    if (page.next === null) return found;
-    page = await client.list(page.next);
   }
+  return found;
 }
